@@ -1,0 +1,6 @@
+"""ShapeKB's shape-formula engine: pure Python + SymPy (no Flask, no database)."""
+
+from engine.api import evaluate, get_layer, layers, parse_input_shape, trace
+from engine.errors import ShapeError
+
+__all__ = ["ShapeError", "evaluate", "get_layer", "layers", "parse_input_shape", "trace"]

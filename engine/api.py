@@ -1,0 +1,163 @@
+"""The engine's public API: evaluate one layer, trace a stack, list and describe layers."""
+
+from __future__ import annotations
+
+import sympy as sp
+
+import engine.layers  # noqa: F401  (registers every declaration)
+from engine import registry
+from engine.errors import ShapeError
+from engine.render import render, to_text
+from engine.spec import MAX_INT, Context, LayerSpec, product
+from engine.symbols import user_symbol
+
+MAX_RANK = 8
+MAX_TRACE_LAYERS = 1000
+
+
+def parse_input_shape(shape, fld: str = "input_shape") -> tuple:
+    """Validate a shape: ints in 1..2**31, None (unknown) or a symbol name; returns a tuple."""
+    if not isinstance(shape, (list, tuple)):
+        raise ShapeError("invalid_input_shape", f"{fld} must be a list of dimensions, received {shape!r}"[:200], fld)
+    if not 1 <= len(shape) <= MAX_RANK:
+        raise ShapeError("invalid_input_shape", f"{fld} must have 1 to {MAX_RANK} dimensions, received {len(shape)}", fld)
+    out = []
+    for n, v in enumerate(shape):
+        where = f"{fld}[{n}]"
+        if v is None:
+            out.append(None)
+        elif isinstance(v, bool):
+            raise ShapeError("invalid_dimension", f"dimension {n} must be an integer, null or a symbol, received {v!r}", where)
+        elif isinstance(v, int):
+            if not 1 <= v <= MAX_INT:
+                raise ShapeError("invalid_dimension", f"dimension {n} must be between 1 and {MAX_INT}, received {v}", where)
+            out.append(v)
+        elif isinstance(v, str):
+            out.append(user_symbol(v, where))
+        else:
+            raise ShapeError("invalid_dimension", f"dimension {n} must be an integer, null or a symbol, received {v!r}"[:200], where)
+    return tuple(out)
+
+
+def get_layer(framework, name) -> LayerSpec:
+    """The declaration of one layer (by name or alias)."""
+    return registry.lookup(framework, name)
+
+
+def layers(framework=None) -> list[LayerSpec]:
+    """Every declared layer, optionally of one framework."""
+    return registry.all_layers(framework)
+
+
+def show_dim(v):
+    """A dimension as JSON: int, None, or the expression's text."""
+    if v is None or type(v) is int:
+        return v
+    if isinstance(v, sp.Basic) and v.is_Integer:
+        return int(v)
+    return to_text(v)
+
+
+def show_shape(shape) -> list:
+    return [show_dim(v) for v in shape]
+
+
+def _apply(spec: LayerSpec, params, shape: tuple):
+    """Run one layer's rule; returns the context, the outcome and its (total, trainable) counts."""
+    resolved = spec.resolve(params)
+    if spec.input_ranks and len(shape) not in spec.input_ranks:
+        want = " or ".join(str(r) for r in spec.input_ranks)
+        raise ShapeError(
+            "rank_mismatch",
+            f"{spec.name} expects an input of rank {want} (batch included), received rank {len(shape)}: {show_shape(shape)}",
+            "input_shape",
+        )
+    ctx = Context(spec, resolved, shape)
+    outcome = spec.rule(ctx)
+    total = outcome.param_count
+    if total is None:
+        total = sum((product(s) for s in outcome.weights.values()), 0)
+    frozen = sum((product(outcome.weights[n]) for n in outcome.non_trainable), 0)
+    trainable = None if total is None or frozen is None else total - frozen
+    return ctx, outcome, total, trainable
+
+
+def _run(spec: LayerSpec, params, shape: tuple, substitute: bool) -> dict:
+    ctx, outcome, total, trainable = _apply(spec, params, shape)
+    outputs = {name: show_shape(s) for name, s in outcome.outputs.items()}
+    formulas = []
+    for formula, where, values in ctx.used:
+        entry = {**formula.rendered, "where": where, "values": {k: show_dim(v) for k, v in values.items()}}
+        if substitute:
+            entry["substituted"] = formula.substituted(values)
+        formulas.append(entry)
+    return {
+        "framework": spec.framework,
+        "layer": spec.name,
+        "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in ctx.p.items() if _plain(v)},
+        "input_shape": show_shape(shape),
+        "output_shape": next(iter(outputs.values())),
+        "outputs": outputs,
+        "param_count": show_dim(total),
+        "trainable_params": show_dim(trainable),
+        "weights": {name: show_shape(s) for name, s in outcome.weights.items()},
+        "formulas": formulas,
+    }
+
+
+def _plain(v) -> bool:
+    return v is None or isinstance(v, (int, float, str, bool, tuple, list))
+
+
+def evaluate(framework, layer, params=None, input_shape=None, *, substitute: bool = False) -> dict:
+    """Output shape(s), parameter counts, weight shapes and the formulas applied, for one layer."""
+    spec = registry.lookup(framework, layer)
+    if input_shape is None:
+        raise ShapeError("missing_input_shape", "input_shape is required (batch included; null for unknown)", "input_shape")
+    return _run(spec, params, parse_input_shape(input_shape), substitute)
+
+
+def trace(framework, input_shape, layers) -> dict:
+    """Every layer's output shape and parameters through a stack; the first misfit names its index."""
+    fw = registry.framework_name(framework)
+    shape = parse_input_shape(input_shape)
+    if not isinstance(layers, (list, tuple)):
+        raise ShapeError("invalid_layers", "layers must be a list of {layer, params}", "layers")
+    if len(layers) > MAX_TRACE_LAYERS:
+        raise ShapeError("too_many_layers", f"at most {MAX_TRACE_LAYERS} layers, received {len(layers)}", "layers")
+    steps = []
+    total = trainable = 0
+    current = shape
+    for index, item in enumerate(layers):
+        try:
+            if not isinstance(item, dict) or "layer" not in item:
+                raise ShapeError("invalid_layer", "each layer is an object with 'layer' and optional 'params'", None)
+            unknown = set(item) - {"layer", "params"}
+            if unknown:
+                raise ShapeError("invalid_layer", f"unexpected key(s) {sorted(unknown)}; a layer has 'layer' and 'params'", None)
+            spec = registry.lookup(fw, item["layer"])
+            _, outcome, count, count_trainable = _apply(spec, item.get("params") or {}, current)
+        except ShapeError as err:
+            raise err.at_layer(index) from None
+        output = next(iter(outcome.outputs.values()))
+        steps.append(
+            {
+                "index": index,
+                "layer": spec.name,
+                "input_shape": show_shape(current),
+                "output_shape": show_shape(output),
+                "param_count": show_dim(count),
+                "trainable_params": show_dim(count_trainable),
+            }
+        )
+        total = None if total is None or count is None else total + count
+        trainable = None if trainable is None or count_trainable is None else trainable + count_trainable
+        current = tuple(output)
+    return {
+        "framework": fw,
+        "input_shape": show_shape(shape),
+        "layers": steps,
+        "output_shape": show_shape(current),
+        "total_params": show_dim(total),
+        "trainable_params": show_dim(trainable),
+    }

@@ -1,0 +1,108 @@
+"""Formulas: a SymPy expression compiled once into integer-exact Python, rendered once."""
+
+from __future__ import annotations
+
+import math
+from functools import cached_property
+
+import sympy as sp
+from sympy.printing.pycode import PythonCodePrinter
+
+from engine import render
+
+
+class _IntegerCodePrinter(PythonCodePrinter):
+    """Prints floor(a/b) as a // b so that large dimensions stay exact (no float division)."""
+
+    def _split(self, e):
+        num, den = sp.fraction(sp.together(e.args[0]))
+        return self._print(num), (None if den == 1 else self._print(den)), num
+
+    def _print_floor(self, e):
+        num, den, raw = self._split(e)
+        if den is None:
+            return f"({num})" if raw.is_integer else f"math.floor({num})"
+        return f"(({num}) // ({den}))"
+
+    def _print_ceiling(self, e):
+        num, den, raw = self._split(e)
+        if den is None:
+            return f"({num})" if raw.is_integer else f"math.ceil({num})"
+        return f"(-((-({num})) // ({den})))"
+
+    def _print_Max(self, e):
+        return "max(" + ", ".join(self._print(a) for a in e.args) + ")"
+
+    def _print_Min(self, e):
+        return "min(" + ", ".join(self._print(a) for a in e.args) + ")"
+
+    def _print_Mul(self, e):
+        # Exact divisions (C_in/g once groups divide channels) stay integers.
+        num, den = sp.fraction(e)
+        if den != 1:
+            return f"(({self._print(num)}) // ({self._print(den)}))"
+        return super()._print_Mul(e)
+
+    def _print_Rational(self, e):
+        # A bare fraction would turn the result into a float; formulas must keep it inside floor/ceil.
+        if e.q != 1:
+            raise ValueError(f"formula has a bare fraction {e}: put it inside floor() or ceiling()")
+        return str(e.p)
+
+
+class Formula:
+    """One named formula `target = expr`, compiled once and rendered once."""
+
+    def __init__(self, key: str, target: sp.Symbol, expr: sp.Expr, doc: str = ""):
+        self.key = key
+        self.target = target
+        self.expr = sp.sympify(expr)  # our own SymPy objects only, never a user string
+        self.args = tuple(sorted(self.expr.free_symbols, key=lambda sym: sym.name))
+        self.arg_names = tuple(a.name for a in self.args)
+        self.doc = doc
+        self.fn = sp.lambdify(
+            self.args,
+            self.expr,
+            modules=[{"math": math, "max": max, "min": min}, "math"],
+            printer=_IntegerCodePrinter,
+            docstring_limit=0,
+        )
+
+    def __repr__(self) -> str:
+        return f"Formula({self.key}: {self.text})"
+
+    @cached_property
+    def equation(self):
+        return sp.Eq(self.target, self.expr, evaluate=False)
+
+    @cached_property
+    def rendered(self) -> dict:
+        """text, latex and mathml of the general formula, computed once."""
+        return {"key": self.key, "doc": self.doc, **render.render(self.equation)}
+
+    @property
+    def text(self) -> str:
+        return self.rendered["text"]
+
+    def evaluate(self, values: dict):
+        """Value of the formula for {name: int | float | None | SymPy expr}; None if an input is unknown."""
+        vals = [values[name] for name in self.arg_names]
+        if all(type(v) is int or type(v) is float for v in vals):
+            return self.fn(*vals)
+        if any(v is None for v in vals):
+            return None
+        env = {a: (sp.Rational(v) if isinstance(v, float) else v) for a, v in zip(self.args, vals)}
+        out = sp.simplify(self.expr.xreplace(env))
+        return int(out) if out.is_Integer else out
+
+    def substituted(self, values: dict) -> dict:
+        """The formula with the given numbers put in, in all three renderings (for display)."""
+        # Numbers stand in as symbols named by their digits, so SymPy keeps the formula's shape
+        # (floor((10 + 2*0 - 1*(3 - 1) - 1)/2) + 1) instead of folding it to the answer.
+        env = {}
+        for a in self.args:
+            v = values.get(a.name)
+            if v is None or isinstance(v, bool):
+                continue
+            env[a] = sp.Symbol(repr(v)) if isinstance(v, (int, float)) else v
+        return render.render(sp.Eq(self.target, self.expr.xreplace(env), evaluate=False))

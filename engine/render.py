@@ -1,0 +1,94 @@
+"""Text, LaTeX and presentation MathML of formulas, with floor/ceil arguments shown as one fraction."""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+from sympy.printing.mathml import MathMLPresentationPrinter
+from sympy.printing.str import StrPrinter
+
+MATHML_NS = "http://www.w3.org/1998/Math/MathML"
+
+
+def _as_fraction(arg):
+    """floor(L/2 - 1/2) reads better as floor((L - 1)/2): regroup over a common denominator."""
+    num, den = sp.fraction(sp.together(arg))
+    return num, den
+
+
+class _TextPrinter(StrPrinter):
+    def _print_bracket(self, name, e):
+        num, den = _as_fraction(e.args[0])
+        if den == 1:
+            return f"{name}({self._print(num)})"
+        top = self._print(num) if num.is_Atom or num.is_Function else f"({self._print(num)})"
+        return f"{name}({top}/{self.parenthesize(den, 100)})"
+
+    def _print_Equality(self, e):
+        return f"{self._print(e.lhs)} = {self._print(e.rhs)}"
+
+    def _print_floor(self, e):
+        return self._print_bracket("floor", e)
+
+    def _print_ceiling(self, e):
+        return self._print_bracket("ceil", e)
+
+
+class _LatexPrinter(LatexPrinter):
+    def _print_bracket(self, left, right, e):
+        num, den = _as_fraction(e.args[0])
+        inner = self._print(num) if den == 1 else r"\frac{%s}{%s}" % (self._print(num), self._print(den))
+        return rf"\left{left}{inner}\right{right}"
+
+    def _print_floor(self, e, exp=None):
+        return self._print_bracket(r"\lfloor ", r"\rfloor ", e)
+
+    def _print_ceiling(self, e, exp=None):
+        return self._print_bracket(r"\lceil ", r"\rceil ", e)
+
+
+class _MathMLPrinter(MathMLPresentationPrinter):
+    def _print_bracket(self, left, right, e):
+        num, den = _as_fraction(e.args[0])
+        mrow = self.dom.createElement("mrow")
+        lo = self.dom.createElement("mo")
+        lo.appendChild(self.dom.createTextNode(left))
+        ro = self.dom.createElement("mo")
+        ro.appendChild(self.dom.createTextNode(right))
+        mrow.appendChild(lo)
+        if den == 1:
+            mrow.appendChild(self._print(num))
+        else:
+            frac = self.dom.createElement("mfrac")
+            frac.appendChild(self._print(num))
+            frac.appendChild(self._print(den))
+            mrow.appendChild(frac)
+        mrow.appendChild(ro)
+        return mrow
+
+    def _print_floor(self, e):
+        return self._print_bracket("\u230a", "\u230b", e)
+
+    def _print_ceiling(self, e):
+        return self._print_bracket("\u2308", "\u2309", e)
+
+
+def to_text(expr) -> str:
+    """Plain text, e.g. floor((H - 1)/2) + 1."""
+    return _TextPrinter().doprint(expr)
+
+
+def to_latex(expr) -> str:
+    """LaTeX source."""
+    return _LatexPrinter().doprint(expr)
+
+
+def to_mathml(expr, display: str = "block") -> str:
+    """A complete presentation-MathML <math> element."""
+    body = _MathMLPrinter().doprint(expr)
+    return f'<math xmlns="{MATHML_NS}" display="{display}">{body}</math>'
+
+
+def render(expr) -> dict:
+    """All three renderings of one expression or equation."""
+    return {"text": to_text(expr), "latex": to_latex(expr), "mathml": to_mathml(expr)}

@@ -1,0 +1,341 @@
+"""Declaration types: a layer is data (parameters, formulas, a shape rule shared by its family)."""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import sympy as sp
+
+from engine.compile import Formula
+from engine.errors import ShapeError
+
+MAX_INT = 2**31
+REQUIRED = object()
+FRAMEWORKS = ("keras", "pytorch")
+
+# Keyword arguments that change weights' values or bookkeeping but never a shape.
+KERAS_INERT = frozenset(
+    """name dtype trainable kernel_initializer bias_initializer kernel_regularizer bias_regularizer
+    activity_regularizer kernel_constraint bias_constraint init weights W_regularizer b_regularizer
+    W_constraint b_constraint embeddings_initializer embeddings_regularizer embeddings_constraint
+    recurrent_initializer recurrent_regularizer recurrent_constraint depthwise_initializer
+    pointwise_initializer depthwise_regularizer pointwise_regularizer depthwise_constraint
+    pointwise_constraint beta_initializer gamma_initializer moving_mean_initializer
+    moving_variance_initializer beta_regularizer gamma_regularizer beta_constraint gamma_constraint
+    input_shape batch_input_shape batch_size input_dtype lora_rank lora_alpha seed noise_shape
+    unit_forget_bias recurrent_dropout dropout_U dropout_W go_backwards stateful unroll
+    implementation kernel_quantization_config quantization_config momentum epsilon renorm
+    renorm_clipping renorm_momentum synchronized mask_zero sparse rms_scaling
+    recurrent_activation inner_activation inner_init forget_bias_init interpolation_order""".split()
+)
+TORCH_INERT = frozenset(["device", "dtype", "inplace", "padding_mode", "eps", "momentum", "max_norm",
+                         "norm_type", "scale_grad_by_freq", "sparse", "_weight", "_freeze", "nonlinearity",
+                         "negative_slope", "approximate", "min_val", "max_val", "alpha", "beta", "threshold"])
+
+
+def _fail(field_name: str, message: str, code: str = "invalid_param"):
+    raise ShapeError(code, message, field_name)
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+# ---- parsers: (value, rank, field) -> normalized value -------------------------------------
+
+
+def integer(minimum: int = 1, maximum: int = MAX_INT):
+    """A single integer in [minimum, maximum]."""
+
+    def parse(v, rank, fld):
+        if not _is_int(v):
+            _fail(fld, f"{fld.split('.')[-1]} must be an integer, received {v!r}")
+        if not minimum <= v <= maximum:
+            _fail(fld, f"{fld.split('.')[-1]} must be between {minimum} and {maximum}, received {v}")
+        return v
+
+    parse.kind = "int"
+    return parse
+
+
+def optional(parser):
+    """None, or what the inner parser accepts."""
+
+    def parse(v, rank, fld):
+        return None if v is None else parser(v, rank, fld)
+
+    parse.kind = f"{parser.kind} | None"
+    return parse
+
+
+def per_axis(minimum: int = 1, maximum: int = MAX_INT):
+    """An integer or one integer per spatial axis; widened to a tuple of `rank` integers."""
+    one = integer(minimum, maximum)
+
+    def parse(v, rank, fld):
+        if isinstance(v, (list, tuple)):
+            if len(v) != rank:
+                _fail(fld, f"{fld.split('.')[-1]} must have {rank} value(s), received {list(v)!r}")
+            return tuple(one(x, rank, fld) for x in v)
+        return (one(v, rank, fld),) * rank
+
+    parse.kind = "int | tuple[int, ...]"
+    return parse
+
+
+def choice(*options: str, case_insensitive: bool = True):
+    """One of a fixed set of strings."""
+
+    def parse(v, rank, fld):
+        key = v.lower() if isinstance(v, str) and case_insensitive else v
+        if key not in options:
+            _fail(fld, f"{fld.split('.')[-1]} must be one of {', '.join(map(repr, options))}, received {v!r}")
+        return key
+
+    parse.kind = " | ".join(repr(o) for o in options)
+    return parse
+
+
+def boolean():
+    def parse(v, rank, fld):
+        if not isinstance(v, bool):
+            _fail(fld, f"{fld.split('.')[-1]} must be true or false, received {v!r}")
+        return v
+
+    parse.kind = "bool"
+    return parse
+
+
+def number(minimum: float = 0.0, maximum: float = float(MAX_INT), open_min: bool = False):
+    """A real number (a rate, a scale factor)."""
+
+    def parse(v, rank, fld):
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            _fail(fld, f"{fld.split('.')[-1]} must be a number, received {v!r}")
+        if v < minimum or (open_min and v == minimum) or v > maximum:
+            _fail(fld, f"{fld.split('.')[-1]} must be {'above' if open_min else 'at least'} {minimum} and at most {maximum}, received {v}")
+        return v
+
+    parse.kind = "float"
+    return parse
+
+
+def identifier():
+    """A name such as an activation ('relu'), or None."""
+
+    def parse(v, rank, fld):
+        if v is None:
+            return None
+        if not isinstance(v, str) or not (0 < len(v) <= 64) or not v.replace("_", "").isalnum():
+            _fail(fld, f"{fld.split('.')[-1]} must be a name such as 'relu', received {v!r}")
+        return v
+
+    parse.kind = "str | None"
+    return parse
+
+
+def int_list(minimum: int = 1, allow_minus_one: bool = False, max_len: int = 16):
+    """A tuple of integers (a target shape, a permutation)."""
+
+    def parse(v, rank, fld):
+        if _is_int(v):
+            v = [v]
+        if not isinstance(v, (list, tuple)) or not 0 < len(v) <= max_len:
+            _fail(fld, f"{fld.split('.')[-1]} must be a list of at most {max_len} integers, received {v!r}")
+        out = []
+        for x in v:
+            if not _is_int(x) or not ((minimum <= x <= MAX_INT) or (allow_minus_one and x == -1)):
+                _fail(fld, f"{fld.split('.')[-1]} holds {x!r}; each entry must be an integer of at least {minimum}"
+                      + (" or -1" if allow_minus_one else ""))
+            out.append(x)
+        return tuple(out)
+
+    parse.kind = "list[int]"
+    return parse
+
+
+def anything():
+    """Accepted and ignored: it does not change any shape."""
+
+    def parse(v, rank, fld):
+        return v
+
+    parse.kind = "any"
+    return parse
+
+
+# ---- declarations --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Param:
+    """One constructor argument, spelled as the framework spells it."""
+
+    name: str
+    parse: Callable
+    default: Any = REQUIRED
+    doc: str = ""
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+    def describe(self) -> dict:
+        return {
+            "name": self.name,
+            "type": self.parse.kind,
+            "default": None if self.required else _jsonable(self.default),
+            "required": self.required,
+            "meaning": self.doc,
+        }
+
+
+def _jsonable(v):
+    return list(v) if isinstance(v, tuple) else v
+
+
+@dataclass
+class Outcome:
+    """What a shape rule returns: named outputs (first = primary) and named weights."""
+
+    outputs: dict[str, tuple]
+    weights: dict[str, tuple] = field(default_factory=dict)
+    non_trainable: tuple[str, ...] = ()
+    param_count: Any = None  # from the declared parameter formula
+
+
+@dataclass
+class LayerSpec:
+    """A layer declared once: its parameters, the formulas it uses and the rule that applies them."""
+
+    framework: str
+    name: str
+    params: tuple[Param, ...]
+    rule: Callable[["Context"], Outcome]
+    formulas: tuple[Formula, ...] = ()
+    aliases: tuple[str, ...] = ()
+    param_aliases: dict = field(default_factory=dict)  # old keyword -> new name, or (new name, axis)
+    rank: int = 1  # spatial rank used to widen per-axis parameters
+    input_ranks: tuple[int, ...] = ()  # accepted input ranks, batch included (empty: any >= 2)
+    category: str = "other"
+    equivalent: str | None = None  # the matching layer in the other framework
+    note: str = ""
+    options: dict = field(default_factory=dict)  # family-specific constants (layout, gate count, ...)
+
+    def __post_init__(self):
+        if self.framework not in FRAMEWORKS:
+            raise ValueError(f"unknown framework {self.framework}")
+        self.by_name = {p.name: p for p in self.params}
+        self.positional = tuple(p.name for p in self.params)
+        inert = KERAS_INERT if self.framework == "keras" else TORCH_INERT
+        self.inert = frozenset(n for n in inert if n not in self.by_name)
+
+    @property
+    def key(self) -> str:
+        return f"{self.framework}/{self.name}"
+
+    def resolve(self, params: dict) -> dict:
+        """Validate the user's keyword arguments; return every parameter with defaults filled in."""
+        if params is None:
+            params = {}
+        if not isinstance(params, dict):
+            raise ShapeError("invalid_params", f"params must be an object, received {type(params).__name__}", "params")
+        given: dict = {}
+        split: dict = {}
+        for raw_key, value in params.items():
+            key = raw_key
+            if not isinstance(key, str):
+                raise ShapeError("unknown_param", f"parameter names are strings, received {key!r}", "params")
+            if key in self.param_aliases:
+                target = self.param_aliases[key]
+                if isinstance(target, tuple):
+                    split.setdefault(target[0], {})[target[1]] = (key, value)
+                    continue
+                key = target
+            if key in self.by_name:
+                if key in given:
+                    raise ShapeError("duplicate_param", f"{key} was given twice (as {raw_key!r})", f"params.{raw_key}")
+                given[key] = (raw_key, value)
+            elif key in self.inert:
+                continue
+            else:
+                names = list(self.by_name) + list(self.param_aliases)
+                close = difflib.get_close_matches(key, names, n=3, cutoff=0.5)
+                hint = f"; did you mean {', '.join(close)}?" if close else f"; it takes {', '.join(self.positional)}"
+                raise ShapeError("unknown_param", f"{self.name} has no parameter {key!r}{hint}", f"params.{raw_key}")
+        for name, parts in split.items():  # Keras 1 nb_row/nb_col -> kernel_size
+            if name in given:
+                raise ShapeError("duplicate_param", f"{name} was given twice", f"params.{name}")
+            if len(parts) != self.rank:
+                missing = sorted(set(range(self.rank)) - set(parts))
+                raw = [k for k, v in self.param_aliases.items() if isinstance(v, tuple) and v[1] in missing]
+                raise ShapeError("missing_param", f"{self.name} needs {', '.join(raw)} too", f"params.{raw[0]}")
+            given[name] = ("/".join(parts[a][0] for a in sorted(parts)), [parts[a][1] for a in sorted(parts)])
+        out = {}
+        for prm in self.params:
+            if prm.name in given:
+                raw_key, value = given[prm.name]
+                out[prm.name] = prm.parse(value, self.rank, f"params.{raw_key}")
+            elif prm.required:
+                raise ShapeError("missing_param", f"{self.name} needs {prm.name}", f"params.{prm.name}")
+            else:
+                default = prm.default
+                out[prm.name] = prm.parse(default, self.rank, f"params.{prm.name}") if default is not None else None
+        return out
+
+    def describe(self) -> dict:
+        """Everything a reference page or the API shows about the layer."""
+        return {
+            "framework": self.framework,
+            "name": self.name,
+            "aliases": list(self.aliases),
+            "category": self.category,
+            "params": [p.describe() for p in self.params],
+            "param_aliases": {k: (v if isinstance(v, str) else v[0]) for k, v in self.param_aliases.items()},
+            "formulas": [f.rendered for f in self.formulas],
+            "equivalent": self.equivalent,
+            "note": self.note,
+            "input_ranks": list(self.input_ranks),
+        }
+
+
+class Context:
+    """What a shape rule sees: the layer, its resolved parameters, the input shape; records formulas used."""
+
+    __slots__ = ("spec", "p", "x", "used")
+
+    def __init__(self, spec: LayerSpec, resolved: dict, input_shape: tuple):
+        self.spec = spec
+        self.p = resolved
+        self.x = input_shape
+        self.used: list = []
+
+    def apply(self, formula: Formula, where: str = "", **values):
+        """Evaluate a formula and remember it (with the numbers) for the answer."""
+        self.used.append((formula, where, values))
+        return formula.evaluate(values)
+
+    def fail(self, code: str, message: str, fld: str | None = None):
+        raise ShapeError(code, message, fld)
+
+    @property
+    def rank(self) -> int:
+        return len(self.x)
+
+
+def is_known(v) -> bool:
+    """True for a concrete integer dimension."""
+    return type(v) is int
+
+
+def product(dims):
+    """Product of dimensions; None if any is unknown."""
+    out = 1
+    for v in dims:
+        if v is None:
+            return None
+        out = out * v
+    return out if not isinstance(out, sp.Basic) or not out.is_Integer else int(out)

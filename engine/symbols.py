@@ -1,0 +1,56 @@
+"""Every symbol the formulas use, declared once with its assumptions."""
+
+from __future__ import annotations
+
+import re
+
+import sympy as sp
+
+SYMBOL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,30}")
+
+
+def _positive(name: str) -> sp.Symbol:
+    return sp.Symbol(name, integer=True, positive=True)
+
+
+def _nonnegative(name: str) -> sp.Symbol:
+    return sp.Symbol(name, integer=True, nonnegative=True)
+
+
+# Per-axis quantities of convolution arithmetic (Dumoulin & Visin notation).
+L_in = _positive("L_in")  # input length along one axis
+L_out = _positive("L_out")  # output length along that axis
+k = _positive("k")  # kernel (or pool) size
+s = _positive("s")  # stride
+d = _positive("d")  # dilation
+p = _nonnegative("p")  # padding added to each side
+op = _nonnegative("op")  # output_padding of a transposed convolution
+crop_l = _nonnegative("c_l")  # cropping / padding at the start of an axis
+crop_r = _nonnegative("c_r")  # ... and at its end
+f = sp.Symbol("f", positive=True)  # a scale factor, need not be an integer
+
+# Channel, feature and layer-width quantities.
+C_in = _positive("C_in")
+C_out = _positive("C_out")
+g = _positive("g")  # groups
+K = _positive("K")  # product of the kernel sizes over the spatial axes
+u = _positive("u")  # units / hidden size
+i = _positive("i")  # input features
+D = _positive("D")  # embedding width / number of directions
+N_vocab = _positive("N")  # vocabulary size
+E = _positive("E")  # embedding dimension of attention
+P = _nonnegative("P")  # parameter count
+m = _positive("m")  # depth multiplier
+
+
+def user_symbol(name: str, field: str):
+    """Turn a user's dimension name into a SymPy symbol, by pattern only (never sympify)."""
+    from engine.errors import ShapeError
+
+    if not isinstance(name, str) or not SYMBOL_NAME.fullmatch(name):
+        raise ShapeError(
+            "invalid_dimension",
+            f"dimension {name!r} is not a symbol name: use letters, digits and _ (at most 31, not starting with a digit)",
+            field,
+        )
+    return _positive(name)
