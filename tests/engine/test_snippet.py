@@ -1,0 +1,77 @@
+"""Pasted snippets are read with ast: literals only, nothing runs."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+from engine import ShapeError, evaluate
+from engine.snippet import MAX_SNIPPET_CHARS, parse_snippet
+
+
+def test_keras1_sequential_snippet_gives_layer_and_input_shape():
+    code = "model = Sequential()\nmodel.add(Convolution1D(64, 3, border_mode='same', input_shape=(10, 32)))\n"
+    parsed = parse_snippet(code)
+    assert parsed["framework"] == "keras"
+    assert parsed["input_shape"] == [None, 10, 32]
+    (layer,) = parsed["layers"]
+    assert layer["layer"] == "Conv1D"
+    result = evaluate("keras", layer["layer"], layer["params"], parsed["input_shape"])
+    assert result["output_shape"] == [None, 10, 64]
+
+
+def test_torch_snippet_maps_positional_arguments_by_declaration_order():
+    parsed = parse_snippet("c = nn.Conv2d(3, 32, kernel_size=5, stride=1, padding=2)")
+    assert parsed["framework"] == "pytorch"
+    assert parsed["layers"][0]["params"] == {"in_channels": 3, "out_channels": 32, "kernel_size": 5, "stride": 1, "padding": 2}
+
+
+def test_module_level_literal_names_and_integer_arithmetic_are_folded():
+    parsed = parse_snippet("units = 128\nx = layers.Dense(units * 16 * 16)(x)\n")
+    assert parsed["layers"][0]["params"] == {"units": 32768}
+
+
+def test_keras2_convolution2d_legacy_positional_order():
+    parsed = parse_snippet("Convolution2D(64, 3, 5, border_mode='valid')", framework="keras")
+    params = parsed["layers"][0]["params"]
+    assert params == {"nb_filter": 64, "nb_row": 3, "nb_col": 5, "border_mode": "valid"}
+    assert evaluate("keras", "Convolution2D", params, [None, 10, 12, 3])["output_shape"] == [None, 8, 8, 64]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "__import__('os').system('touch {marker}')",
+        "().__class__.__bases__[0].__subclasses__()",
+        "exec(\"open('{marker}', 'w')\")",
+        "eval(\"open('{marker}', 'w')\")",
+        "(lambda: open('{marker}', 'w'))()",
+    ],
+)
+def test_hostile_arguments_are_left_out_and_never_run(payload, tmp_path):
+    marker = tmp_path / f"pwned-{uuid.uuid4().hex}"
+    code = f"layers.Dense({payload.format(marker=marker)})\nlayers.Dense(units={payload.format(marker=marker)})"
+    parsed = parse_snippet(code, framework="keras")
+    assert all(layer["params"] == {} for layer in parsed["layers"])
+    assert parsed["notes"], "each unreadable argument is reported"
+    assert not os.path.exists(marker)
+
+
+def test_errors_are_shape_errors_with_a_field():
+    with pytest.raises(ShapeError) as err:
+        parse_snippet("def (")
+    assert err.value.code == "invalid_snippet" and err.value.field == "code"
+    with pytest.raises(ShapeError) as err:
+        parse_snippet("x" * (MAX_SNIPPET_CHARS + 1))
+    assert err.value.code == "snippet_too_long"
+    with pytest.raises(ShapeError) as err:
+        parse_snippet("print('hello')")
+    assert err.value.code == "no_layers"
+
+
+def test_deeply_nested_source_is_a_clean_error():
+    with pytest.raises(ShapeError) as err:
+        parse_snippet("layers.Dense(" + "[" * 5000 + "]" * 5000 + ")")
+    assert err.value.code in ("invalid_snippet", "snippet_too_long")
