@@ -17,6 +17,14 @@ MAX_TRACE_LAYERS = 1000
 
 def parse_input_shape(shape, fld: str = "input_shape") -> tuple:
     """Validate a shape: ints in 1..2**31, None (unknown) or a symbol name; returns a tuple."""
+    kind = type(shape)
+    if (kind is list or kind is tuple) and 0 < len(shape) <= MAX_RANK:  # fast path: ints and None only
+        for v in shape:
+            if type(v) is not int or not 0 < v <= MAX_INT:
+                if v is not None:
+                    break
+        else:
+            return tuple(shape)
     if not isinstance(shape, (list, tuple)):
         raise ShapeError("invalid_input_shape", f"{fld} must be a list of dimensions, received {shape!r}"[:200], fld)
     if not 1 <= len(shape) <= MAX_RANK:
@@ -39,6 +47,25 @@ def parse_input_shape(shape, fld: str = "input_shape") -> tuple:
     return tuple(out)
 
 
+_FRAMEWORK_NAMES = registry._FRAMEWORK_NAMES
+_LAYERS = registry._LAYERS
+_PREFIXES = registry._PREFIXES
+
+
+def _lookup(framework, name) -> LayerSpec:
+    """registry.lookup, with a fast path for an exact framework name and a bare layer name.
+
+    The fast path reads the same table registry.lookup reads, with the same key; names that need
+    normalizing (case of the framework, a prefix, spaces) or that miss go through registry.lookup."""
+    if type(framework) is str and type(name) is str:
+        fw = _FRAMEWORK_NAMES.get(framework)
+        if fw is not None and 0 < len(name) <= 100 and not name.startswith(_PREFIXES) and name.strip() == name:
+            spec = _LAYERS.get((fw, name.lower()))
+            if spec is not None:
+                return spec
+    return registry.lookup(framework, name)
+
+
 def get_layer(framework, name) -> LayerSpec:
     """The declaration of one layer (by name or alias)."""
     return registry.lookup(framework, name)
@@ -59,13 +86,26 @@ def show_dim(v):
 
 
 def show_shape(shape) -> list:
-    return [show_dim(v) for v in shape]
+    out = list(shape)
+    for v in out:  # ints and None show as themselves
+        if v is not None and type(v) is not int:
+            return [show_dim(v) for v in shape]
+    return out
+
+
+def _show_values(values: dict) -> dict:
+    """A formula's inputs as JSON; the dict itself when they are all ints or None (it is not shared)."""
+    for v in values.values():
+        if v is not None and type(v) is not int:
+            return {k: show_dim(v) for k, v in values.items()}
+    return values
 
 
 def _apply(spec: LayerSpec, params, shape: tuple):
     """Run one layer's rule; returns the context, the outcome and its (total, trainable) counts."""
     resolved = spec.resolve(params)
-    if spec.input_ranks and len(shape) not in spec.input_ranks:
+    ranks = spec.input_ranks
+    if ranks and len(shape) not in ranks:
         want = " or ".join(str(r) for r in spec.input_ranks)
         raise ShapeError(
             "rank_mismatch",
@@ -77,7 +117,7 @@ def _apply(spec: LayerSpec, params, shape: tuple):
     total = outcome.param_count
     if total is None:
         total = sum((product(s) for s in outcome.weights.values()), 0)
-    frozen = sum((product(outcome.weights[n]) for n in outcome.non_trainable), 0)
+    frozen = sum((product(outcome.weights[n]) for n in outcome.non_trainable), 0) if outcome.non_trainable else 0
     trainable = None if total is None or frozen is None else total - frozen
     return ctx, outcome, total, trainable
 
@@ -87,14 +127,24 @@ def _run(spec: LayerSpec, params, shape: tuple, substitute: bool) -> dict:
     outputs = {name: show_shape(s) for name, s in outcome.outputs.items()}
     formulas = []
     for formula, where, values in ctx.used:
-        entry = {**formula.rendered, "where": where, "values": {k: show_dim(v) for k, v in values.items()}}
+        # The rendered part is computed once per formula; only where and values are per call.
+        entry = {**formula.rendered, "where": where, "values": _show_values(values)}
         if substitute:
             entry["substituted"] = formula.substituted(values)
         formulas.append(entry)
+    shown = {}
+    for k, v in ctx.p.items():
+        kind = type(v)
+        if kind is tuple:
+            shown[k] = list(v)
+        elif v is None or kind in _PLAIN_TYPES:
+            shown[k] = v
+        elif _plain(v):
+            shown[k] = list(v) if isinstance(v, tuple) else v
     return {
         "framework": spec.framework,
         "layer": spec.name,
-        "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in ctx.p.items() if _plain(v)},
+        "params": shown,
         "input_shape": show_shape(shape),
         "output_shape": next(iter(outputs.values())),
         "outputs": outputs,
@@ -105,13 +155,16 @@ def _run(spec: LayerSpec, params, shape: tuple, substitute: bool) -> dict:
     }
 
 
+_PLAIN_TYPES = frozenset({int, float, str, bool, list})
+
+
 def _plain(v) -> bool:
     return v is None or isinstance(v, (int, float, str, bool, tuple, list))
 
 
 def evaluate(framework, layer, params=None, input_shape=None, *, substitute: bool = False) -> dict:
     """Output shape(s), parameter counts, weight shapes and the formulas applied, for one layer."""
-    spec = registry.lookup(framework, layer)
+    spec = _lookup(framework, layer)
     if input_shape is None:
         raise ShapeError("missing_input_shape", "input_shape is required (batch included; null for unknown)", "input_shape")
     return _run(spec, params, parse_input_shape(input_shape), substitute)
@@ -130,12 +183,14 @@ def trace(framework, input_shape, layers) -> dict:
     current = shape
     for index, item in enumerate(layers):
         try:
-            if not isinstance(item, dict) or "layer" not in item:
-                raise ShapeError("invalid_layer", "each layer is an object with 'layer' and optional 'params'", None)
-            unknown = set(item) - {"layer", "params"}
-            if unknown:
-                raise ShapeError("invalid_layer", f"unexpected key(s) {sorted(unknown)}; a layer has 'layer' and 'params'", None)
-            spec = registry.lookup(fw, item["layer"])
+            # Fast check first: a plain dict holding 'layer' and at most 'params' besides.
+            if not (type(item) is dict and "layer" in item and (len(item) == 1 or (len(item) == 2 and "params" in item))):
+                if not isinstance(item, dict) or "layer" not in item:
+                    raise ShapeError("invalid_layer", "each layer is an object with 'layer' and optional 'params'", None)
+                unknown = set(item) - {"layer", "params"}
+                if unknown:
+                    raise ShapeError("invalid_layer", f"unexpected key(s) {sorted(unknown)}; a layer has 'layer' and 'params'", None)
+            spec = _lookup(fw, item["layer"])
             _, outcome, count, count_trainable = _apply(spec, item.get("params") or {}, current)
         except ShapeError as err:
             raise err.at_layer(index) from None
@@ -150,8 +205,10 @@ def trace(framework, input_shape, layers) -> dict:
                 "trainable_params": show_dim(count_trainable),
             }
         )
-        total = None if total is None or count is None else total + count
-        trainable = None if trainable is None or count_trainable is None else trainable + count_trainable
+        if total is not None:
+            total = None if count is None else total + count
+        if trainable is not None:
+            trainable = None if count_trainable is None else trainable + count_trainable
         current = tuple(output)
     return {
         "framework": fw,

@@ -51,6 +51,8 @@ def integer(minimum: int = 1, maximum: int = MAX_INT):
     """A single integer in [minimum, maximum]."""
 
     def parse(v, rank, fld):
+        if type(v) is int and minimum <= v <= maximum:  # fast path; the checks below give the same answer
+            return v
         if not _is_int(v):
             _fail(fld, f"{fld.split('.')[-1]} must be an integer, received {v!r}")
         if not minimum <= v <= maximum:
@@ -76,6 +78,16 @@ def per_axis(minimum: int = 1, maximum: int = MAX_INT):
     one = integer(minimum, maximum)
 
     def parse(v, rank, fld):
+        kind = type(v)
+        if kind is int:  # fast paths; the general code below gives the same answer
+            if minimum <= v <= maximum:
+                return (v,) * rank
+        elif (kind is tuple or kind is list) and len(v) == rank:
+            for x in v:
+                if type(x) is not int or not minimum <= x <= maximum:
+                    break
+            else:
+                return tuple(v)
         if isinstance(v, (list, tuple)):
             if len(v) != rank:
                 _fail(fld, f"{fld.split('.')[-1]} must have {rank} value(s), received {list(v)!r}")
@@ -89,7 +101,16 @@ def per_axis(minimum: int = 1, maximum: int = MAX_INT):
 def choice(*options: str, case_insensitive: bool = True):
     """One of a fixed set of strings."""
 
+    try:
+        fast = frozenset(o for o in options if type(o) is str)
+    except TypeError:  # pragma: no cover - str options are always hashable
+        fast = frozenset()
+
     def parse(v, rank, fld):
+        if type(v) is str:  # fast path; the general code below gives the same answer
+            key = v.lower() if case_insensitive else v
+            if key in fast:
+                return key
         key = v.lower() if isinstance(v, str) and case_insensitive else v
         if key not in options:
             _fail(fld, f"{fld.split('.')[-1]} must be one of {', '.join(map(repr, options))}, received {v!r}")
@@ -101,6 +122,8 @@ def choice(*options: str, case_insensitive: bool = True):
 
 def boolean():
     def parse(v, rank, fld):
+        if v is True or v is False:
+            return v
         if not isinstance(v, bool):
             _fail(fld, f"{fld.split('.')[-1]} must be true or false, received {v!r}")
         return v
@@ -169,6 +192,20 @@ def anything():
 
 # ---- declarations --------------------------------------------------------------------------
 
+# Steps of LayerSpec's precomputed resolve plan.
+_REQUIRED_STEP = "required"
+_CONSTANT_STEP = "constant"
+_PARSE_STEP = "parse"
+_NOT_CONSTANT = object()
+
+
+def _immutable(v) -> bool:
+    """True for a value that can be shared between answers: None, bool, int, float, str, or tuples of them."""
+    if v is None or type(v) in (bool, int, float, str):
+        return True
+    return type(v) is tuple and all(_immutable(x) for x in v)
+
+
 
 @dataclass(frozen=True)
 class Param:
@@ -232,6 +269,35 @@ class LayerSpec:
         self.positional = tuple(p.name for p in self.params)
         inert = KERAS_INERT if self.framework == "keras" else TORCH_INERT
         self.inert = frozenset(n for n in inert if n not in self.by_name)
+        self._prepare_fast_resolve()
+
+    def _prepare_fast_resolve(self):
+        """Tables for resolve()'s fast path, computed once per declaration.
+
+        The fast path takes a plain dict whose keys are all parameter names or inert keywords (no
+        alias): then no key can be unknown or given twice, and resolve() only has to parse each given
+        value and fill in the defaults. A default whose parsed value is immutable is parsed here once;
+        any other default (or one whose parser fails) is parsed per call, as the general path does."""
+        self._fast_keys = frozenset(n for n in (*self.by_name, *self.inert) if n not in self.param_aliases)
+        plan = []
+        for prm in self.params:
+            fld = f"params.{prm.name}"
+            default = prm.default
+            if default is REQUIRED:
+                plan.append((prm.name, prm.parse, fld, _REQUIRED_STEP, None))
+                continue
+            if default is None:
+                plan.append((prm.name, prm.parse, fld, _CONSTANT_STEP, None))
+                continue
+            try:
+                value = prm.parse(default, self.rank, fld)
+            except Exception:
+                value = _NOT_CONSTANT
+            if value is _NOT_CONSTANT or not _immutable(value):
+                plan.append((prm.name, prm.parse, fld, _PARSE_STEP, default))
+            else:
+                plan.append((prm.name, prm.parse, fld, _CONSTANT_STEP, value))
+        self._plan = tuple(plan)
 
     @property
     def key(self) -> str:
@@ -239,6 +305,22 @@ class LayerSpec:
 
     def resolve(self, params: dict) -> dict:
         """Validate the user's keyword arguments; return every parameter with defaults filled in."""
+        if type(params) is dict and self._fast_keys.issuperset(params):
+            rank = self.rank
+            out = {}
+            for name, parse, fld, step, value in self._plan:
+                if name in params:
+                    out[name] = parse(params[name], rank, fld)
+                elif step is _CONSTANT_STEP:
+                    out[name] = value
+                elif step is _REQUIRED_STEP:
+                    raise ShapeError("missing_param", f"{self.name} needs {name}", fld)
+                else:
+                    out[name] = parse(value, rank, fld)
+            return out
+        return self._resolve_general(params)
+
+    def _resolve_general(self, params) -> dict:
         if params is None:
             params = {}
         if not isinstance(params, dict):
@@ -316,7 +398,7 @@ class Context:
     def apply(self, formula: Formula, where: str = "", **values):
         """Evaluate a formula and remember it (with the numbers) for the answer."""
         self.used.append((formula, where, values))
-        return formula.evaluate(values)
+        return formula.evaluate(values)  # the formula's compiled fast path (engine.compile)
 
     def fail(self, code: str, message: str, fld: str | None = None):
         raise ShapeError(code, message, fld)

@@ -41,6 +41,29 @@ N_vocab = _positive("N")  # vocabulary size
 E = _positive("E")  # embedding dimension of attention
 P = _nonnegative("P")  # parameter count
 m = _positive("m")  # depth multiplier
+q = _positive("q")  # product of the sizes a reshape names explicitly (all but the -1)
+v = _positive("v")  # per-channel vectors a normalization layer keeps (gamma, beta, moving statistics)
+
+
+# Recurrent layers (SimpleRNN/LSTM/GRU, torch RNN/LSTM/GRU), Bidirectional and attention.
+G = _positive("G")  # gates of a recurrent cell: 1 (SimpleRNN/RNN), 3 (GRU), 4 (LSTM)
+n_layers = _positive("n")  # stacked recurrent layers (torch num_layers)
+h_out = _positive("h_out")  # torch H_out: proj_size when set, else hidden_size
+P_f = _nonnegative("P_f")  # parameters of a Bidirectional's forward layer
+P_b = _nonnegative("P_b")  # ... and of its backward layer
+u_f = _positive("u_f")  # output width of a Bidirectional's forward layer
+u_b = _positive("u_b")  # ... and of its backward layer
+heads = _positive("h")  # attention heads (num_heads)
+d_k = _positive("d_k")  # Keras MultiHeadAttention key_dim (per head)
+d_v = _positive("d_v")  # Keras MultiHeadAttention value_dim (per head)
+C_q = _positive("C_q")  # last dimension of the attention query
+C_k = _positive("C_k")  # ... of the key
+C_v = _positive("C_v")  # ... of the value
+C_o = _positive("C_o")  # attention output width (product of output_shape, else C_q)
+E_k = _positive("E_k")  # torch MultiheadAttention kdim
+E_v = _positive("E_v")  # torch MultiheadAttention vdim
+n_bias = _nonnegative("b")  # bias vectors of length E in torch MultiheadAttention
+lora_r = _positive("r")  # LoRA rank (lora_rank)
 
 
 def user_symbol(name: str, field: str):

@@ -8,9 +8,8 @@ from engine.compile import Formula
 from engine.errors import ShapeError
 from engine.layers._common import axis_name, check_divisible, check_equal, join_channels, require_known, split_channels
 from engine.registry import register
-from engine.spec import LayerSpec, Outcome, Param, boolean, choice, identifier, integer, per_axis
+from engine.spec import LayerSpec, Outcome, Param, boolean, choice, identifier, integer, is_known, per_axis
 from engine.symbols import C_in, C_out, K, L_in, L_out, P, d, g, k, p, s
-from engine.spec import anything, is_known
 
 # Dumoulin & Visin, relationship 6 (zero padding p, stride s, dilation d): the kernel's effective
 # extent is d(k - 1) + 1; count how many strides fit after the first window.
@@ -51,6 +50,72 @@ def _kernel_extent(kernel: int, dilation: int) -> int:
     return dilation * (kernel - 1) + 1
 
 
+def _check_padding_mode(mode: str, padding, axis: int, kernel: int, dilation: int, length, where: str, fld: str):
+    """padding_mode='reflect' needs each side's padding < the input; 'circular' wraps around at most once.
+
+    With padding='same' PyTorch pads d(k-1) in all: (d(k-1))//2 on the left and the rest on the right.
+    """
+    if mode == "replicate" or not is_known(length):
+        return
+    if padding == "same":
+        total = dilation * (kernel - 1)
+        side = total - total // 2
+    else:
+        side = padding[axis]
+    if mode == "reflect" and side >= length:
+        raise ShapeError(
+            "padding_too_large",
+            f"padding_mode='reflect' needs padding smaller than the input: padding {side} on {where} is not less than the input {length}",
+            fld,
+        )
+    if mode == "circular" and side > length:
+        raise ShapeError(
+            "padding_too_large",
+            f"padding_mode='circular' wraps around at most once: padding {side} on {where} is larger than the input {length}",
+            fld,
+        )
+
+
+def check_stride_with_dilation(strides: tuple, dilation: tuple):
+    """Keras Conv and Conv Transpose reject strides > 1 together with dilation_rate > 1 (any axes)."""
+    if any(st > 1 for st in strides) and any(dl > 1 for dl in dilation):
+        raise ShapeError(
+            "stride_with_dilation",
+            f"strides > 1 is not supported with dilation_rate > 1, received strides={list(strides)} and dilation_rate={list(dilation)}",
+            "params.strides",
+        )
+
+
+def keras_split_channels(ctx):
+    """(lead dims, channels, spatial dims, first spatial offset, channel field) of a Keras input; channels must be known."""
+    channels_last = ctx.p["data_format"] != "channels_first"
+    lead, channels, spatial, offset = split_channels(ctx.x, ctx.spec.rank, channels_last)
+    channel_field = f"input_shape[{len(ctx.x) - 1 if channels_last else offset - 1}]"
+    channels = require_known(channels, "channel dimension", channel_field)
+    return lead, channels, spatial, offset, channel_field
+
+
+def keras_conv_lengths(ctx, spatial: list, offset: int, padding: str, strides: tuple, dilation: tuple) -> list:
+    """Output length of every spatial axis of a Keras convolution ('valid', 'same' or 'causal')."""
+    out = []
+    for a, length in enumerate(spatial):
+        kk, st, dl = ctx.p["kernel_size"][a], strides[a], dilation[a]
+        where = f"axis {axis_name(ctx.spec.rank, a)}"
+        if padding in ("same", "causal"):
+            out.append(ctx.apply(CONV_SAME_KERAS, where, L_in=length, s=st))
+            continue
+        value = ctx.apply(CONV_VALID, where, L_in=length, k=kk, s=st, d=dl)
+        if is_known(value) and value < 1:
+            raise ShapeError(
+                "output_too_small",
+                f"computed output size would be zero or negative: kernel {_kernel_extent(kk, dl)}{' (dilated)' if dl > 1 else ''} is larger "
+                f"than the input {length} on {where} with padding='valid'",
+                f"input_shape[{offset + a}]",
+            )
+        out.append(value)
+    return out
+
+
 def torch_conv_rule(ctx) -> Outcome:
     """PyTorch Conv1d/2d/3d: (N, C_in, *L) or unbatched (C_in, *L) -> (N, C_out, *L_out)."""
     rank, prm = ctx.spec.rank, ctx.p
@@ -59,13 +124,17 @@ def torch_conv_rule(ctx) -> Outcome:
     check_divisible(c_out, groups, "out_channels", "params.out_channels")
     padding = prm["padding"]
     if padding == "same" and any(st > 1 for st in prm["stride"]):
-        raise ShapeError("same_with_stride", "padding='same' is not supported for strided convolutions", "params.padding")
+        raise ShapeError(
+            "same_with_stride", "padding='same' is not supported for strided convolutions", "params.padding"
+        )
     lead, channels, spatial, offset = split_channels(ctx.x, rank, channels_last=False)
     check_equal(c_in, channels, "in_channels", f"input_shape[{offset - 1}]", ctx.spec.name)
     out = []
     for a, length in enumerate(spatial):
         kk, st, dl = prm["kernel_size"][a], prm["stride"][a], prm["dilation"][a]
         where = f"axis {axis_name(rank, a)}"
+        if prm["padding_mode"] != "zeros" and padding != "valid":
+            _check_padding_mode(prm["padding_mode"], padding, a, kk, dl, length, where, f"input_shape[{offset + a}]")
         if padding == "same":
             out.append(ctx.apply(CONV_SAME_TORCH, where, L_in=length))
             continue
@@ -81,7 +150,9 @@ def torch_conv_rule(ctx) -> Outcome:
     kernel = 1
     for kk in prm["kernel_size"]:
         kernel *= kk
-    count = ctx.apply(CONV_PARAMS if prm["bias"] else CONV_PARAMS_NO_BIAS, "parameters", C_out=c_out, C_in=c_in, g=groups, K=kernel)
+    count = ctx.apply(
+        CONV_PARAMS if prm["bias"] else CONV_PARAMS_NO_BIAS, "parameters", C_out=c_out, C_in=c_in, g=groups, K=kernel
+    )
     weights = {"weight": (c_out, c_in // groups, *prm["kernel_size"])}
     if prm["bias"]:
         weights["bias"] = (c_out,)
@@ -95,42 +166,22 @@ def keras_conv_rule(ctx) -> Outcome:
     strides, dilation = prm["strides"], prm["dilation_rate"]
     if padding == "causal" and rank != 1:
         raise ShapeError("invalid_param", "padding='causal' is only for Conv1D", "params.padding")
-    if any(st > 1 for st in strides) and any(dl > 1 for dl in dilation):
-        raise ShapeError(
-            "stride_with_dilation",
-            f"strides > 1 is not supported with dilation_rate > 1, received strides={list(strides)} and dilation_rate={list(dilation)}",
-            "params.strides",
-        )
+    check_stride_with_dilation(strides, dilation)
     check_divisible(filters, groups, "filters", "params.filters")
-    channels_last = prm["data_format"] != "channels_first"
-    lead, channels, spatial, offset = split_channels(ctx.x, rank, channels_last)
-    channel_field = f"input_shape[{len(ctx.x) - 1 if channels_last else offset - 1}]"
-    channels = require_known(channels, "channel dimension", channel_field)
+    lead, channels, spatial, offset, channel_field = keras_split_channels(ctx)
     check_divisible(channels, groups, "input channels", channel_field)
-    out = []
-    for a, length in enumerate(spatial):
-        kk, st, dl = prm["kernel_size"][a], strides[a], dilation[a]
-        where = f"axis {axis_name(rank, a)}"
-        if padding in ("same", "causal"):
-            out.append(ctx.apply(CONV_SAME_KERAS, where, L_in=length, s=st))
-            continue
-        value = ctx.apply(CONV_VALID, where, L_in=length, k=kk, s=st, d=dl)
-        if is_known(value) and value < 1:
-            raise ShapeError(
-                "output_too_small",
-                f"computed output size would be zero or negative: kernel {_kernel_extent(kk, dl)}{' (dilated)' if dl > 1 else ''} is larger "
-                f"than the input {length} on {where} with padding='valid'",
-                f"input_shape[{offset + a}]",
-            )
-        out.append(value)
+    out = keras_conv_lengths(ctx, spatial, offset, padding, strides, dilation)
     kernel = 1
     for kk in prm["kernel_size"]:
         kernel *= kk
     formula = CONV_PARAMS if prm["use_bias"] else CONV_PARAMS_NO_BIAS
     count = ctx.apply(formula, "parameters", C_out=filters, C_in=channels, g=groups, K=kernel)
-    weights = {"kernel": (*prm["kernel_size"], channels // groups if is_known(channels) else channels / groups, filters)}
+    weights = {
+        "kernel": (*prm["kernel_size"], channels // groups if is_known(channels) else channels / groups, filters)
+    }
     if prm["use_bias"]:
         weights["bias"] = (filters,)
+    channels_last = prm["data_format"] != "channels_first"
     return Outcome({"output": join_channels(lead, filters, out, channels_last)}, weights, param_count=count)
 
 
@@ -140,7 +191,12 @@ def keras_conv_params(rank: int):
         Param("filters", integer(), doc="Number of filters: the output's channel count."),
         Param("kernel_size", per_axis(), doc="Window size, one int or one per spatial axis."),
         Param("strides", per_axis(), 1, "Step between windows per axis."),
-        Param("padding", choice(*pads), "valid", "'valid' (no padding) or 'same' (output ceil(L/s))" + (", 'causal'" if rank == 1 else "") + "."),
+        Param(
+            "padding",
+            choice(*pads),
+            "valid",
+            "'valid' (no padding) or 'same' (output ceil(L/s))" + (", 'causal'" if rank == 1 else "") + ".",
+        ),
         Param("data_format", choice("channels_last", "channels_first"), "channels_last", "Where the channel axis is."),
         Param("dilation_rate", per_axis(), 1, "Spacing between kernel taps; cannot combine with strides > 1."),
         Param("groups", integer(), 1, "Split input and filters into this many groups."),
@@ -165,13 +221,16 @@ def torch_conv_params(rank: int):
         Param("dilation", per_axis(), 1, "Spacing between kernel taps."),
         Param("groups", integer(), 1, "Blocked connections; must divide in_channels and out_channels."),
         Param("bias", boolean(), True, "Add one learnable bias per output channel."),
-        Param("padding_mode", choice("zeros", "reflect", "replicate", "circular", case_insensitive=False), "zeros", "How padding is filled; does not change shapes."),
+        Param(
+            "padding_mode",
+            choice("zeros", "reflect", "replicate", "circular", case_insensitive=False),
+            "zeros",
+            "How padding is filled; does not change shapes.",
+        ),
     )
 
 
-CONV_NOTE = (
-    "Each spatial axis follows the same rule. Dumoulin & Visin relationship: o = floor((i + 2p - k - (k-1)(d-1))/s) + 1."
-)
+CONV_NOTE = "Each spatial axis follows the same rule. Dumoulin & Visin relationship: o = floor((i + 2p - k - (k-1)(d-1))/s) + 1."
 
 for _rank in (1, 2, 3):
     _legacy = {"nb_filter": "filters", "border_mode": "padding", "subsample": "strides", "atrous_rate": "dilation_rate"}
@@ -186,13 +245,14 @@ for _rank in (1, 2, 3):
             aliases=(f"Convolution{_rank}D",) + (("AtrousConvolution1D",) if _rank == 1 else ()),
             params=keras_conv_params(_rank),
             rule=keras_conv_rule,
-            formulas=(CONV_VALID, CONV_SAME_KERAS, CONV_PARAMS),
+            formulas=(CONV_VALID, CONV_SAME_KERAS, CONV_PARAMS, CONV_PARAMS_NO_BIAS),
             param_aliases=_legacy,
             rank=_rank,
             input_ranks=(_rank + 2,),
             category="convolution",
             equivalent=f"Conv{_rank}d",
-            note=CONV_NOTE + " Keras 'same' gives ceil(L/s) for any kernel; strides > 1 cannot combine with dilation_rate > 1.",
+            note=CONV_NOTE
+            + " Keras 'same' gives ceil(L/s) for any kernel; strides > 1 cannot combine with dilation_rate > 1.",
             options={"legacy_positional": {"Convolution2D": ("nb_filter", "nb_row", "nb_col")}} if _rank == 2 else {},
         )
     )
@@ -202,7 +262,7 @@ for _rank in (1, 2, 3):
             name=f"Conv{_rank}d",
             params=torch_conv_params(_rank),
             rule=torch_conv_rule,
-            formulas=(CONV_EXPLICIT, CONV_SAME_TORCH, CONV_PARAMS),
+            formulas=(CONV_EXPLICIT, CONV_SAME_TORCH, CONV_PARAMS, CONV_PARAMS_NO_BIAS),
             rank=_rank,
             input_ranks=(_rank + 1, _rank + 2),
             category="convolution",

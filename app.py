@@ -1,0 +1,33 @@
+"""ShapeKB's entry point.
+
+    python app.py                upgrade the database, load kb/content/, serve on HOST:PORT
+    flask --app app db upgrade   only the schema (Flask-Migrate)
+    flask --app app kb sync      only the content
+    gunicorn -w 4 'app:app'      production (gunicorn.conf.py sets up the database once, in the master)
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.engine import make_url
+
+from kb import create_app
+
+app = create_app()  # reads settings only: no database connection until a request or a command needs one
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if app.config["SHAPEKB_AUTO_SETUP"]:
+        from kb.sync import setup_database
+
+        setup_database(app)
+    host, port = app.config["HOST"], app.config["PORT"]
+    database = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
+    app.logger.info("ShapeKB at http://%s:%s/ (database: %s)", host, port, database)
+    app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+if __name__ == "__main__":
+    main()

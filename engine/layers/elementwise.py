@@ -1,0 +1,426 @@
+"""Shape-keeping layers: dropout and activations (0 parameters), and PReLU (learned slopes).
+
+One rule serves them all; a few layers add a check through `options["check"]` (an axis in range, an
+activation name Keras knows). Each layer is still its own registry entry, declared in the loop below.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from engine.compile import Formula
+from engine.errors import ShapeError
+from engine.layers._common import require_known, shape_text
+from engine.layers.reshape import normalize_axis
+from engine.registry import register
+from engine.spec import (
+    MAX_INT,
+    LayerSpec,
+    Outcome,
+    Param,
+    anything,
+    boolean,
+    choice,
+    int_list,
+    integer,
+    is_known,
+    number,
+    optional,
+    product,
+)
+from engine.symbols import L_in, L_out, P, i
+
+PRELU_PARAMS = Formula(
+    "prelu_param_count",
+    P,
+    i,
+    "One learned negative slope per entry of alpha: i is the entry count (Keras: the product of the input's "
+    "non-batch sizes with shared_axes set to 1; PyTorch: num_parameters, 1 or the channel count).",
+)
+GLU_HALF = Formula(
+    "glu_halved_length",
+    L_out,
+    L_in / 2,
+    "GLU splits the last axis in two halves (value and gate) and multiplies them: the axis is halved; it must be even.",
+)
+
+# keras.activations in Keras 3.15 (names are case-sensitive).
+KERAS_ACTIVATIONS = frozenset(
+    """celu elu exponential gelu glu hard_shrink hard_sigmoid hard_silu hard_swish hard_tanh leaky_relu linear
+    log_sigmoid log_softmax mish relu relu6 selu sigmoid silu soft_shrink softmax softplus softsign sparse_plus
+    sparse_sigmoid sparsemax squareplus swish tanh tanh_shrink threshold""".split()
+)
+
+ANY_INT = integer(minimum=-MAX_INT)
+ANY_NUMBER = number(minimum=-float(MAX_INT))
+RATE = number(0.0, 1.0)
+ALL_RANKS = tuple(range(1, 9))
+
+
+def keras_activation_name():
+    def parse(val, rank, fld):
+        if val is None:
+            return "linear"
+        if isinstance(val, str) and val in KERAS_ACTIVATIONS:
+            return val
+        close = difflib.get_close_matches(str(val).lower(), sorted(KERAS_ACTIVATIONS), n=3, cutoff=0.6)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise ShapeError(
+            "unknown_activation", f"could not interpret activation function identifier: {val!r}{hint}"[:200], fld
+        )
+
+    parse.kind = "str | None"
+    return parse
+
+
+def keras_axes():
+    inner = int_list(minimum=-MAX_INT)
+
+    def parse(val, rank, fld):
+        return inner(val, rank, fld)
+
+    parse.kind = "int | list[int]"
+    return parse
+
+
+# ---- checks some layers add to the shared rule -------------------------------------------------------
+
+
+def check_axes(name: str):
+    """The axis (or axes) parameter `name` must lie in [-rank, rank - 1]; None passes (PyTorch's implicit dim)."""
+
+    def check(ctx):
+        value = ctx.p[name]
+        axes = () if value is None else value if isinstance(value, tuple) else (value,)
+        seen = set()
+        for axis in axes:
+            dim = normalize_axis(axis, ctx.rank, f"params.{name}", name)
+            if dim in seen:
+                raise ShapeError(
+                    "duplicate_axis", f"dim {dim} appears multiple times in {name}={list(axes)}", f"params.{name}"
+                )
+            seen.add(dim)
+        return ctx.x
+
+    return check
+
+
+def check_keras_activation(ctx):
+    """'glu' halves the last axis (it must be even); 'threshold' needs arguments Activation cannot pass."""
+    name = ctx.p["activation"]
+    if name == "threshold":
+        raise ShapeError(
+            "invalid_param",
+            "activation 'threshold' needs threshold and default_value arguments, which Activation cannot pass: "
+            "use keras.ops.threshold in a Lambda layer",
+            "params.activation",
+        )
+    if name != "glu":
+        return ctx.x
+    last = ctx.x[-1]
+    fld = f"input_shape[{ctx.rank - 1}]"
+    if is_known(last) and last % 2:
+        raise ShapeError(
+            "odd_length", f"glu halves the last axis, which must be even: received {last} in {shape_text(ctx.x)}", fld
+        )
+    return (*ctx.x[:-1], ctx.apply(GLU_HALF, f"axis {ctx.rank - 1}", L_in=last))
+
+
+def check_feature_dropout_rank(ctx):
+    """Dropout2d on a rank-1 input fails in training, unless p is 0 or 1 (PyTorch returns early then)."""
+    if ctx.rank < 2 and 0 < ctx.p["p"] < 1:
+        raise ShapeError(
+            "rank_mismatch",
+            f"feature dropout requires at least 2 dimensions in the input, received rank 1: {shape_text(ctx.x)}",
+            "input_shape",
+        )
+    return ctx.x
+
+
+def keep_shape_rule(ctx) -> Outcome:
+    """Output = input shape, no weights (after the layer's own check, if any)."""
+    check = ctx.spec.options.get("check")
+    return Outcome({"output": check(ctx) if check else ctx.x})
+
+
+# ---- PReLU --------------------------------------------------------------------------------------------
+
+
+def keras_prelu_rule(ctx) -> Outcome:
+    """alpha has the input's non-batch shape, with each shared axis set to 1 (Keras indexes it as axis - 1)."""
+    alpha = list(ctx.x[1:])
+    for axis in ctx.p["shared_axes"] or ():
+        if not -len(alpha) <= axis - 1 < len(alpha):
+            raise ShapeError(
+                "axis_out_of_range",
+                f"shared_axes holds {axis}, but a rank-{ctx.rank} input has axes 1..{ctx.rank - 1} after the batch",
+                "params.shared_axes",
+            )
+        alpha[axis - 1] = 1
+    alpha = tuple(
+        require_known(size, "size of a non-shared axis", f"input_shape[{n + 1}]") for n, size in enumerate(alpha)
+    )
+    count = ctx.apply(PRELU_PARAMS, "parameters", i=product(alpha))
+    return Outcome({"output": ctx.x}, {"alpha": alpha}, param_count=count)
+
+
+def torch_prelu_rule(ctx) -> Outcome:
+    """weight of num_parameters slopes: 1 (shared) or the channel count, dim 1 (1 for a rank-1 input)."""
+    slopes = ctx.p["num_parameters"]
+    channels = ctx.x[1] if ctx.rank >= 2 else 1
+    if slopes != 1 and is_known(channels) and channels != slopes:
+        raise ShapeError(
+            "channel_mismatch",
+            f"mismatch of parameter numbers and input channel size: found num_parameters = {slopes} and channel "
+            f"size = {channels} (dim 1 of {shape_text(ctx.x)})",
+            "input_shape[1]" if ctx.rank >= 2 else "params.num_parameters",
+        )
+    count = ctx.apply(PRELU_PARAMS, "parameters", i=slopes)
+    return Outcome({"output": ctx.x}, {"weight": (slopes,)}, param_count=count)
+
+
+# ---- declarations ---------------------------------------------------------------------------------------
+
+INPLACE = Param("inplace", boolean(), False, "Overwrite the input tensor; no shape effect.")
+SEED = Param("seed", anything(), None, "Random seed; no shape effect.")
+KERAS_FORMAT = Param(
+    "data_format",
+    optional(choice("channels_last", "channels_first")),
+    None,
+    "Where the channel axis is; decides which axes share a dropout mask, not the shape.",
+)
+KEEP = "Shape kept, no parameters."
+SPATIAL = "drops whole feature maps (one mask value per sample and channel, shared over the spatial axes)."
+
+
+def _rate(what: str, default=None) -> Param:
+    if default is None:
+        return Param("rate", RATE, doc=f"Fraction of the {what} to drop, in [0, 1].")
+    return Param("p", RATE, default, f"Probability of zeroing {what}, in [0, 1].")
+
+
+# One entry per layer; the loop below registers each with the shared rule. Defaults: any rank 1-8,
+# category 'activation', no check.
+SHAPE_KEEPING = [
+    dict(
+        framework="keras",
+        name="Dropout",
+        params=(
+            _rate("inputs"),
+            Param("noise_shape", anything(), None, "Shape of the binary mask (1 shares it along an axis)."),
+            SEED,
+        ),
+        param_aliases={"p": "rate"},
+        category="dropout",
+        equivalent="Dropout",
+        note="Shape kept, no parameters; active only in training (at inference it returns the input).",
+    ),
+    dict(
+        framework="keras",
+        name="SpatialDropout1D",
+        params=(_rate("channels"), SEED),
+        input_ranks=(3,),
+        category="dropout",
+        equivalent="Dropout1d",
+        note="Input (N, T, C), shape kept, no parameters; " + SPATIAL,
+    ),
+    dict(
+        framework="keras",
+        name="SpatialDropout2D",
+        params=(_rate("channels"), KERAS_FORMAT, SEED),
+        input_ranks=(4,),
+        category="dropout",
+        equivalent="Dropout2d",
+        note="Input (N, H, W, C) (or channels_first), shape kept, no parameters; " + SPATIAL,
+    ),
+    dict(
+        framework="keras",
+        name="SpatialDropout3D",
+        params=(_rate("channels"), KERAS_FORMAT, SEED),
+        input_ranks=(5,),
+        category="dropout",
+        equivalent="Dropout3d",
+        note="Input (N, D, H, W, C) (or channels_first), shape kept, no parameters; " + SPATIAL,
+    ),
+    dict(
+        framework="keras",
+        name="Activation",
+        params=(
+            Param(
+                "activation",
+                keras_activation_name(),
+                doc="Name of a keras.activations function ('relu', 'softmax', ...); None means linear.",
+            ),
+        ),
+        formulas=(GLU_HALF,),
+        note="Applies the named function element-wise: shape kept, no parameters. Exception: 'glu' halves the "
+        "last axis (Keras's symbolic shape misses this; the real call does it). In PyTorch each activation is "
+        "its own module (nn.ReLU, nn.Tanh, ...).",
+        options={"check": check_keras_activation},
+    ),
+    dict(
+        framework="keras",
+        name="ReLU",
+        params=(
+            Param("max_value", optional(number()), None, "Upper clip (None: no clip); must be >= 0."),
+            Param("negative_slope", number(), 0.0, "Slope below the threshold; must be >= 0."),
+            Param("threshold", number(), 0.0, "Values below it are damped; must be >= 0."),
+        ),
+        equivalent="ReLU",
+    ),
+    dict(
+        framework="keras",
+        name="LeakyReLU",
+        params=(Param("negative_slope", number(), 0.3, "Slope for x < 0; must be >= 0 (Keras 2: alpha)."),),
+        param_aliases={"alpha": "negative_slope"},
+        equivalent="LeakyReLU",
+        note=KEEP + " Keras's default slope is 0.3, PyTorch's 0.01.",
+    ),
+    dict(
+        framework="keras",
+        name="ELU",
+        params=(Param("alpha", ANY_NUMBER, 1.0, "Scale of the negative part."),),
+        equivalent="ELU",
+    ),
+    dict(
+        framework="keras",
+        name="Softmax",
+        params=(Param("axis", keras_axes(), -1, "Axis or axes the probabilities sum over."),),
+        equivalent="Softmax",
+        note=KEEP + " The axis must exist in the input.",
+        options={"check": check_axes("axis")},
+    ),
+    dict(framework="keras", name="Identity", equivalent="Identity", note="Returns its input: " + KEEP),
+    dict(
+        framework="pytorch",
+        name="Dropout",
+        params=(_rate("an element", 0.5), INPLACE),
+        category="dropout",
+        equivalent="Dropout",
+        note="Any shape, kept; no parameters; active only in training mode.",
+    ),
+    dict(
+        framework="pytorch",
+        name="Dropout1d",
+        params=(_rate("a channel", 0.5), INPLACE),
+        input_ranks=(2, 3),
+        category="dropout",
+        equivalent="SpatialDropout1D",
+        note="Input (N, C, L) or unbatched (C, L), shape kept; " + SPATIAL,
+    ),
+    dict(
+        framework="pytorch",
+        name="Dropout2d",
+        params=(_rate("a channel", 0.5), INPLACE),
+        category="dropout",
+        equivalent="SpatialDropout2D",
+        note="Meant for (N, C, H, W) or (C, H, W), shape kept; " + SPATIAL + " Other ranks >= 2 run with a "
+        "deprecation warning (a 3-D input is read as (N, C, L)); rank 1 fails in training unless p is 0 or 1.",
+        options={"check": check_feature_dropout_rank},
+    ),
+    dict(
+        framework="pytorch",
+        name="Dropout3d",
+        params=(_rate("a channel", 0.5), INPLACE),
+        category="dropout",
+        equivalent="SpatialDropout3D",
+        note="Meant for (N, C, D, H, W) or (C, D, H, W), shape kept; " + SPATIAL + " Other ranks run with a "
+        "deprecation warning.",
+    ),
+    dict(framework="pytorch", name="ReLU", params=(INPLACE,), equivalent="ReLU"),
+    dict(
+        framework="pytorch",
+        name="LeakyReLU",
+        params=(Param("negative_slope", ANY_NUMBER, 0.01, "Slope for x < 0."), INPLACE),
+        equivalent="LeakyReLU",
+        note=KEEP + " PyTorch's default slope is 0.01, Keras's 0.3.",
+    ),
+    dict(framework="pytorch", name="Tanh", equivalent="Activation", note=KEEP + " Keras: Activation('tanh')."),
+    dict(framework="pytorch", name="Sigmoid", equivalent="Activation", note=KEEP + " Keras: Activation('sigmoid')."),
+    dict(
+        framework="pytorch",
+        name="GELU",
+        params=(
+            Param(
+                "approximate",
+                choice("none", "tanh", case_insensitive=False),
+                "none",
+                "'none' (exact, with erf) or 'tanh' (approximation).",
+            ),
+        ),
+        equivalent="Activation",
+        note=KEEP + " Keras: Activation('gelu').",
+    ),
+    dict(
+        framework="pytorch",
+        name="ELU",
+        params=(Param("alpha", ANY_NUMBER, 1.0, "Scale of the negative part."), INPLACE),
+        equivalent="ELU",
+    ),
+    dict(
+        framework="pytorch",
+        name="SiLU",
+        params=(INPLACE,),
+        equivalent="Activation",
+        note=KEEP + " Also called swish; Keras: Activation('silu').",
+    ),
+    dict(
+        framework="pytorch",
+        name="Softmax",
+        params=(Param("dim", optional(ANY_INT), None, "Dim the probabilities sum over (always give it)."),),
+        equivalent="Softmax",
+        note=KEEP + " dim must exist in the input; dim=None picks one implicitly (deprecated, with a warning).",
+        options={"check": check_axes("dim")},
+    ),
+    dict(framework="pytorch", name="Identity", equivalent="Identity", note="Returns its input: " + KEEP),
+]
+
+_DEFAULTS = dict(params=(), input_ranks=ALL_RANKS, category="activation", equivalent=None, note=KEEP)
+
+for _entry in SHAPE_KEEPING:
+    register(LayerSpec(rule=keep_shape_rule, **(_DEFAULTS | _entry)))
+
+register(
+    LayerSpec(
+        framework="keras",
+        name="PReLU",
+        params=(
+            Param("alpha_initializer", anything(), "Zeros", "Initial slopes; no shape effect."),
+            Param("alpha_regularizer", anything(), None, "Penalty on the slopes; no shape effect."),
+            Param("alpha_constraint", anything(), None, "Constraint on the slopes; no shape effect."),
+            Param(
+                "shared_axes",
+                optional(int_list(minimum=-MAX_INT)),
+                None,
+                "Axes (1-based, batch = 0) along which one slope is shared, e.g. [1, 2] for one slope per channel "
+                "of an (N, H, W, C) input.",
+            ),
+        ),
+        rule=keras_prelu_rule,
+        formulas=(PRELU_PARAMS,),
+        input_ranks=ALL_RANKS,
+        category="activation",
+        equivalent="PReLU",
+        note="Shape kept. By default one learned slope per input value: alpha has the whole non-batch shape "
+        "(H·W·C parameters for an image), so those sizes must be known; shared_axes set axes of alpha to 1. "
+        "Keras sets alpha[axis - 1], so 0 or a negative axis wraps around Python-style. "
+        "PyTorch's PReLU has 1 slope (or one per channel) instead.",
+    )
+)
+register(
+    LayerSpec(
+        framework="pytorch",
+        name="PReLU",
+        params=(
+            Param("num_parameters", integer(), 1, "1 (one shared slope) or the channel count (dim 1 of the input)."),
+            Param("init", ANY_NUMBER, 0.25, "Initial slope; no shape effect."),
+        ),
+        rule=torch_prelu_rule,
+        formulas=(PRELU_PARAMS,),
+        input_ranks=ALL_RANKS,
+        category="activation",
+        equivalent="PReLU",
+        note="Shape kept. num_parameters learned slopes: 1, shared by every channel, or one per channel, "
+        "which must equal dim 1 of the input. Keras PReLU learns one slope per input value by default.",
+    )
+)

@@ -1,0 +1,339 @@
+"""Normalization: Keras BatchNormalization / LayerNormalization; PyTorch BatchNorm1d/2d/3d, LayerNorm, GroupNorm.
+
+The output always has the input's shape. What differs is the parameter count: Keras counts the moving
+statistics of batch normalization (non-trainable weights), PyTorch keeps them as buffers, outside
+parameters().
+"""
+
+from __future__ import annotations
+
+from engine.compile import Formula
+from engine.errors import ShapeError
+from engine.layers._common import check_equal, require_known, shape_text
+from engine.layers.reshape import normalize_axis
+from engine.registry import register
+from engine.spec import (
+    MAX_INT,
+    LayerSpec,
+    Outcome,
+    Param,
+    boolean,
+    int_list,
+    integer,
+    is_known,
+    number,
+    optional,
+    product,
+)
+from engine.symbols import C_in, P, v
+
+NORM_AFFINE = Formula(
+    "norm_affine_param_count",
+    P,
+    2 * C_in,
+    "A scale γ (weight) and a shift β (bias) for each of the C normalized features (C = product of the "
+    "normalized axes' sizes).",
+)
+NORM_ONE_VECTOR = Formula(
+    "norm_one_vector_param_count",
+    P,
+    C_in,
+    "Only one learnable vector of C entries (scale without shift, or shift without scale).",
+)
+KERAS_BATCHNORM = Formula(
+    "keras_batchnorm_param_count",
+    P,
+    v * C_in,
+    "v vectors of C (the normalized axis): gamma and beta (trainable, when scale / center), moving_mean and "
+    "moving_variance (non-trainable), and with renorm also moving_stddev, renorm_mean and renorm_stddev. "
+    "count_params() counts them all: 4C by default, of which 2C are trainable.",
+)
+
+ANY_INT = integer(minimum=-MAX_INT)
+ANY_NUMBER = number(minimum=-float(MAX_INT))
+
+
+def axis_list():
+    """An int or a list of ints (negative counts from the end); empty lists are rejected."""
+    inner = int_list(minimum=-MAX_INT)
+
+    def parse(val, rank, fld):
+        if isinstance(val, (list, tuple)) and not val:
+            raise ShapeError("invalid_param", f"{fld.split('.')[-1]} must name at least one axis, received []", fld)
+        return inner(val, rank, fld)
+
+    parse.kind = "int | list[int]"
+    return parse
+
+
+def _affine_count(ctx, vectors: int, size):
+    """Parameter count of `vectors` learnable vectors (0, 1 or 2) of `size` entries each."""
+    if vectors == 2:
+        return ctx.apply(NORM_AFFINE, "parameters", C_in=size)
+    if vectors == 1:
+        return ctx.apply(NORM_ONE_VECTOR, "parameters", C_in=size)
+    return 0
+
+
+# ---- Keras ----------------------------------------------------------------------------------------
+
+
+def keras_batchnorm_rule(ctx) -> Outcome:
+    """Shape kept; one vector of size C = input_shape[axis] per weight."""
+    prm = ctx.p
+    axis = normalize_axis(prm["axis"], ctx.rank, "params.axis")
+    channels = require_known(ctx.x[axis], f"size of the normalized axis {prm['axis']}", f"input_shape[{axis}]")
+    names = [n for n, on in (("gamma", prm["scale"]), ("beta", prm["center"])) if on]
+    frozen = ["moving_mean", "moving_variance"]
+    if prm["renorm"]:
+        frozen += ["moving_stddev", "renorm_mean", "renorm_stddev"]
+    weights = {n: (channels,) for n in names + frozen}
+    count = ctx.apply(KERAS_BATCHNORM, "parameters", v=len(weights), C_in=channels)
+    return Outcome({"output": ctx.x}, weights, non_trainable=tuple(frozen), param_count=count)
+
+
+def keras_layernorm_rule(ctx) -> Outcome:
+    """Shape kept; gamma and beta have the sizes of the normalized axes (in the sorted order of `axis`)."""
+    prm = ctx.p
+    seen = {}
+    for raw in prm["axis"]:
+        axis = normalize_axis(raw, ctx.rank, "params.axis")
+        if axis in seen:
+            raise ShapeError(
+                "duplicate_axis",
+                f"axis {list(prm['axis'])} names dim {axis} twice ({seen[axis]} and {raw}) for a rank-{ctx.rank} input",
+                "params.axis",
+            )
+        seen[axis] = raw
+    # Keras builds the weights over sorted(axis), raw values: [-1, 1] gives (input[-1], input[1]).
+    shape = tuple(
+        require_known(ctx.x[raw], f"size of the normalized axis {raw}", f"input_shape[{raw % ctx.rank}]")
+        for raw in sorted(prm["axis"])
+    )
+    weights = {}
+    if prm["scale"] or prm["rms_scaling"]:
+        weights["gamma"] = shape
+    if prm["center"] and not prm["rms_scaling"]:
+        weights["beta"] = shape
+    count = _affine_count(ctx, len(weights), product(shape))
+    return Outcome({"output": ctx.x}, weights, param_count=count)
+
+
+# ---- PyTorch --------------------------------------------------------------------------------------
+
+
+def torch_batchnorm_rule(ctx) -> Outcome:
+    """(N, C, *spatial) kept; weight and bias of size C (buffers running_mean / running_var not counted)."""
+    prm = ctx.p
+    channels = prm["num_features"]
+    check_equal(channels, ctx.x[1], "num_features", "input_shape[1]", ctx.spec.name)
+    if not prm["track_running_stats"]:
+        values = product([ctx.x[0], *ctx.x[2:]])
+        if values == 1:
+            raise ShapeError(
+                "single_value_per_channel",
+                f"expected more than 1 value per channel when training, got input size {shape_text(ctx.x)}: "
+                "without running statistics the batch statistics are always used",
+                "input_shape[0]",
+            )
+    weights = {}
+    if prm["affine"]:
+        weights["weight"] = (channels,)
+        if prm["bias"]:
+            weights["bias"] = (channels,)
+    return Outcome({"output": ctx.x}, weights, param_count=_affine_count(ctx, len(weights), channels))
+
+
+def torch_layernorm_rule(ctx) -> Outcome:
+    """(*, *normalized_shape) kept: the trailing dims must equal normalized_shape."""
+    shape = ctx.p["normalized_shape"]
+    tail = ctx.x[len(ctx.x) - len(shape) :] if len(shape) <= ctx.rank else None
+    expected = ", ".join(map(str, shape))
+    if tail is None:
+        raise ShapeError(
+            "rank_mismatch",
+            f"given normalized_shape={list(shape)}, expected input with shape [*, {expected}], but got input of "
+            f"size {shape_text(ctx.x)}",
+            "input_shape",
+        )
+    for n, (want, got) in enumerate(zip(shape, tail, strict=True)):
+        if is_known(got) and got != want:
+            raise ShapeError(
+                "channel_mismatch",
+                f"given normalized_shape={list(shape)}, expected input with shape [*, {expected}], but got input of "
+                f"size {shape_text(ctx.x)}",
+                f"input_shape[{ctx.rank - len(shape) + n}]",
+            )
+    weights = {}
+    if ctx.p["elementwise_affine"]:
+        weights["weight"] = shape
+        if ctx.p["bias"]:
+            weights["bias"] = shape
+    return Outcome({"output": ctx.x}, weights, param_count=_affine_count(ctx, len(weights), product(shape)))
+
+
+def torch_groupnorm_rule(ctx) -> Outcome:
+    """(N, C, *) kept; num_groups must divide num_channels; weight and bias of size C."""
+    groups, channels = ctx.p["num_groups"], ctx.p["num_channels"]
+    if ctx.rank < 2:
+        raise ShapeError(
+            "rank_mismatch",
+            f"GroupNorm expects at least 2 dimensions (N, C, *), received rank 1: {shape_text(ctx.x)}",
+            "input_shape",
+        )
+    if channels % groups:
+        raise ShapeError(
+            "groups_mismatch",
+            f"num_channels ({channels}) must be divisible by num_groups ({groups})",
+            "params.num_groups",
+        )
+    received = ctx.x[1]
+    if ctx.p["affine"]:
+        check_equal(channels, received, "num_channels", "input_shape[1]", "GroupNorm")
+    elif is_known(received) and received % groups:
+        # Without weights nothing ties the input to num_channels; only the grouping must fit.
+        raise ShapeError(
+            "groups_mismatch",
+            f"expected the number of channels in the input to be divisible by num_groups, but got input of shape "
+            f"{shape_text(ctx.x)} and num_groups={groups}",
+            "input_shape[1]",
+        )
+    per_group = received // groups if is_known(received) else channels // groups
+    if product([ctx.x[0], per_group, *ctx.x[2:]]) == 1:
+        raise ShapeError(
+            "single_value_per_group",
+            f"expected more than 1 value per group, got input size {shape_text(ctx.x)} with {groups} groups of "
+            f"{per_group} channel(s)",
+            "input_shape",
+        )
+    weights = {}
+    if ctx.p["affine"]:
+        weights["weight"] = (channels,)
+        if ctx.p["bias"]:
+            weights["bias"] = (channels,)
+    return Outcome({"output": ctx.x}, weights, param_count=_affine_count(ctx, len(weights), channels))
+
+
+ALL_RANKS = tuple(range(1, 9))
+
+register(
+    LayerSpec(
+        framework="keras",
+        name="BatchNormalization",
+        params=(
+            Param("axis", ANY_INT, -1, "The feature (channel) axis, an int; -1 is the last (channels_last)."),
+            Param("momentum", ANY_NUMBER, 0.99, "Momentum of the moving averages; no shape effect."),
+            Param("epsilon", ANY_NUMBER, 0.001, "Added to the variance; no shape effect."),
+            Param("center", boolean(), True, "Learn a shift beta (C weights)."),
+            Param("scale", boolean(), True, "Learn a scale gamma (C weights)."),
+            Param("renorm", boolean(), False, "Batch renormalization: three more non-trainable vectors of C."),
+        ),
+        rule=keras_batchnorm_rule,
+        formulas=(KERAS_BATCHNORM,),
+        input_ranks=ALL_RANKS,
+        category="normalization",
+        equivalent="BatchNorm2d",
+        note="Shape kept. count_params() is 4C, not 2C: gamma and beta are trainable, moving_mean and "
+        "moving_variance are non-trainable weights that Keras counts (PyTorch BatchNorm keeps them as buffers "
+        "and reports 2C). C = input_shape[axis], which must be known. Matches BatchNorm1d/2d/3d in PyTorch "
+        "depending on the rank (with channels last instead of first).",
+    )
+)
+register(
+    LayerSpec(
+        framework="keras",
+        name="LayerNormalization",
+        params=(
+            Param("axis", axis_list(), -1, "Axis or axes to normalize over (per sample); -1 is the last."),
+            Param("epsilon", ANY_NUMBER, 0.001, "Added to the variance; no shape effect."),
+            Param("center", boolean(), True, "Learn a shift beta with the normalized axes' shape."),
+            Param("scale", boolean(), True, "Learn a scale gamma with the normalized axes' shape."),
+            Param("rms_scaling", boolean(), False, "Deprecated RMS variant: gamma only, center and scale ignored."),
+        ),
+        rule=keras_layernorm_rule,
+        formulas=(NORM_AFFINE, NORM_ONE_VECTOR),
+        input_ranks=ALL_RANKS,
+        category="normalization",
+        equivalent="LayerNorm",
+        note="Shape kept. gamma and beta each have the shape of the normalized axes: 2C parameters, C = product "
+        "of their sizes (axis=-1: the last dim). Caveat: on the torch backend Keras 3.15 hands a contiguous "
+        "block of axes to torch's layer_norm, which then fails unless that block ends at the last axis "
+        "(axis=1 on a rank-3 input); TensorFlow and JAX accept it.",
+    )
+)
+
+for _rank, _ranks, _layout in (
+    (1, (2, 3), "(N, C) or (N, C, L)"),
+    (2, (4,), "(N, C, H, W)"),
+    (3, (5,), "(N, C, D, H, W)"),
+):
+    register(
+        LayerSpec(
+            framework="pytorch",
+            name=f"BatchNorm{_rank}d",
+            params=(
+                Param("num_features", integer(), doc="C, the channel count: dim 1 of the input."),
+                Param("eps", number(open_min=True), 1e-5, "Added to the variance; must be positive (training)."),
+                Param("momentum", optional(ANY_NUMBER), 0.1, "Running-average momentum (None: cumulative average)."),
+                Param("affine", boolean(), True, "Learn weight (scale) and bias (shift), C each."),
+                Param("track_running_stats", boolean(), True, "Keep running_mean / running_var buffers."),
+                Param("bias", boolean(), True, "With affine, also learn the shift (keyword-only, torch 2.13)."),
+            ),
+            rule=torch_batchnorm_rule,
+            formulas=(NORM_AFFINE,),
+            rank=_rank,
+            input_ranks=_ranks,
+            category="normalization",
+            equivalent="BatchNormalization",
+            note=f"Input {_layout}, shape kept, channels at dim 1 must equal num_features. Parameters 2C (weight and "
+            "bias); running_mean, running_var and num_batches_tracked are buffers, not counted (Keras counts its "
+            "moving statistics: 4C). No unbatched input. In training, a single value per channel (N = 1 and no "
+            "spatial extent) fails with 'Expected more than 1 value per channel when training'.",
+        )
+    )
+
+register(
+    LayerSpec(
+        framework="pytorch",
+        name="LayerNorm",
+        params=(
+            Param(
+                "normalized_shape",
+                int_list(),
+                doc="The trailing dims to normalize over: an int (the last dim) or a list that must match the "
+                "input's last dims.",
+            ),
+            Param("eps", number(), 1e-5, "Added to the variance; no shape effect."),
+            Param("elementwise_affine", boolean(), True, "Learn weight and bias with shape normalized_shape."),
+            Param("bias", boolean(), True, "With elementwise_affine, also learn the shift."),
+        ),
+        rule=torch_layernorm_rule,
+        formulas=(NORM_AFFINE, NORM_ONE_VECTOR),
+        input_ranks=ALL_RANKS,
+        category="normalization",
+        equivalent="LayerNormalization",
+        note="Shape kept. The input must end with normalized_shape; weight and bias both have that shape: "
+        "2·prod(normalized_shape) parameters (no buffers).",
+    )
+)
+register(
+    LayerSpec(
+        framework="pytorch",
+        name="GroupNorm",
+        params=(
+            Param("num_groups", integer(), doc="Groups the channels are split into; must divide num_channels."),
+            Param("num_channels", integer(), doc="C, the channel count: dim 1 of the input."),
+            Param("eps", number(), 1e-5, "Added to the variance; no shape effect."),
+            Param("affine", boolean(), True, "Learn per-channel weight and bias."),
+            Param("bias", boolean(), True, "With affine, also learn the shift (keyword-only)."),
+        ),
+        rule=torch_groupnorm_rule,
+        formulas=(NORM_AFFINE,),
+        input_ranks=ALL_RANKS,
+        category="normalization",
+        equivalent=None,
+        note="Input (N, C, *), shape kept; num_groups must divide num_channels, and dim 1 must equal "
+        "num_channels (only with affine: without weights any channel count divisible by num_groups passes); each group needs more than one value (N·(C/G)·spatial > 1). Parameters 2C (per channel, "
+        "not per group). Keras 3 has GroupNormalization(groups, axis=-1).",
+    )
+)

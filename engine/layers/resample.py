@@ -1,0 +1,463 @@
+"""Resampling and padding: Keras UpSampling/ZeroPadding/Cropping ND, PyTorch Upsample/ZeroPad/ConstantPad."""
+
+from __future__ import annotations
+
+import math
+
+import sympy as sp
+
+from engine.compile import Formula
+from engine.errors import ShapeError
+from engine.layers._common import axis_name, join_channels, split_channels
+from engine.layers.pool import keras_data_format
+from engine.registry import register
+from engine.spec import MAX_INT, LayerSpec, Outcome, Param, boolean, choice, integer, is_known, optional, per_axis
+from engine.symbols import L_in, L_out, crop_l, crop_r, f
+
+UPSAMPLE_REPEAT = Formula(
+    "upsample_repeat_length",
+    L_out,
+    L_in * f,
+    "Keras UpSampling: every row (column, frame) is repeated f = size times.",
+)
+UPSAMPLE_SCALE_TORCH = Formula(
+    "upsample_scale_length_torch",
+    L_out,
+    sp.floor(L_in * f),
+    "PyTorch Upsample / interpolate with scale_factor f: floor(L·f), with L·f computed in double precision.",
+)
+PAD_LENGTH = Formula(
+    "pad_length",
+    L_out,
+    L_in + crop_l + crop_r,
+    "Padding adds c_l entries before and c_r after the axis (a negative PyTorch padding removes them).",
+)
+CROP_LENGTH = Formula(
+    "crop_length",
+    L_out,
+    L_in - crop_l - crop_r,
+    "Cropping removes c_l entries from the start and c_r from the end of the axis.",
+)
+
+ORDINALS = ("1st", "2nd", "3rd")
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _bad(fld: str, message: str):
+    raise ShapeError("invalid_param", message, fld)
+
+
+# ---- parsers ---------------------------------------------------------------------------------
+
+
+def keras_pairs(what: str, negative_int: bool = False):
+    """Keras ZeroPadding/Cropping amounts -> ((start, end), ...) per spatial axis.
+
+    1D: an int or (start, end). 2D/3D: an int, one int per axis (symmetric), or one (start, end) per axis.
+    `negative_int`: Keras ZeroPadding2D/3D take a bare negative int without complaint (it crops).
+    """
+
+    def amount(x, fld, label):
+        if not _is_int(x) or not 0 <= x <= MAX_INT:
+            _bad(fld, f"each {label} must be an integer >= 0, received {x!r}")
+        return x
+
+    def pair(x, fld, label):
+        if _is_int(x):
+            return (amount(x, fld, label), amount(x, fld, label))
+        if not isinstance(x, (list, tuple)) or len(x) != 2:
+            _bad(fld, f"the {label} must be an integer or a tuple of 2 integers, received {x!r}")
+        return (amount(x[0], fld, label), amount(x[1], fld, label))
+
+    def parse(v, rank, fld):
+        if _is_int(v):
+            if not (negative_int and rank > 1):
+                amount(v, fld, what)
+            elif not -MAX_INT <= v <= MAX_INT:
+                _bad(fld, f"{what} is out of range, received {v}")
+            return ((v, v),) * rank
+        if rank == 1:
+            return (pair(v, fld, what),)
+        if not isinstance(v, (list, tuple)) or len(v) != rank:
+            _bad(
+                fld,
+                f"{what} should be an int, a tuple of {rank} ints or a tuple of {rank} tuples of 2 ints, received {v!r}",
+            )
+        return tuple(pair(x, fld, f"{ORDINALS[n]} entry of {what}") for n, x in enumerate(v))
+
+    parse.kind = "int | tuple[int, int] (1D) | tuple[int | tuple[int, int], ...] (2D, 3D)"
+    return parse
+
+
+def torch_padding():
+    """An int (every side) or a tuple in PyTorch order: (left, right, top, bottom, front, back), last axis first."""
+
+    def parse(v, rank, fld):
+        if _is_int(v):
+            if not -MAX_INT <= v <= MAX_INT:
+                _bad(fld, f"padding is out of range, received {v}")
+            return (v,) * (2 * rank)
+        if not isinstance(v, (list, tuple)) or not 0 < len(v) <= 16:
+            _bad(fld, f"padding must be an int or a tuple of ints, received {v!r}")
+        for x in v:
+            if not _is_int(x) or not -MAX_INT <= x <= MAX_INT:
+                _bad(fld, f"padding must be a tuple of ints, but found {x!r}")
+        if len(v) % 2:
+            _bad(fld, f"Padding length must be divisible by 2, received {len(v)} values {list(v)!r}")
+        return tuple(v)
+
+    parse.kind = "int | tuple[int, ...]"
+    return parse
+
+
+def fill_value():
+    """ConstantPad's fill value: any number (or None for 0); it never changes a shape."""
+
+    def parse(v, rank, fld):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
+            _bad(fld, f"value must be a number, received {v!r}")
+        return v
+
+    parse.kind = "float"
+    return parse
+
+
+def int_or_ints(minimum: int):
+    """Upsample size: an int or a list of ints (its length is checked against the input)."""
+
+    def one(x, fld):
+        if not _is_int(x) or not minimum <= x <= MAX_INT:
+            _bad(fld, f"size must hold integers >= {minimum}, received {x!r}")
+        return x
+
+    def parse(v, rank, fld):
+        if isinstance(v, (list, tuple)):
+            if not 0 < len(v) <= 3:
+                _bad(fld, f"size must be an int or a tuple of 1 to 3 ints, received {list(v)!r}")
+            return tuple(one(x, fld) for x in v)
+        return one(v, fld)
+
+    parse.kind = "int | tuple[int, ...]"
+    return parse
+
+
+def scale_factors():
+    """Upsample scale_factor: a positive number or a list of them; a bare 0 means 'not given' (as in PyTorch)."""
+
+    def one(x, fld):
+        if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
+            _bad(fld, f"scale_factor must be a number, received {x!r}")
+        if not 0 <= x <= MAX_INT:
+            _bad(fld, f"scale_factor must be positive, received {x}")
+        return x
+
+    def parse(v, rank, fld):
+        if isinstance(v, (list, tuple)):
+            if not 0 < len(v) <= 3:
+                _bad(fld, f"scale_factor must be a number or a tuple of 1 to 3 numbers, received {list(v)!r}")
+            return tuple(one(x, fld) for x in v)
+        return one(v, fld) or None  # Upsample stores `float(scale_factor) if scale_factor else None`
+
+    parse.kind = "float | tuple[float, ...]"
+    return parse
+
+
+# ---- rules -----------------------------------------------------------------------------------
+
+
+def _keras_axes(ctx):
+    channels_last = ctx.p.get("data_format", "channels_last") == "channels_last"
+    lead, channels, spatial, offset = split_channels(ctx.x, ctx.spec.rank, channels_last)
+    return lead, channels, spatial, offset, channels_last
+
+
+def keras_upsampling_rule(ctx) -> Outcome:
+    """Keras UpSampling1D/2D/3D: each spatial axis times its size."""
+    rank = ctx.spec.rank
+    size = ctx.p["size"]
+    sizes = size if isinstance(size, tuple) else (size,) * rank
+    lead, channels, spatial, _, channels_last = _keras_axes(ctx)
+    out = [
+        ctx.apply(UPSAMPLE_REPEAT, f"axis {axis_name(rank, a)}", L_in=length, f=sizes[a])
+        for a, length in enumerate(spatial)
+    ]
+    return Outcome({"output": join_channels(lead, channels, out, channels_last)})
+
+
+def keras_padding_rule(ctx) -> Outcome:
+    """Keras ZeroPadding1D/2D/3D: each spatial axis grows by its two pads."""
+    rank = ctx.spec.rank
+    lead, channels, spatial, offset, channels_last = _keras_axes(ctx)
+    out = []
+    for a, length in enumerate(spatial):
+        start, end = ctx.p["padding"][a]
+        where = f"axis {axis_name(rank, a)}"
+        value = ctx.apply(PAD_LENGTH, where, L_in=length, c_l=start, c_r=end)
+        if is_known(value) and value < 0:
+            raise ShapeError(
+                "negative_output",
+                f"negative padding {start} on each side of {where} leaves {value} (input {length}): "
+                "negative dimensions are not allowed",
+                f"input_shape[{offset + a}]",
+            )
+        out.append(value)
+    return Outcome({"output": join_channels(lead, channels, out, channels_last)})
+
+
+def keras_cropping_rule(ctx) -> Outcome:
+    """Keras Cropping1D/2D/3D: each spatial axis loses its two crops; at least 1 must remain."""
+    rank = ctx.spec.rank
+    lead, channels, spatial, offset, channels_last = _keras_axes(ctx)
+    out = []
+    for a, length in enumerate(spatial):
+        start, end = ctx.p["cropping"][a]
+        where = f"axis {axis_name(rank, a)}"
+        value = ctx.apply(CROP_LENGTH, where, L_in=length, c_l=start, c_r=end)
+        if is_known(value) and value < 1:
+            raise ShapeError(
+                "crop_too_large",
+                f"cropping ({start}, {end}) must be smaller than the input: it removes {start + end} of {length} "
+                f"on {where}",
+                f"input_shape[{offset + a}]",
+            )
+        out.append(value)
+    return Outcome({"output": join_channels(lead, channels, out, channels_last)})
+
+
+def torch_pad_rule(ctx) -> Outcome:
+    """PyTorch ZeroPad/ConstantPad: pads (left, right) of the last axis, then (top, bottom) of the one before..."""
+    pads = ctx.p["padding"]
+    shape = list(ctx.x)
+    axes = len(pads) // 2
+    if axes > len(shape):
+        raise ShapeError(
+            "rank_mismatch",
+            f"padding length should be less than or equal to two times the input dimension, but got padding length "
+            f"{len(pads)} and input of dimension {len(shape)}",
+            "input_shape",
+        )
+    for j in reversed(range(axes)):  # first padded axis first, for the formulas' order
+        index = len(shape) - 1 - j
+        start, end = pads[2 * j], pads[2 * j + 1]
+        length = shape[index]
+        where = f"dim {index}" + (f" (axis {axis_name(axes, axes - 1 - j)})" if axes <= 3 else "")
+        if is_known(length) and length + min(start, 0) + min(end, 0) < 0:
+            raise ShapeError(
+                "negative_output",
+                f"negative padding ({start}, {end}) removes more than the input size {length} on {where}",
+                f"input_shape[{index}]",
+            )
+        shape[index] = ctx.apply(PAD_LENGTH, where, L_in=length, c_l=start, c_r=end)
+    return Outcome({"output": tuple(shape)})
+
+
+UPSAMPLE_MODE_RANK = {"linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5}
+UPSAMPLE_MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact", "lanczos")
+
+
+def torch_upsample_rule(ctx) -> Outcome:
+    """PyTorch Upsample: (N, C, *L) with 1 to 3 spatial axes -> size, or floor(L * scale_factor)."""
+    prm = ctx.p
+    mode, size, scale = prm["mode"], prm["size"], prm["scale_factor"]
+    if mode in ("nearest", "area", "nearest-exact") and prm["align_corners"] is not None:
+        raise ShapeError(
+            "invalid_param",
+            f"align_corners option can only be set with the interpolating modes: linear | bilinear | bicubic | "
+            f"trilinear, received mode={mode!r} and align_corners={prm['align_corners']}",
+            "params.align_corners",
+        )
+    if size is not None and scale is not None:
+        raise ShapeError("conflicting_params", "only one of size or scale_factor should be defined", "params.size")
+    if size is None and scale is None:
+        raise ShapeError("missing_param", "either size or scale_factor should be defined", "params.size")
+    if prm["recompute_scale_factor"] and size is not None:
+        raise ShapeError(
+            "conflicting_params",
+            "recompute_scale_factor is not meaningful with an explicit size",
+            "params.recompute_scale_factor",
+        )
+    if mode == "lanczos":
+        raise ShapeError(
+            "invalid_param", "Lanczos mode requires antialias=True, which Upsample cannot set", "params.mode"
+        )
+    rank = len(ctx.x)
+    need = UPSAMPLE_MODE_RANK.get(mode)
+    if rank not in (3, 4, 5) or (need is not None and rank != need):
+        want = f"{need}D input" if need else "a 3D, 4D or 5D input (N, C, d1[, d2[, d3]])"
+        raise ShapeError(
+            "rank_mismatch", f"mode {mode!r} needs {want}, received {rank}D input {list(ctx.x)}", "input_shape"
+        )
+    spatial = list(ctx.x[2:])
+    n = len(spatial)
+    given, name = (size, "size") if size is not None else (scale, "scale_factor")
+    values = given if isinstance(given, tuple) else (given,) * n
+    if len(values) != n:
+        raise ShapeError(
+            "rank_mismatch",
+            f"input and {name} must have the same number of spatial dimensions, but got input with spatial "
+            f"dimensions of {list(spatial)} and {name} {list(values)}",
+            f"params.{name}",
+        )
+    smallest = 0 if mode == "area" else 1  # 'area' is an adaptive average pool: an empty axis is allowed
+    out = []
+    for a, length in enumerate(spatial):
+        where = f"axis {axis_name(n, a)}"
+        value = values[a] if size is not None else ctx.apply(UPSAMPLE_SCALE_TORCH, where, L_in=length, f=values[a])
+        if is_known(value) and value < smallest:
+            raise ShapeError(
+                "output_too_small",
+                f"input and output sizes should be greater than 0, but got input {length} and output {value} on {where}",
+                f"params.{name}" if size is not None else f"input_shape[{2 + a}]",
+            )
+        out.append(value)
+    return Outcome({"output": (*ctx.x[:2], *out)})
+
+
+# ---- declarations ----------------------------------------------------------------------------
+
+RESAMPLE_NOTE = "No weights."
+
+for _rank in (1, 2, 3):
+    _fmt = (Param("data_format", keras_data_format(), "channels_last", "Where the channel axis is."),)
+    if _rank == 1:
+        _up_params = (Param("size", integer(), 2, "Repeat each step this many times (an int, not a tuple)."),)
+    else:
+        _up_params = (Param("size", per_axis(), (2,) * _rank, "Repeat factor per spatial axis."), *_fmt)
+    if _rank == 2:
+        _up_params += (
+            Param(
+                "interpolation",
+                choice("nearest", "bilinear", "bicubic", "lanczos3", "lanczos5", "area"),
+                "nearest",
+                "How new pixels are filled; never changes the shape. The torch backend takes nearest, bilinear and "
+                "bicubic only; 'area' needs TensorFlow.",
+            ),
+        )
+    register(
+        LayerSpec(
+            framework="keras",
+            name=f"UpSampling{_rank}D",
+            params=_up_params,
+            rule=keras_upsampling_rule,
+            formulas=(UPSAMPLE_REPEAT,),
+            param_aliases={"length": "size"} if _rank == 1 else {"dim_ordering": "data_format"},
+            rank=_rank,
+            input_ranks=(_rank + 2,),
+            category="resampling",
+            equivalent="Upsample",
+            note="Each spatial axis is multiplied by its integer size (rows and columns are repeated). "
+            + ("UpSampling1D has no data_format: the steps are axis 1. " if _rank == 1 else "")
+            + "PyTorch: Upsample(scale_factor=size).",
+        )
+    )
+    _zero_params = (
+        Param(
+            "padding",
+            keras_pairs("padding", negative_int=True),
+            1 if _rank == 1 else (1, 1) if _rank == 2 else ((1, 1),) * 3,
+            "Zeros added: an int, one int per axis (both sides), or ((before, after), ...) per axis.",
+        ),
+        *_fmt,
+    )
+    register(
+        LayerSpec(
+            framework="keras",
+            name=f"ZeroPadding{_rank}D",
+            params=_zero_params,
+            rule=keras_padding_rule,
+            formulas=(PAD_LENGTH,),
+            param_aliases={} if _rank == 1 else {"dim_ordering": "data_format"},
+            rank=_rank,
+            input_ranks=(_rank + 2,),
+            category="padding",
+            equivalent=f"ZeroPad{_rank}d",
+            note="Each spatial axis grows by the pads on both of its sides (Dumoulin & Visin: zero padding p "
+            "makes i + 2p)."
+            + (
+                " A bare negative int is accepted by ZeroPadding2D/3D and crops; a negative result is rejected."
+                if _rank > 1
+                else ""
+            ),
+        )
+    )
+    register(
+        LayerSpec(
+            framework="keras",
+            name=f"Cropping{_rank}D",
+            params=(
+                Param(
+                    "cropping",
+                    keras_pairs("cropping"),
+                    (1, 1) if _rank == 1 else ((0, 0),) * 2 if _rank == 2 else ((1, 1),) * 3,
+                    "Entries removed: an int, one int per axis (both sides), or ((start, end), ...) per axis.",
+                ),
+                *(() if _rank == 1 else _fmt),
+            ),
+            rule=keras_cropping_rule,
+            formulas=(CROP_LENGTH,),
+            param_aliases={} if _rank == 1 else {"dim_ordering": "data_format"},
+            rank=_rank,
+            input_ranks=(_rank + 2,),
+            category="padding",
+            equivalent=None,
+            note="Each spatial axis loses its start and end crops; at least 1 entry must remain. "
+            + ("Cropping1D has no data_format: the steps are axis 1. " if _rank == 1 else "")
+            + f"PyTorch has no crop layer: ZeroPad{_rank}d with negative padding (or slicing) does it.",
+        )
+    )
+    _torch_pad_doc = (
+        "An int (every side) or a tuple in PyTorch order, last axis first: (left, right"
+        + (", top, bottom" if _rank > 1 else "")
+        + (", front, back" if _rank > 2 else "")
+        + "). Negative values crop."
+    )
+    for _name, _extra in (
+        (f"ZeroPad{_rank}d", ()),
+        (f"ConstantPad{_rank}d", (Param("value", fill_value(), doc="Fill value."),)),
+    ):
+        register(
+            LayerSpec(
+                framework="pytorch",
+                name=_name,
+                params=(Param("padding", torch_padding(), doc=_torch_pad_doc), *_extra),
+                rule=torch_pad_rule,
+                formulas=(PAD_LENGTH,),
+                rank=_rank,
+                input_ranks=tuple(range(1, 9)),
+                category="padding",
+                equivalent=f"ZeroPadding{_rank}D",
+                note="Pads (left, right) of the last axis, then (top, bottom) of the one before, then (front, back). "
+                "A tuple may name fewer or more axes than the layer's name says (any even length up to twice the "
+                "input rank). Negative padding crops; an axis may become empty (0) but not negative.",
+            )
+        )
+
+register(
+    LayerSpec(
+        framework="pytorch",
+        name="Upsample",
+        params=(
+            Param("size", optional(int_or_ints(0)), None, "Target size per spatial axis (instead of scale_factor)."),
+            Param("scale_factor", optional(scale_factors()), None, "Multiplier per spatial axis: out = floor(L·f)."),
+            Param(
+                "mode",
+                choice(*UPSAMPLE_MODES, case_insensitive=False),
+                "nearest",
+                "nearest | linear (3D input) | bilinear, bicubic (4D) | trilinear (5D) | area | nearest-exact.",
+            ),
+            Param("align_corners", optional(boolean()), None, "Only for linear, bilinear, bicubic, trilinear."),
+            Param("recompute_scale_factor", optional(boolean()), None, "Not allowed together with size."),
+        ),
+        rule=torch_upsample_rule,
+        formulas=(UPSAMPLE_SCALE_TORCH,),
+        input_ranks=(3, 4, 5),
+        category="resampling",
+        equivalent="UpSampling2D",
+        note="Batch and channels are kept; each spatial axis becomes size, or floor(L·scale_factor) computed in "
+        "double precision (9 × 1.5 -> 13). Exactly one of size and scale_factor. An output below 1 is rejected "
+        "(mode='area' allows an empty axis).",
+    )
+)

@@ -1,0 +1,135 @@
+"""The database: questions (with their curated answer), layer types, formula links and worked examples.
+
+The schema is created only by the Alembic migrations in migrations/; these models describe it, and a
+test checks that the migrated schema and the models agree.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kb.extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+question_layers = sa.Table(
+    "question_layers",
+    db.metadata,
+    sa.Column("question_id", sa.ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("layer_type_id", sa.ForeignKey("layer_types.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Question(db.Model):
+    """One curated entry of kb/content/: the question and its one curated answer (Markdown and sanitized HTML)."""
+
+    __tablename__ = "questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    title: Mapped[str] = mapped_column(sa.Text)
+    summary: Mapped[str] = mapped_column(sa.Text)
+    source: Mapped[str] = mapped_column(sa.Text)
+    tags: Mapped[list[str]] = mapped_column(sa.JSON)
+    question_md: Mapped[str] = mapped_column(sa.Text)
+    question_html: Mapped[str] = mapped_column(sa.Text)
+    # The answer is curated: exactly one per question (see README, "Data model").
+    answer_md: Mapped[str] = mapped_column(sa.Text)
+    answer_html: Mapped[str] = mapped_column(sa.Text)
+    checksum: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    layer_types: Mapped[list[LayerType]] = relationship(
+        secondary=question_layers,
+        back_populates="questions",
+        order_by=lambda: (LayerType.framework, LayerType.name),
+    )
+    formula_links: Mapped[list[FormulaLink]] = relationship(
+        back_populates="question",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by=lambda: FormulaLink.position,
+    )
+    examples: Mapped[list[Example]] = relationship(
+        back_populates="question",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by=lambda: Example.position,
+    )
+
+    def __repr__(self) -> str:
+        return f"<Question {self.slug}>"
+
+
+class LayerType(db.Model):
+    """A layer of one framework that questions are about, e.g. (keras, Conv1D): the index groups by it."""
+
+    __tablename__ = "layer_types"
+    __table_args__ = (sa.UniqueConstraint("framework", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework: Mapped[str] = mapped_column(sa.String(20))
+    name: Mapped[str] = mapped_column(sa.String(100))
+
+    questions: Mapped[list[Question]] = relationship(
+        secondary=question_layers, back_populates="layer_types", order_by=lambda: Question.slug
+    )
+
+    @property
+    def key(self) -> str:
+        return f"{self.framework}/{self.name}"
+
+    def __repr__(self) -> str:
+        return f"<LayerType {self.key}>"
+
+
+class FormulaLink(db.Model):
+    """A question shows the general formulas of an engine layer, named by its engine key ("keras/Conv1D")."""
+
+    __tablename__ = "formula_links"
+    __table_args__ = (sa.UniqueConstraint("question_id", "engine_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(sa.ForeignKey("questions.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    engine_key: Mapped[str] = mapped_column(sa.String(150))
+
+    question: Mapped[Question] = relationship(back_populates="formula_links")
+
+    @property
+    def framework(self) -> str:
+        return self.engine_key.split("/", 1)[0]
+
+    @property
+    def layer(self) -> str:
+        return self.engine_key.split("/", 1)[1]
+
+
+class Example(db.Model):
+    """A worked example: the engine request (evaluate or trace) and the output the answer promises."""
+
+    __tablename__ = "examples"
+    __table_args__ = (
+        sa.UniqueConstraint("question_id", "position"),
+        sa.CheckConstraint("kind IN ('evaluate', 'trace')", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(sa.ForeignKey("questions.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    name: Mapped[str] = mapped_column(sa.Text)
+    kind: Mapped[str] = mapped_column(sa.String(10))
+    framework: Mapped[str] = mapped_column(sa.String(20))
+    request: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    expected: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    is_evaluator: Mapped[bool] = mapped_column(default=False)
+
+    question: Mapped[Question] = relationship(back_populates="examples")

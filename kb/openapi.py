@@ -1,0 +1,706 @@
+"""The OpenAPI 3.1 document of /api/v1, built in Python; its examples are real engine answers.
+
+spec() is built once per process (the engine's layers are registered at import time) and served at
+/api/v1/openapi.json; /api/v1/docs renders the same dict as plain HTML (kb/templates/api_docs.html).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from functools import lru_cache
+
+import engine
+from engine import ShapeError
+from engine.api import MAX_TRACE_LAYERS
+from kb import api_schemas as schemas
+from kb.search import PAGE_SIZE
+
+VERSION = "1.0.0"
+PREFIX = "/api/v1"
+
+
+def pretty(value) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict, example=None, media: str = "application/json") -> dict:
+    body = {"schema": schema}
+    if example is not None:
+        body["example"] = example
+    return {media: body}
+
+
+# ---- examples, computed by the engine -------------------------------------------------------------
+
+EVALUATE_EXAMPLE = {
+    "framework": "keras",
+    "layer": "Conv1D",
+    "params": {"filters": 64, "kernel_size": 3, "padding": "same"},
+    "input_shape": [None, 10, 32],
+}
+EVALUATE_SYMBOLIC_EXAMPLE = {
+    "framework": "pytorch",
+    "layer": "Conv2d",
+    "params": {"in_channels": 3, "out_channels": 16, "kernel_size": 3, "stride": 2},
+    "input_shape": [None, 3, "H", "W"],
+}
+EVALUATE_REJECTED_EXAMPLE = {
+    "framework": "pytorch",
+    "layer": "Conv2d",
+    "params": {"in_channels": 3, "out_channels": 8, "kernel_size": 5},
+    "input_shape": [1, 3, 4, 4],
+}
+TRACE_EXAMPLE = {
+    "framework": "pytorch",
+    "input_shape": [None, 3, 32, 32],
+    "layers": [
+        {"layer": "Conv2d", "params": {"in_channels": 3, "out_channels": 16, "kernel_size": 3, "padding": 1}},
+        {"layer": "Conv2d", "params": {"in_channels": 16, "out_channels": 32, "kernel_size": 3, "stride": 2}},
+    ],
+}
+TRACE_REJECTED_EXAMPLE = {
+    "framework": "keras",
+    "input_shape": [None, 28, 28, 1],
+    "layers": [
+        {"layer": "Conv2D", "params": {"filters": 8, "kernel_size": 3}},
+        {"layer": "Conv2D", "params": {"filters": 8, "kernel_size": 40}},
+    ],
+}
+
+
+def _problem_example(status: int, code: str, detail: str, field=None, layer_index=None) -> dict:
+    from werkzeug.http import HTTP_STATUS_CODES
+
+    out = {
+        "type": "about:blank",
+        "title": HTTP_STATUS_CODES[status],
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "field": field,
+    }
+    if layer_index is not None:
+        out["layer_index"] = layer_index
+    return out
+
+
+def _engine_problem(call) -> dict:
+    try:
+        call()
+    except ShapeError as err:
+        return _problem_example(422, err.code, err.message, err.field, err.layer_index)
+    raise AssertionError("the example was meant to be rejected")  # pragma: no cover
+
+
+def _examples() -> dict:
+    def run(body):
+        return engine.evaluate(
+            body["framework"], body["layer"], body["params"], body["input_shape"], substitute=body.get("substitute", False)
+        )
+
+    return {
+        "evaluate": run(EVALUATE_EXAMPLE),
+        "evaluate_symbolic": run(EVALUATE_SYMBOLIC_EXAMPLE),
+        "evaluate_rejected": _engine_problem(lambda: run(EVALUATE_REJECTED_EXAMPLE)),
+        "trace": engine.trace(**TRACE_EXAMPLE),
+        "trace_rejected": _engine_problem(lambda: engine.trace(**TRACE_REJECTED_EXAMPLE)),
+    }
+
+
+# ---- schemas --------------------------------------------------------------------------------------
+
+RENDERED = {
+    "type": "object",
+    "required": ["text", "latex", "mathml"],
+    "properties": {
+        "text": {"type": "string", "example": "L_out = floor((L_in - d*(k - 1) - 1)/s) + 1"},
+        "latex": {"type": "string"},
+        "mathml": {"type": "string", "description": "A complete presentation-MathML <math> element."},
+    },
+}
+
+SCHEMAS = {
+    "Framework": schemas.FRAMEWORK_IN,
+    "FrameworkName": {"type": "string", "enum": ["keras", "pytorch"]},
+    "LayerName": schemas.LAYER_NAME,
+    "Params": schemas.PARAMS,
+    "DimIn": schemas.DIM_IN,
+    "DimOut": schemas.DIM_OUT,
+    "ShapeIn": schemas.SHAPE_IN,
+    "ShapeOut": schemas.SHAPE_OUT,
+    "Count": schemas.COUNT,
+    "EvaluateRequest": schemas.EVALUATE_REQUEST,
+    "TraceRequest": schemas.TRACE_REQUEST,
+    "Rendered": RENDERED,
+    "Formula": {
+        "description": "A general formula `target = expression`, in three renderings.",
+        "allOf": [_ref("Rendered")],
+        "type": "object",
+        "required": ["key", "doc"],
+        "properties": {"key": {"type": "string"}, "doc": {"type": "string"}},
+    },
+    "AppliedFormula": {
+        "description": "A formula the answer used: where (which axis, or 'parameters') and with which values.",
+        "allOf": [_ref("Formula")],
+        "type": "object",
+        "required": ["where", "values"],
+        "properties": {
+            "where": {"type": "string"},
+            "values": {"type": "object", "additionalProperties": {"type": ["integer", "number", "string", "null"]}},
+            "substituted": {"description": "Only with substitute: true.", "allOf": [_ref("Rendered")]},
+        },
+    },
+    "EvaluateResponse": {
+        "type": "object",
+        "required": [
+            "framework",
+            "layer",
+            "input_shape",
+            "output_shape",
+            "outputs",
+            "param_count",
+            "trainable_params",
+            "weights",
+            "formulas",
+        ],
+        "properties": {
+            "framework": _ref("FrameworkName"),
+            "layer": {"type": "string", "description": "The canonical layer name."},
+            "params": {"type": "object", "description": "Every parameter after defaults and normalization."},
+            "input_shape": _ref("ShapeOut"),
+            "output_shape": _ref("ShapeOut"),
+            "outputs": {"type": "object", "additionalProperties": _ref("ShapeOut")},
+            "param_count": _ref("Count"),
+            "trainable_params": _ref("Count"),
+            "weights": {"type": "object", "additionalProperties": _ref("ShapeOut")},
+            "formulas": {"type": "array", "items": _ref("AppliedFormula")},
+        },
+    },
+    "TraceStep": {
+        "type": "object",
+        "required": ["index", "layer", "output_shape", "param_count"],
+        "properties": {
+            "index": {"type": "integer", "minimum": 0},
+            "layer": {"type": "string"},
+            "input_shape": _ref("ShapeOut"),
+            "output_shape": _ref("ShapeOut"),
+            "param_count": _ref("Count"),
+            "trainable_params": _ref("Count"),
+        },
+    },
+    "TraceResponse": {
+        "type": "object",
+        "required": ["layers", "output_shape", "total_params"],
+        "properties": {
+            "framework": _ref("FrameworkName"),
+            "input_shape": _ref("ShapeOut"),
+            "layers": {"type": "array", "items": _ref("TraceStep")},
+            "output_shape": _ref("ShapeOut"),
+            "total_params": _ref("Count"),
+            "trainable_params": _ref("Count"),
+        },
+    },
+    "LayerSummary": {
+        "type": "object",
+        "required": ["framework", "name", "key", "aliases", "category", "url"],
+        "properties": {
+            "framework": _ref("FrameworkName"),
+            "name": {"type": "string"},
+            "key": {"type": "string", "example": "keras/Conv1D"},
+            "aliases": {"type": "array", "items": {"type": "string"}},
+            "category": {"type": "string"},
+            "equivalent": {"type": ["string", "null"], "description": "The matching layer of the other framework."},
+            "url": {"type": "string"},
+        },
+    },
+    "LayerList": {
+        "type": "object",
+        "required": ["layers", "total"],
+        "properties": {
+            "layers": {"type": "array", "items": _ref("LayerSummary")},
+            "total": {"type": "integer", "minimum": 0},
+        },
+    },
+    "Param": {
+        "type": "object",
+        "required": ["name", "type", "default", "meaning"],
+        "properties": {
+            "name": {"type": "string"},
+            "type": {"type": "string", "example": "int | tuple[int, ...]"},
+            "default": {"description": "null when required (see `required`) or when None is the default."},
+            "required": {"type": "boolean"},
+            "meaning": {"type": "string"},
+        },
+    },
+    "LinkedQuestion": {
+        "type": "object",
+        "required": ["slug", "title", "url"],
+        "properties": {
+            "slug": {"type": "string"},
+            "title": {"type": "string"},
+            "url": {"type": "string"},
+            "api_url": {"type": "string"},
+        },
+    },
+    "LayerDetail": {
+        "type": "object",
+        "required": ["framework", "name", "params", "formulas", "equivalent", "questions"],
+        "properties": {
+            "framework": _ref("FrameworkName"),
+            "name": {"type": "string"},
+            "key": {"type": "string"},
+            "aliases": {"type": "array", "items": {"type": "string"}},
+            "category": {"type": "string"},
+            "note": {"type": "string"},
+            "input_ranks": {"type": "array", "items": {"type": "integer"}},
+            "params": {"type": "array", "items": _ref("Param")},
+            "param_aliases": {"type": "object", "additionalProperties": {"type": "string"}},
+            "formulas": {
+                "type": "object",
+                "required": ["output_shape", "param_count"],
+                "properties": {
+                    "output_shape": {"type": "array", "items": _ref("Formula")},
+                    "param_count": {"type": "array", "items": _ref("Formula")},
+                },
+            },
+            "equivalent": {
+                "oneOf": [
+                    {"type": "null"},
+                    {
+                        "type": "object",
+                        "required": ["framework", "name", "url"],
+                        "properties": {
+                            "framework": _ref("FrameworkName"),
+                            "name": {"type": "string"},
+                            "url": {"type": ["string", "null"]},
+                        },
+                    },
+                ]
+            },
+            "questions": {"type": "array", "items": _ref("LinkedQuestion")},
+            "url": {"type": "string"},
+        },
+    },
+    "LayerRef": {
+        "type": "object",
+        "required": ["framework", "name"],
+        "properties": {"framework": _ref("FrameworkName"), "name": {"type": "string"}},
+    },
+    "QuestionItem": {
+        "type": "object",
+        "required": ["slug", "title", "layers", "url", "snippet"],
+        "properties": {
+            "slug": {"type": "string"},
+            "title": {"type": "string"},
+            "layers": {"type": "array", "items": _ref("LayerRef")},
+            "url": {"type": "string", "description": "The HTML page."},
+            "api_url": {"type": "string"},
+            "snippet": {
+                "type": "string",
+                "description": "HTML: escaped text with the matched words in <mark>; the summary when q is empty.",
+            },
+        },
+    },
+    "Facet": {
+        "type": "object",
+        "required": ["framework", "name", "key", "count"],
+        "properties": {
+            "framework": _ref("FrameworkName"),
+            "name": {"type": "string"},
+            "key": {"type": "string"},
+            "count": {"type": "integer", "minimum": 1},
+        },
+    },
+    "QuestionList": {
+        "type": "object",
+        "required": ["items", "total", "page", "facets"],
+        "properties": {
+            "items": {"type": "array", "maxItems": PAGE_SIZE, "items": _ref("QuestionItem")},
+            "total": {"type": "integer", "minimum": 0},
+            "page": {"type": "integer", "minimum": 1},
+            "page_size": {"type": "integer", "const": PAGE_SIZE},
+            "facets": {
+                "type": "object",
+                "required": ["layers"],
+                "properties": {"layers": {"type": "array", "items": _ref("Facet")}},
+                "description": "Counts per layer type over every matching question (all pages).",
+            },
+        },
+    },
+    "Question": {
+        "type": "object",
+        "required": ["slug", "title", "summary", "question", "answer", "layers", "formulas", "examples", "url"],
+        "properties": {
+            "slug": {"type": "string"},
+            "title": {"type": "string"},
+            "summary": {"type": "string"},
+            "source": {"type": "string"},
+            "tags": {"type": "array", "items": {"type": "string"}},
+            "question": {
+                "type": "object",
+                "required": ["markdown", "html"],
+                "properties": {"markdown": {"type": "string"}, "html": {"type": "string"}},
+            },
+            "answer": {
+                "type": "object",
+                "required": ["markdown", "html"],
+                "properties": {"markdown": {"type": "string"}, "html": {"type": "string"}},
+            },
+            "layers": {
+                "type": "array",
+                "items": {
+                    "allOf": [_ref("LayerRef")],
+                    "type": "object",
+                    "properties": {"api_url": {"type": ["string", "null"]}},
+                },
+            },
+            "formulas": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["key", "framework", "layer"],
+                    "properties": {
+                        "key": {"type": "string"},
+                        "framework": {"type": "string"},
+                        "layer": {"type": "string"},
+                        "api_url": {"type": ["string", "null"]},
+                    },
+                },
+            },
+            "examples": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["name", "kind", "framework", "request", "expected", "evaluator"],
+                    "properties": {
+                        "name": {"type": "string"},
+                        "kind": {"type": "string", "enum": ["evaluate", "trace"]},
+                        "framework": {"type": "string"},
+                        "request": {"type": "object", "description": "The body for `endpoint`."},
+                        "expected": {"type": "object"},
+                        "evaluator": {"type": "boolean"},
+                        "endpoint": {"type": "string"},
+                    },
+                },
+            },
+            "url": {"type": "string"},
+            "created_at": {"type": ["string", "null"]},
+            "updated_at": {"type": ["string", "null"]},
+        },
+    },
+    "Problem": {
+        "description": "RFC 9457 problem details; `code`, `field` and `layer_index` are the engine's.",
+        "type": "object",
+        "required": ["type", "title", "status", "detail", "code", "field"],
+        "properties": {
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer", "minimum": 400, "maximum": 599},
+            "detail": {"type": "string", "description": "The engine's message, repeating what was received."},
+            "code": {"type": "string", "pattern": "^[a-z0-9_]+$", "example": "kernel_too_large"},
+            "field": {"type": ["string", "null"], "example": "params.kernel_size"},
+            "layer_index": {"type": "integer", "minimum": 0, "description": "Only for /trace: the failing layer."},
+        },
+    },
+}
+
+
+def _problem(description: str, example: dict) -> dict:
+    return {"description": description, "content": _json(_ref("Problem"), example, "application/problem+json")}
+
+
+RESPONSES = {
+    "BadRequest": _problem(
+        "The body is not JSON, too deeply nested, or has a wrong type (codes: invalid_json, too_deep, "
+        "string_too_long, number_too_long, invalid_number, invalid_type, missing_field, unexpected_field, "
+        "invalid_page, invalid_query).",
+        _problem_example(400, "invalid_type", "input_shape must be an array of dimensions, received string", "input_shape"),
+    ),
+    "NotFound": _problem(
+        "No such resource.", _problem_example(404, "not_found", "no API resource at /api/v1/nothing; see /api/v1/docs")
+    ),
+    "MethodNotAllowed": _problem(
+        "The path exists, the method does not.",
+        _problem_example(405, "method_not_allowed", "GET is not allowed here; allowed: OPTIONS, POST"),
+    ),
+    "TooLarge": _problem(
+        f"The body is larger than {schemas.MAX_BODY_BYTES} bytes.",
+        _problem_example(413, "body_too_large", f"the request body is larger than {schemas.MAX_BODY_BYTES} bytes"),
+    ),
+    "Unprocessable": _problem(
+        "A configuration the framework would reject (or an unknown layer/framework), with the engine's code and message.",
+        _problem_example(
+            422, "unknown_layer", "keras has no layer 'Conv2d'; did you mean Conv1D, Conv2D, Conv3D?", "layer"
+        ),
+    ),
+    "NotModified": {"description": "The ETag sent in If-None-Match still matches: use the cached copy."},
+}
+
+HEADERS = {
+    "ETag": {"description": "A hash of the body; send it back in If-None-Match.", "schema": {"type": "string"}},
+    "Cache-Control": {"description": "public, max-age=300", "schema": {"type": "string"}},
+    "Access-Control-Allow-Origin": {"description": "Always *", "schema": {"type": "string"}},
+}
+
+IF_NONE_MATCH = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "description": "An ETag from an earlier answer: 304 if the answer has not changed.",
+    "schema": {"type": "string", "maxLength": 200},
+}
+
+
+def _get_ok(description: str, schema: dict, example=None, media: str = "application/json") -> dict:
+    return {
+        "description": description,
+        "headers": {name: {"$ref": f"#/components/headers/{name}"} for name in HEADERS},
+        "content": _json(schema, example, media),
+    }
+
+
+def _err(*names: str) -> dict:
+    codes = {"BadRequest": "400", "NotFound": "404", "MethodNotAllowed": "405", "TooLarge": "413", "Unprocessable": "422"}
+    return {codes[n]: {"$ref": f"#/components/responses/{n}"} for n in names}
+
+
+def _paths(ex: dict) -> dict:
+    post_errors = _err("BadRequest", "MethodNotAllowed", "TooLarge", "Unprocessable")
+    framework_query = {
+        "name": "framework",
+        "in": "query",
+        "required": False,
+        "description": "Only this framework's layers.",
+        "schema": _ref("Framework"),
+    }
+    return {
+        f"{PREFIX}/evaluate": {
+            "post": {
+                "operationId": "evaluate",
+                "tags": ["engine"],
+                "summary": "Evaluate one layer",
+                "description": "Output shape(s), parameter counts, weight shapes and every formula applied (text, "
+                "LaTeX, MathML). null dimensions stay unknown; a string dimension is a symbol and the affected "
+                "output dimensions come back as expressions. substitute: true adds each formula with your numbers "
+                "put in.",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": _ref("EvaluateRequest"),
+                            "examples": {
+                                "conv1d": {"summary": "Keras Conv1D, padding='same'", "value": EVALUATE_EXAMPLE},
+                                "symbolic": {"summary": "PyTorch Conv2d on H x W", "value": EVALUATE_SYMBOLIC_EXAMPLE},
+                                "rejected": {"summary": "A kernel larger than the input", "value": EVALUATE_REJECTED_EXAMPLE},
+                            },
+                        }
+                    },
+                },
+                "responses": {
+                    "200": {
+                        "description": "The layer's answer.",
+                        "headers": {"Access-Control-Allow-Origin": {"$ref": "#/components/headers/Access-Control-Allow-Origin"}},
+                        "content": {
+                            "application/json": {
+                                "schema": _ref("EvaluateResponse"),
+                                "examples": {
+                                    "conv1d": {"value": ex["evaluate"]},
+                                    "symbolic": {"value": ex["evaluate_symbolic"]},
+                                },
+                            }
+                        },
+                    },
+                    **post_errors,
+                    "422": _problem("A configuration the framework would reject.", ex["evaluate_rejected"]),
+                },
+            }
+        },
+        f"{PREFIX}/trace": {
+            "post": {
+                "operationId": "trace",
+                "tags": ["engine"],
+                "summary": "Trace a stack of layers",
+                "description": f"Each layer's output shape and parameter count, in order (at most "
+                f"{MAX_TRACE_LAYERS} layers). The first layer that does not fit is answered as 422 with "
+                "its layer_index.",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": _ref("TraceRequest"),
+                            "examples": {
+                                "cnn": {"summary": "Two PyTorch convolutions", "value": TRACE_EXAMPLE},
+                                "rejected": {"summary": "A kernel that no longer fits", "value": TRACE_REJECTED_EXAMPLE},
+                            },
+                        }
+                    },
+                },
+                "responses": {
+                    "200": {
+                        "description": "Every layer's shape and the totals.",
+                        "headers": {"Access-Control-Allow-Origin": {"$ref": "#/components/headers/Access-Control-Allow-Origin"}},
+                        "content": _json(_ref("TraceResponse"), ex["trace"]),
+                    },
+                    **post_errors,
+                    "422": _problem("The first layer that does not fit, with its index.", ex["trace_rejected"]),
+                },
+            }
+        },
+        f"{PREFIX}/layers": {
+            "get": {
+                "operationId": "listLayers",
+                "tags": ["reference"],
+                "summary": "Every layer the engine knows",
+                "parameters": [framework_query, IF_NONE_MATCH],
+                "responses": {
+                    "200": _get_ok("The layers, sorted by framework and name.", _ref("LayerList")),
+                    "304": {"$ref": "#/components/responses/NotModified"},
+                    **_err("BadRequest", "Unprocessable"),
+                },
+            }
+        },
+        f"{PREFIX}/layers/{{framework}}/{{name}}": {
+            "get": {
+                "operationId": "getLayer",
+                "tags": ["reference"],
+                "summary": "One layer: parameters, formulas, equivalent, questions",
+                "description": "Parameters (name, type, default, meaning), the output-shape and parameter-count "
+                "formulas (text, LaTeX, MathML), the equivalent layer of the other framework and the questions "
+                "about it. Any alias works as the name.",
+                "parameters": [
+                    {"name": "framework", "in": "path", "required": True, "schema": _ref("Framework"), "example": "keras"},
+                    {"name": "name", "in": "path", "required": True, "schema": _ref("LayerName"), "example": "Conv1D"},
+                    IF_NONE_MATCH,
+                ],
+                "responses": {
+                    "200": _get_ok("The layer.", _ref("LayerDetail")),
+                    "304": {"$ref": "#/components/responses/NotModified"},
+                    **_err("NotFound"),
+                },
+            }
+        },
+        f"{PREFIX}/questions": {
+            "get": {
+                "operationId": "searchQuestions",
+                "tags": ["questions"],
+                "summary": "Search the questions",
+                "description": f"Full text over titles, questions and answers (every word must match), ranked, with "
+                f"highlighted excerpts; filtered by layer type (any alias, either framework) and framework; "
+                f"{PAGE_SIZE} per page; facet counts per layer type.",
+                "parameters": [
+                    {
+                        "name": "q",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "maxLength": schemas.MAX_QUERY},
+                        "example": "same padding",
+                    },
+                    {
+                        "name": "layer",
+                        "in": "query",
+                        "required": False,
+                        "description": "A layer name or alias: Conv1D, Convolution1D, conv1d.",
+                        "schema": {"type": "string", "maxLength": 100},
+                        "example": "Conv1D",
+                    },
+                    {**framework_query, "description": "Only questions about this framework's layers."},
+                    {
+                        "name": "page",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "integer", "minimum": 1, "maximum": schemas.MAX_PAGE, "default": 1},
+                    },
+                    IF_NONE_MATCH,
+                ],
+                "responses": {
+                    "200": _get_ok("One page of matching questions.", _ref("QuestionList")),
+                    "304": {"$ref": "#/components/responses/NotModified"},
+                    **_err("BadRequest", "Unprocessable"),
+                },
+            }
+        },
+        f"{PREFIX}/questions/{{slug}}": {
+            "get": {
+                "operationId": "getQuestion",
+                "tags": ["questions"],
+                "summary": "One whole entry",
+                "parameters": [
+                    {
+                        "name": "slug",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string", "maxLength": 80},
+                        "example": "keras-conv1d-output-shape",
+                    },
+                    IF_NONE_MATCH,
+                ],
+                "responses": {
+                    "200": _get_ok("The question, its curated answer, layers, formulas and examples.", _ref("Question")),
+                    "304": {"$ref": "#/components/responses/NotModified"},
+                    **_err("NotFound"),
+                },
+            }
+        },
+        f"{PREFIX}/openapi.json": {
+            "get": {
+                "operationId": "openapi",
+                "tags": ["meta"],
+                "summary": "This document (OpenAPI 3.1)",
+                "parameters": [IF_NONE_MATCH],
+                "responses": {
+                    "200": _get_ok("The OpenAPI document.", {"type": "object"}),
+                    "304": {"$ref": "#/components/responses/NotModified"},
+                },
+            }
+        },
+        f"{PREFIX}/docs": {
+            "get": {
+                "operationId": "docs",
+                "tags": ["meta"],
+                "summary": "This document as an HTML page",
+                "parameters": [IF_NONE_MATCH],
+                "responses": {
+                    "200": _get_ok("Plain HTML, no scripts.", {"type": "string"}, media="text/html"),
+                    "304": {"$ref": "#/components/responses/NotModified"},
+                },
+            }
+        },
+    }
+
+
+@lru_cache(maxsize=1)
+def _build() -> dict:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "ShapeKB API",
+            "version": VERSION,
+            "summary": "Neural-network shape formulas, exact and tested.",
+            "description": "Evaluate a Keras or PyTorch layer (output shape, parameter count, weights and the "
+            "formulas applied, in text, LaTeX and MathML), trace a stack of layers, browse the layer reference "
+            "and search the questions. Every error is application/problem+json with a stable `code`: 400 for a "
+            "body that is not JSON or has wrong types, 422 for a configuration the framework would reject, "
+            f"404, 405, and 413 above {schemas.MAX_BODY_BYTES // 1024} KiB. GET answers carry an ETag and "
+            "Cache-Control: public, max-age=300. CORS is open: every endpoint is read-only.",
+            "license": {"name": "MIT", "identifier": "MIT"},
+        },
+        "servers": [{"url": "/", "description": "This server"}],
+        "tags": [
+            {"name": "engine", "description": "The shape engine"},
+            {"name": "reference", "description": "Every layer and its formulas"},
+            {"name": "questions", "description": "The knowledge base"},
+            {"name": "meta", "description": "This API's description"},
+        ],
+        "paths": _paths(_examples()),
+        "components": {"schemas": SCHEMAS, "responses": RESPONSES, "headers": HEADERS},
+    }
+
+
+def spec() -> dict:
+    """The OpenAPI document (a fresh copy: callers may change it)."""
+    return copy.deepcopy(_build())

@@ -1,0 +1,308 @@
+"""Question search: the only module with full-text SQL.
+
+SQLite: an FTS5 table `questions_fts` over questions(title, question_md, answer_md), kept in step by
+triggers (migration "search index"); ranked with bm25(), excerpts from snippet(). The user's words
+are never MATCH syntax: each is quoted as an FTS5 string ("" doubled), so the query is an AND of
+plain terms.
+
+PostgreSQL: a GIN index on a weighted tsvector expression (the same expression as DOCUMENT_PG below);
+websearch_to_tsquery() reads the user's words (it accepts any text), ts_rank() ranks, ts_headline()
+cuts the excerpt.
+
+Excerpts come back HTML-escaped, with the matched words in <mark>...</mark> and nothing else as markup.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import sqlalchemy as sa
+from flask import url_for
+from sqlalchemy.orm import selectinload
+from werkzeug.routing import BuildError
+
+import engine
+from engine import ShapeError
+from engine.spec import FRAMEWORKS
+from kb.extensions import db
+from kb.models import FormulaLink, LayerType, Question, question_layers
+
+PAGE_SIZE = 20
+MAX_TERMS = 16
+SNIPPET_TOKENS = 24
+
+# Private-use characters stand in for <mark> and </mark> until the excerpt has been escaped.
+MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
+
+FTS_TABLE = "questions_fts"
+BM25_WEIGHTS = (10.0, 4.0, 1.0)  # title, question, answer
+
+# The PostgreSQL document; the migration's GIN index uses exactly this expression.
+DOCUMENT_PG = (
+    "(setweight(to_tsvector('english'::regconfig, coalesce(questions.title, '')), 'A') || "
+    "setweight(to_tsvector('english'::regconfig, coalesce(questions.question_md, '')), 'B') || "
+    "setweight(to_tsvector('english'::regconfig, coalesce(questions.answer_md, '')), 'C'))"
+)
+HEADLINE_TEXT_PG = "(questions.question_md || ' ' || questions.answer_md)"
+HEADLINE_OPTIONS_PG = (
+    f'StartSel="{MARK_OPEN}", StopSel="{MARK_CLOSE}", MaxWords=30, MinWords=12, MaxFragments=2, '
+    'FragmentDelimiter=" … "'
+)
+
+
+class SearchError(Exception):
+    """A search the API cannot run (an unknown layer filter): answered with `status` and a stable code."""
+
+    def __init__(self, code: str, message: str, field: str | None = None, status: int = 422):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+        self.status = status
+
+
+# ---- query text ----------------------------------------------------------------------------------
+
+
+def terms(q: str) -> list[str]:
+    """The user's words (whitespace-separated), at most MAX_TERMS of them."""
+    return [t for t in q.split() if t][:MAX_TERMS]
+
+
+def fts5_query(q: str) -> str:
+    """An FTS5 MATCH expression meaning "all of these words": each word quoted, never raw syntax."""
+    return " ".join('"' + t.replace('"', '""') + '"' for t in terms(q))
+
+
+_MARKDOWN_NOISE = re.compile(r"`{1,3}|\*\*|__|^#{1,6}\s+|^\s*[-*>]\s+|\[|\]\([^)]*\)", re.M)
+_SPACES = re.compile(r"\s+")
+
+
+def snippet_html(text: str | None) -> str:
+    """An excerpt as safe HTML: Markdown punctuation dropped, everything escaped, then the marks restored."""
+    text = _SPACES.sub(" ", _MARKDOWN_NOISE.sub("", text or "")).strip()
+    escaped = html.escape(text, quote=False)
+    if escaped.count(MARK_OPEN) != escaped.count(MARK_CLOSE):  # a stray private-use character in the text
+        return escaped.replace(MARK_OPEN, "").replace(MARK_CLOSE, "")
+    return escaped.replace(MARK_OPEN, "<mark>").replace(MARK_CLOSE, "</mark>")
+
+
+# ---- filters ------------------------------------------------------------------------------------
+
+
+def resolve_layer(name: str, framework: str | None) -> list[tuple[str, str]]:
+    """Every (framework, canonical name) a layer filter means: Conv1D, Convolution1D, conv1d, nn.Conv1d."""
+    found = []
+    for fw in [framework] if framework else list(FRAMEWORKS):
+        try:
+            spec = engine.get_layer(fw, name)
+        except ShapeError as err:
+            if framework:
+                raise SearchError(err.code, err.message, "layer") from None
+            continue
+        found.append((spec.framework, spec.name))
+    if not found:
+        raise SearchError("unknown_layer", f"neither keras nor pytorch has a layer {name!r}", "layer")
+    return found
+
+
+def _question_ids_with_layers(pairs: list[tuple[str, str]] | None = None, framework: str | None = None):
+    lt = LayerType.__table__
+    stmt = sa.select(question_layers.c.question_id).join(lt, lt.c.id == question_layers.c.layer_type_id)
+    if framework:
+        stmt = stmt.where(lt.c.framework == framework)
+    if pairs:
+        stmt = stmt.where(sa.or_(*(sa.and_(lt.c.framework == fw, lt.c.name == name) for fw, name in pairs)))
+    return stmt
+
+
+# ---- search -------------------------------------------------------------------------------------
+
+
+def _url(slug: str) -> str:
+    try:
+        return url_for("pages.question", slug=slug)
+    except BuildError:  # the HTML pages are not registered (an API-only app): their path all the same
+        return f"/questions/{slug}"
+
+
+def search(q: str = "", layer: str | None = None, framework: str | None = None, page: int = 1) -> dict:
+    """One page (PAGE_SIZE) of questions matching q (all words), ranked, with excerpts and facets."""
+    questions = Question.__table__
+    filters = []
+    if framework:
+        filters.append(questions.c.id.in_(_question_ids_with_layers(framework=framework)))
+    if layer:
+        filters.append(questions.c.id.in_(_question_ids_with_layers(resolve_layer(layer, framework))))
+    dialect = db.engine.dialect.name
+    words = terms(q)
+
+    if not words:
+        matched = sa.select(questions.c.id).where(*filters)
+        rows_stmt = (
+            sa.select(questions.c.id, questions.c.slug, questions.c.title, questions.c.summary.label("snippet"))
+            .where(*filters)
+            .order_by(questions.c.title, questions.c.slug)
+        )
+    elif dialect == "sqlite":
+        fts = sa.table(FTS_TABLE, sa.column("rowid", sa.Integer))
+        match = sa.literal_column(FTS_TABLE).op("MATCH")(fts5_query(q))
+        matched = sa.select(fts.c.rowid.label("id")).select_from(fts).where(match)
+        if filters:
+            matched = sa.select(questions.c.id).where(questions.c.id.in_(matched), *filters)
+        rank = sa.func.bm25(sa.literal_column(FTS_TABLE), *BM25_WEIGHTS)
+        snip = sa.func.snippet(sa.literal_column(FTS_TABLE), -1, MARK_OPEN, MARK_CLOSE, "…", SNIPPET_TOKENS)
+        rows_stmt = (
+            sa.select(questions.c.id, questions.c.slug, questions.c.title, snip.label("snippet"))
+            .select_from(fts.join(questions, questions.c.id == fts.c.rowid))
+            .where(match, *filters)
+            .order_by(rank, questions.c.slug)
+        )
+    elif dialect == "postgresql":
+        tsquery = sa.func.websearch_to_tsquery(sa.literal_column("'english'::regconfig"), " ".join(words))
+        document = sa.literal_column(DOCUMENT_PG)
+        match = document.op("@@")(tsquery)
+        matched = sa.select(questions.c.id).where(match, *filters)
+        rank = sa.func.ts_rank(document, tsquery)
+        headline = sa.func.ts_headline(
+            sa.literal_column("'english'::regconfig"), sa.literal_column(HEADLINE_TEXT_PG), tsquery, HEADLINE_OPTIONS_PG
+        )
+        rows_stmt = (
+            sa.select(questions.c.id, questions.c.slug, questions.c.title, headline.label("snippet"))
+            .where(match, *filters)
+            .order_by(rank.desc(), questions.c.slug)
+        )
+    else:  # pragma: no cover
+        raise RuntimeError(f"full-text search is not set up for {dialect}")
+
+    session = db.session
+    matched_ids = matched.subquery()
+    total = session.execute(sa.select(sa.func.count()).select_from(matched_ids)).scalar_one()
+    rows = session.execute(rows_stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    layers_by_id = _layers_of([r.id for r in rows])
+    items = [
+        {
+            "slug": r.slug,
+            "title": r.title,
+            "layers": layers_by_id.get(r.id, []),
+            "url": _url(r.slug),
+            "api_url": url_for("api.question", slug=r.slug),
+            "snippet": snippet_html(r.snippet),
+        }
+        for r in rows
+    ]
+    return {
+        "items": items,
+        "total": total,
+        "page": page,
+        "page_size": PAGE_SIZE,
+        "facets": {"layers": _facets(sa.select(matched_ids.c.id))},
+    }
+
+
+def _layers_of(ids: list[int]) -> dict[int, list[dict]]:
+    if not ids:
+        return {}
+    lt = LayerType.__table__
+    stmt = (
+        sa.select(question_layers.c.question_id, lt.c.framework, lt.c.name)
+        .join(lt, lt.c.id == question_layers.c.layer_type_id)
+        .where(question_layers.c.question_id.in_(ids))
+        .order_by(lt.c.framework, lt.c.name)
+    )
+    out: dict[int, list[dict]] = {}
+    for qid, fw, name in db.session.execute(stmt):
+        out.setdefault(qid, []).append({"framework": fw, "name": name})
+    return out
+
+
+def _facets(matched_ids) -> list[dict]:
+    """How many of the matched questions are about each layer type, most first."""
+    lt = LayerType.__table__
+    count = sa.func.count(question_layers.c.question_id)
+    stmt = (
+        sa.select(lt.c.framework, lt.c.name, count.label("count"))
+        .join(question_layers, question_layers.c.layer_type_id == lt.c.id)
+        .where(question_layers.c.question_id.in_(matched_ids))
+        .group_by(lt.c.framework, lt.c.name)
+        .order_by(count.desc(), lt.c.framework, lt.c.name)
+    )
+    return [
+        {"framework": fw, "name": name, "key": f"{fw}/{name}", "count": n} for fw, name, n in db.session.execute(stmt)
+    ]
+
+
+# ---- single entries -----------------------------------------------------------------------------
+
+
+def questions_for_layer(framework: str, name: str) -> list[dict]:
+    """Questions about a layer, or showing its formulas, by title."""
+    key = f"{framework}/{name}"
+    about = _question_ids_with_layers([(framework, name)])
+    showing = sa.select(FormulaLink.question_id).where(FormulaLink.engine_key == key)
+    stmt = (
+        sa.select(Question.slug, Question.title)
+        .where(sa.or_(Question.id.in_(about), Question.id.in_(showing)))
+        .order_by(Question.title, Question.slug)
+    )
+    return [
+        {"slug": slug, "title": title, "url": _url(slug), "api_url": url_for("api.question", slug=slug)}
+        for slug, title in db.session.execute(stmt)
+    ]
+
+
+def _api_layer_url(framework: str, name: str) -> str | None:
+    try:
+        spec = engine.get_layer(framework, name)
+    except ShapeError:
+        return None
+    return url_for("api.layer", framework=spec.framework, name=spec.name)
+
+
+def get_question(slug: str) -> dict | None:
+    """The whole entry as JSON data, or None."""
+    question = db.session.scalars(
+        sa.select(Question)
+        .where(Question.slug == slug)
+        .options(selectinload(Question.layer_types), selectinload(Question.formula_links), selectinload(Question.examples))
+    ).one_or_none()
+    if question is None:
+        return None
+    return {
+        "slug": question.slug,
+        "title": question.title,
+        "summary": question.summary,
+        "source": question.source,
+        "tags": list(question.tags or []),
+        "question": {"markdown": question.question_md, "html": question.question_html},
+        "answer": {"markdown": question.answer_md, "html": question.answer_html},
+        "layers": [
+            {"framework": lt.framework, "name": lt.name, "api_url": _api_layer_url(lt.framework, lt.name)}
+            for lt in question.layer_types
+        ],
+        "formulas": [
+            {
+                "key": link.engine_key,
+                "framework": link.framework,
+                "layer": link.layer,
+                "api_url": _api_layer_url(link.framework, link.layer),
+            }
+            for link in question.formula_links
+        ],
+        "examples": [
+            {
+                "name": ex.name,
+                "kind": ex.kind,
+                "framework": ex.framework,
+                "request": ex.request,
+                "expected": ex.expected,
+                "evaluator": ex.is_evaluator,
+                "endpoint": url_for("api.evaluate" if ex.kind == "evaluate" else "api.trace"),
+            }
+            for ex in question.examples
+        ],
+        "url": _url(question.slug),
+        "created_at": question.created_at.isoformat() if question.created_at else None,
+        "updated_at": question.updated_at.isoformat() if question.updated_at else None,
+    }

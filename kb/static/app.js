@@ -1,0 +1,940 @@
+/* ShapeKB: progressive enhancement of the evaluator and the tracer. No framework, no build step.
+ *
+ * Every page works without this file (the forms submit as GET and the server renders the answer).
+ * With it, the evaluator and the tracer answer as you type, through the JSON API.
+ * Text from users and from the API is inserted with textContent only. The one piece of markup taken
+ * from the server is the engine's MathML, which is parsed inertly and copied element by element
+ * (MathML elements and a few presentational attributes only).
+ */
+(function () {
+  "use strict";
+
+  var MATHML_NS = "http://www.w3.org/1998/Math/MathML";
+
+  // ---- form values: a port of kb/formvalues.py (same grammar, same messages) --------------------
+
+  var MISSING = { missing: true };
+  var MAX_FIELD = 200;
+  var MAX_ITEMS = 16;
+  var INT = /^[+-]?\d{1,20}$/;
+  var FLOAT = /^(?:[+-]?(?:\d{1,20}\.\d{0,20}|\.\d{1,20})(?:[eE][+-]?\d{1,3})?|[+-]?\d{1,20}[eE][+-]?\d{1,3})$/;
+  var NAME = /^[A-Za-z_][A-Za-z0-9_]{0,30}$/;
+  var QUOTED = /^(?:'([A-Za-z0-9_ .-]{0,64})'|"([A-Za-z0-9_ .-]{0,64})")$/;
+  var WORDS = { none: null, null: null, true: true, false: false };
+  var HINT = "use an integer, None, true/false, a name such as same, or a tuple such as 3, 3";
+
+  function FormValueError(message) {
+    this.message = message;
+  }
+
+  /** A float that must stay a float in JSON (3.0 is not the integer 3 for the engine). */
+  function PyFloat(value) {
+    this.value = value;
+  }
+
+  function pyRepr(s) {
+    var quote = s.indexOf("'") >= 0 && s.indexOf('"') < 0 ? '"' : "'";
+    var body = s.replace(/\\/g, "\\\\");
+    if (quote === "'") body = body.replace(/'/g, "\\'");
+    return quote + body + quote;
+  }
+
+  function parseScalar(text) {
+    var s = text.trim();
+    if (!s) throw new FormValueError("empty item; " + HINT);
+    if (INT.test(s)) return parseInt(s, 10);
+    if (FLOAT.test(s)) {
+      var value = Number(s);
+      if (!isFinite(value)) throw new FormValueError(pyRepr(s) + " is not a finite number");
+      return new PyFloat(value);
+    }
+    if (Object.prototype.hasOwnProperty.call(WORDS, s.toLowerCase())) return WORDS[s.toLowerCase()];
+    if (NAME.test(s)) return s;
+    var quoted = QUOTED.exec(s);
+    if (quoted) return quoted[1] !== undefined ? quoted[1] : quoted[2];
+    throw new FormValueError("cannot read " + pyRepr(s.slice(0, 60)) + "; " + HINT);
+  }
+
+  function splitItems(text) {
+    var items = [], current = "", quote = null;
+    for (var n = 0; n < text.length; n++) {
+      var ch = text[n];
+      if (quote) {
+        current += ch;
+        if (ch === quote) quote = null;
+      } else if (ch === "'" || ch === '"') {
+        quote = ch;
+        current += ch;
+      } else if ("()[]{}".indexOf(ch) >= 0) {
+        throw new FormValueError("nested or unbalanced brackets in " + pyRepr(text.slice(0, 60)) + "; a tuple is flat, such as 3, 3");
+      } else if (ch === ",") {
+        items.push(current);
+        current = "";
+      } else {
+        current += ch;
+      }
+    }
+    if (quote) throw new FormValueError("unclosed quote in " + pyRepr(text.slice(0, 60)));
+    items.push(current);
+    return items;
+  }
+
+  function parseValue(text) {
+    if (text === null || text === undefined) return MISSING;
+    var s = text.trim();
+    if (!s) return MISSING;
+    if (s.length > MAX_FIELD) throw new FormValueError("at most " + MAX_FIELD + " characters, received " + s.length);
+    var bracketed = false;
+    if (s[0] === "(" || s[0] === "[") {
+      var close = s[0] === "(" ? ")" : "]";
+      if (s[s.length - 1] !== close) throw new FormValueError("unbalanced brackets in " + pyRepr(s.slice(0, 60)));
+      s = s.slice(1, -1);
+      bracketed = true;
+    }
+    var items = splitItems(s);
+    if (items.length > 1 && !items[items.length - 1].trim()) {
+      items.pop();
+      bracketed = true;
+    }
+    if (items.length > MAX_ITEMS) throw new FormValueError("at most " + MAX_ITEMS + " items, received " + items.length);
+    if (bracketed && items.length === 1 && !items[0].trim()) return [];
+    var values = items.map(parseScalar);
+    if (bracketed || values.length > 1) return values;
+    return values[0];
+  }
+
+  function parseShape(text) {
+    var value = parseValue(text);
+    if (value === MISSING) return MISSING;
+    return Array.isArray(value) ? value : [value];
+  }
+
+  /** JSON with PyFloat written as a float (3.0), everything else as JSON.stringify writes it. */
+  function toJSON(value) {
+    if (value instanceof PyFloat) {
+      return Number.isInteger(value.value) ? value.value.toFixed(1) : String(value.value);
+    }
+    if (Array.isArray(value)) return "[" + value.map(toJSON).join(",") + "]";
+    if (value && typeof value === "object") {
+      return "{" + Object.keys(value).map(function (k) { return JSON.stringify(k) + ":" + toJSON(value[k]); }).join(",") + "}";
+    }
+    return JSON.stringify(value);
+  }
+
+  // ---- showing results ------------------------------------------------------------------------------
+
+  function shapeText(shape) {
+    if (!Array.isArray(shape)) return String(shape);
+    var inner = shape.map(function (v) { return v === null ? "None" : String(v); }).join(", ");
+    return shape.length === 1 ? "(" + inner + ",)" : "(" + inner + ")";
+  }
+
+  function numberText(value) {
+    if (value === null || value === undefined) return "None";
+    if (typeof value === "number" && Number.isInteger(value)) return value.toLocaleString("en-US");
+    return String(value);
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  function code(text) {
+    return el("code", null, text);
+  }
+
+  var MATH_TAGS = new Set(["math", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace", "msub", "msup", "msubsup",
+    "mfrac", "msqrt", "mroot", "mfenced", "mstyle", "mpadded", "mphantom", "munder", "mover", "munderover",
+    "mtable", "mtr", "mtd", "semantics"]);
+  var MATH_ATTRS = ["display", "mathvariant", "stretchy", "fence", "separator", "lspace", "rspace", "linethickness",
+    "form", "displaystyle", "scriptlevel"];
+
+  function copyMath(node) {
+    if (node.nodeType === 3) return document.createTextNode(node.data);
+    if (node.nodeType !== 1) return null;
+    var tag = node.localName;
+    if (!MATH_TAGS.has(tag)) return document.createTextNode(node.textContent);
+    var out = document.createElementNS(MATHML_NS, tag);
+    MATH_ATTRS.forEach(function (name) {
+      if (node.hasAttribute(name)) out.setAttribute(name, node.getAttribute(name));
+    });
+    node.childNodes.forEach(function (child) {
+      var copy = copyMath(child);
+      if (copy) out.appendChild(copy);
+    });
+    return out;
+  }
+
+  /** The engine's MathML, parsed in an inert document (no scripts run there) and copied tag by tag. */
+  function mathFrom(markup) {
+    var doc = new DOMParser().parseFromString(String(markup || ""), "text/html");
+    var math = doc.body.querySelector("math");
+    return math ? copyMath(math) : el("span", null, "");
+  }
+
+  async function postJSON(url, body, signal) {
+    var response = await fetch(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: toJSON(body),
+      signal: signal,
+    });
+    var data = null;
+    try {
+      data = await response.json();
+    } catch (err) {
+      data = { detail: "the server answered " + response.status + " without JSON" };
+    }
+    return { ok: response.ok, status: response.status, data: data };
+  }
+
+  // ---- the evaluator ----------------------------------------------------------------------------------
+
+  function Evaluator(section) {
+    this.section = section;
+    this.form = section.querySelector("form");
+    this.api = section.getAttribute("data-api");
+    this.framework = section.getAttribute("data-framework");
+    this.layer = section.getAttribute("data-layer");
+    this.controls = Array.prototype.filter.call(this.form.elements, function (c) {
+      return c.name && (c.tagName === "INPUT" || c.tagName === "SELECT");
+    });
+    this.timer = null;
+    this.controller = null;
+    this.seq = 0;
+    this.started = 0;
+    var self = this;
+    var schedule = function () {
+      if (!self.started) self.started = performance.now();
+      clearTimeout(self.timer);
+      self.timer = setTimeout(function () { self.run(); }, 15);
+    };
+    this.form.addEventListener("input", schedule);
+    this.form.addEventListener("change", schedule);
+    this.form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      self.started = performance.now();
+      self.run();
+    });
+    section.setAttribute("data-live", "");
+  }
+
+  Evaluator.prototype.fieldBox = function (name) {
+    return this.section.querySelector('[data-field="' + CSS.escape(name) + '"]');
+  };
+
+  Evaluator.prototype.setFieldError = function (name, message) {
+    var box = this.fieldBox(name);
+    if (!box) return false;
+    var control = box.querySelector("input, select");
+    var note = box.querySelector("[data-error-for]");
+    var help = "h-" + name;
+    if (message) {
+      box.classList.add("has-error");
+      note.textContent = message;
+      note.hidden = false;
+      control.setAttribute("aria-invalid", "true");
+      control.setAttribute("aria-describedby", help + " e-" + name);
+    } else {
+      box.classList.remove("has-error");
+      note.textContent = "";
+      note.hidden = true;
+      control.removeAttribute("aria-invalid");
+      control.setAttribute("aria-describedby", help);
+    }
+    return true;
+  };
+
+  Evaluator.prototype.showErrors = function (errors) {
+    var summary = this.section.querySelector("[data-error-summary]");
+    var list = summary.querySelector("[data-error-list]");
+    list.textContent = "";
+    var self = this;
+    errors.forEach(function (err) {
+      var item = el("li");
+      if (err.field) {
+        var link = el("a", null, err.message);
+        link.href = "#f-" + err.field;
+        item.appendChild(link);
+      } else {
+        item.textContent = err.message;
+      }
+      list.appendChild(item);
+      if (err.field) self.setFieldError(err.field, err.message);
+    });
+    summary.hidden = errors.length === 0;
+  };
+
+  Evaluator.prototype.clearErrors = function () {
+    var self = this;
+    this.controls.forEach(function (c) { self.setFieldError(c.name, null); });
+    this.showErrors([]);
+  };
+
+  Evaluator.prototype.permalink = function () {
+    var query = new URLSearchParams();
+    this.controls.forEach(function (c) { query.append(c.name, c.value); });
+    var action = this.form.getAttribute("action").split("#")[0];
+    return action + "?" + query.toString() + "#evaluator";
+  };
+
+  /** Which form field an error's "field" names: params.filters -> filters, input_shape[2] -> input_shape. */
+  Evaluator.prototype.formField = function (field) {
+    if (!field) return null;
+    if (field.indexOf("input_shape") === 0) return "input_shape";
+    if (field.indexOf("params.") === 0) {
+      var name = field.slice(7).split(/[.[]/)[0];
+      return this.fieldBox(name) ? name : null;
+    }
+    return null;
+  };
+
+  Evaluator.prototype.run = async function () {
+    var seq = ++this.seq;
+    var params = {};
+    var shape = MISSING;
+    var errors = [];
+    this.controls.forEach(function (c) {
+      try {
+        if (c.name === "input_shape") {
+          shape = parseShape(c.value);
+        } else {
+          var value = parseValue(c.value);
+          if (value !== MISSING) params[c.name] = value;
+        }
+      } catch (err) {
+        if (!(err instanceof FormValueError)) throw err;
+        errors.push({ field: c.name, message: err.message });
+      }
+    });
+    this.clearErrors();
+    if (errors.length) {
+      this.showErrors(errors);
+      this.showResult(null, "No result: " + errors[0].message);
+      this.started = 0;
+      return;
+    }
+    var body = { framework: this.framework, layer: this.layer, params: params, substitute: true };
+    if (shape !== MISSING) body.input_shape = shape;
+    if (this.controller) this.controller.abort();
+    this.controller = new AbortController();
+    var answer;
+    try {
+      answer = await postJSON(this.api, body, this.controller.signal);
+    } catch (err) {
+      if (err.name === "AbortError") return;
+      this.showErrors([{ field: null, message: "The server cannot be reached; press Compute to try again." }]);
+      return;
+    }
+    if (seq !== this.seq) return; // a newer request is on its way
+    if (answer.ok) {
+      this.showResult(answer.data);
+    } else {
+      var data = answer.data || {};
+      var message = data.detail || data.title || "the engine cannot compute this";
+      this.showErrors([{ field: this.formField(data.field), message: message }]);
+      this.showResult(null, "No result: " + message);
+    }
+    history.replaceState(history.state, "", this.permalink());
+    this.section.querySelector("[data-permalink]").href = this.permalink();
+    if (this.started) {
+      this.section.setAttribute("data-latency-ms", (performance.now() - this.started).toFixed(1));
+      this.started = 0;
+    }
+  };
+
+  Evaluator.prototype.showResult = function (r, message) {
+    var box = this.section.querySelector("[data-result]");
+    var list = box.querySelector("[data-substituted]");
+    var outputShape = box.querySelector("[data-output-shape]");
+    var count = box.querySelector("[data-param-count]");
+    var trainable = box.querySelector("[data-trainable]");
+    var outputs = box.querySelector("[data-outputs]");
+    var outputsLabel = box.querySelector("[data-outputs-label]");
+    var weights = box.querySelector("[data-weights]");
+    var summary = box.querySelector("[data-summary]");
+    list.textContent = "";
+    outputs.textContent = "";
+    var tbody = weights.querySelector("tbody");
+    tbody.textContent = "";
+    if (!r) {
+      box.setAttribute("data-empty", "");
+      outputShape.replaceChildren(code("—"));
+      count.replaceChildren(code("—"));
+      trainable.textContent = "";
+      outputs.hidden = outputsLabel.hidden = true;
+      weights.hidden = true;
+      summary.textContent = message || "No result.";
+      return;
+    }
+    box.removeAttribute("data-empty");
+    (r.formulas || []).forEach(function (f) {
+      var item = el("li");
+      var figure = el("figure", "formula");
+      figure.appendChild(mathFrom(f.substituted && f.substituted.mathml));
+      var caption = el("figcaption", null, (f.where || "") + ": ");
+      caption.appendChild(el("code", "formula-text", f.substituted ? f.substituted.text : f.text));
+      figure.appendChild(caption);
+      item.appendChild(figure);
+      list.appendChild(item);
+    });
+    outputShape.replaceChildren(code(shapeText(r.output_shape)));
+    count.replaceChildren(code(numberText(r.param_count)));
+    trainable.textContent = r.trainable_params !== r.param_count ? " (trainable " + numberText(r.trainable_params) + ")" : "";
+    var names = Object.keys(r.outputs || {});
+    outputs.hidden = outputsLabel.hidden = names.length < 2;
+    if (names.length > 1) {
+      names.forEach(function (name, n) {
+        if (n) outputs.appendChild(document.createTextNode("; "));
+        outputs.appendChild(code(name + " " + shapeText(r.outputs[name])));
+      });
+    }
+    var weightNames = Object.keys(r.weights || {});
+    weights.hidden = weightNames.length === 0;
+    weightNames.forEach(function (name) {
+      var row = el("tr");
+      var head = el("th", null, name);
+      head.scope = "row";
+      row.appendChild(head);
+      var cell = el("td");
+      cell.appendChild(code(shapeText(r.weights[name])));
+      row.appendChild(cell);
+      tbody.appendChild(row);
+    });
+    summary.textContent = "Output shape " + shapeText(r.output_shape) + ", " + numberText(r.param_count) + " parameters";
+  };
+
+  // ---- Python call arguments (the tracer's parameters field) -------------------------------------------
+
+  /** Thrown for anything the client does not read (arithmetic, names): the server's reader takes over. */
+  function Unsupported(message) {
+    this.message = message;
+  }
+
+  function tokenize(text) {
+    var tokens = [];
+    var re = /\s+|(\d+\.\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+)|(\d+)|('(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")|([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)|([()[\],=-])|(.)/gy;
+    var m;
+    while ((m = re.exec(text)) !== null && m[0] !== "") {
+      if (m[1]) tokens.push({ kind: "float", value: Number(m[1]) });
+      else if (m[2]) tokens.push({ kind: "int", value: parseInt(m[2], 10) });
+      else if (m[3]) tokens.push({ kind: "str", value: m[3].slice(1, -1).replace(/\\(.)/g, "$1") });
+      else if (m[4]) tokens.push({ kind: "name", value: m[4] });
+      else if (m[5]) tokens.push({ kind: m[5] });
+      else if (m[6]) throw new Unsupported("cannot read " + m[6]);
+      if (re.lastIndex >= text.length) break;
+    }
+    tokens.push({ kind: "end" });
+    return tokens;
+  }
+
+  function CallArgs(text, catalog, framework) {
+    this.tokens = tokenize(text);
+    this.pos = 0;
+    this.catalog = catalog;
+    this.framework = framework;
+  }
+
+  CallArgs.prototype.peek = function () { return this.tokens[this.pos]; };
+  CallArgs.prototype.next = function () { return this.tokens[this.pos++]; };
+  CallArgs.prototype.expect = function (kind) {
+    var t = this.next();
+    if (t.kind !== kind) throw new Unsupported("expected " + kind);
+    return t;
+  };
+
+  /** args := [arg (, arg)* [,]]; returns {positional: [...], keywords: {...}}. */
+  CallArgs.prototype.args = function (closer) {
+    var out = { positional: [], keywords: {} };
+    while (this.peek().kind !== closer) {
+      var t = this.peek();
+      if (t.kind === "name" && this.tokens[this.pos + 1].kind === "=") {
+        this.pos += 2;
+        out.keywords[t.value] = this.value();
+      } else {
+        if (Object.keys(out.keywords).length) throw new Unsupported("positional after keyword");
+        out.positional.push(this.value());
+      }
+      if (this.peek().kind === ",") this.next();
+      else if (this.peek().kind !== closer) throw new Unsupported("expected a comma");
+    }
+    return out;
+  };
+
+  CallArgs.prototype.value = function () {
+    var t = this.next();
+    if (t.kind === "int") return t.value;
+    if (t.kind === "float") return new PyFloat(t.value);
+    if (t.kind === "str") return t.value;
+    if (t.kind === "-") {
+      var v = this.value();
+      if (typeof v === "number") return -v;
+      if (v instanceof PyFloat) return new PyFloat(-v.value);
+      throw new Unsupported("minus before a non-number");
+    }
+    if (t.kind === "(" || t.kind === "[") {
+      var closer = t.kind === "(" ? ")" : "]";
+      var items = [];
+      var comma = false;
+      while (this.peek().kind !== closer) {
+        items.push(this.value());
+        if (this.peek().kind === ",") {
+          this.next();
+          comma = true;
+        } else if (this.peek().kind !== closer) {
+          throw new Unsupported("expected a comma");
+        }
+      }
+      this.next();
+      return t.kind === "(" && items.length === 1 && !comma ? items[0] : items;
+    }
+    if (t.kind === "name") {
+      if (t.value === "True") return true;
+      if (t.value === "False") return false;
+      if (t.value === "None") return null;
+      if (this.peek().kind === "(") { // a layer inside the parameters: Bidirectional(LSTM(16))
+        this.next();
+        var inner = this.args(")");
+        this.next();
+        return { layer: t.value.split(".").pop(), params: this.named(t.value, inner) };
+      }
+    }
+    throw new Unsupported("not a literal");
+  };
+
+  CallArgs.prototype.named = function (layer, parsed) {
+    var params = Object.assign({}, parsed.keywords);
+    if (parsed.positional.length) {
+      var entry = lookupLayer(this.catalog, this.framework, layer);
+      if (!entry || parsed.positional.length > entry.positional.length) throw new Unsupported("positional arguments");
+      parsed.positional.forEach(function (v, n) { params[entry.positional[n]] = v; });
+    }
+    return params;
+  };
+
+  function lookupLayer(catalog, framework, name) {
+    var table = catalog[framework] || {};
+    var bare = String(name).trim().split(".").pop().toLowerCase();
+    return Object.prototype.hasOwnProperty.call(table, bare) ? table[bare] : null;
+  }
+
+  function parseCallArgs(text, layer, catalog, framework) {
+    if (!text.trim()) return {};
+    var reader = new CallArgs(text, catalog, framework);
+    var parsed = reader.args("end");
+    return reader.named(layer, parsed);
+  }
+
+  // ---- the tracer -----------------------------------------------------------------------------------
+
+  function Tracer(form) {
+    this.form = form;
+    this.api = form.getAttribute("data-api");
+    this.jsonUrl = form.getAttribute("data-json");
+    this.maxRows = parseInt(form.getAttribute("data-max-rows"), 10) || 200;
+    this.body = form.querySelector("[data-rows]");
+    this.framework = form.querySelector("#t-framework");
+    this.input = form.querySelector("#t-input");
+    this.status = document.querySelector("[data-trace-status]");
+    var catalogNode = document.getElementById("layer-catalog");
+    this.catalog = catalogNode ? JSON.parse(catalogNode.textContent) : {};
+    this.timer = null;
+    this.controller = null;
+    this.seq = 0;
+    var self = this;
+    var schedule = function () {
+      clearTimeout(self.timer);
+      self.timer = setTimeout(function () { self.run(); }, 60);
+    };
+    form.addEventListener("input", schedule);
+    form.addEventListener("change", function (event) {
+      if (event.target === self.framework) self.switchFramework();
+      schedule();
+    });
+    form.addEventListener("click", function (event) {
+      var button = event.target.closest("button");
+      if (!button) return;
+      if (button.hasAttribute("data-add")) {
+        event.preventDefault();
+        self.addRow("", "", true);
+        self.run();
+      } else if (button.hasAttribute("data-remove")) {
+        event.preventDefault();
+        self.removeRow(button.closest("tr"));
+        self.run();
+      }
+    });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      self.run();
+    });
+    var snippetForm = document.querySelector("[data-snippet-form]");
+    if (snippetForm) {
+      snippetForm.addEventListener("submit", function (event) {
+        event.preventDefault();
+        self.fromSnippet(snippetForm);
+      });
+    }
+    form.setAttribute("data-live", "");
+  }
+
+  Tracer.prototype.rows = function () {
+    return Array.prototype.slice.call(this.body.querySelectorAll("tr[data-row]"));
+  };
+
+  Tracer.prototype.switchFramework = function () {
+    var list = "layers-" + this.framework.value;
+    this.rows().forEach(function (row) { row.querySelector('input[name="layer"]').setAttribute("list", list); });
+  };
+
+  Tracer.prototype.renumber = function () {
+    this.rows().forEach(function (row, n) {
+      row.querySelector("[data-num]").textContent = String(n);
+      var layer = row.querySelector('input[name="layer"]');
+      var params = row.querySelector('input[name="params"]');
+      layer.id = "l-" + n;
+      params.id = "p-" + n;
+      row.querySelector('label[data-for="l"]').htmlFor = layer.id;
+      row.querySelector('label[data-for="l"]').textContent = "Layer " + n + " type";
+      row.querySelector('label[data-for="p"]').htmlFor = params.id;
+      row.querySelector('label[data-for="p"]').textContent = "Layer " + n + " parameters";
+      var remove = row.querySelector("[data-remove]");
+      remove.value = String(n);
+      remove.querySelector(".visually-hidden").textContent = " layer " + n;
+      var message = row.nextElementSibling;
+      message.setAttribute("data-message-for", String(n));
+      message.querySelector("[data-row-message]").id = "r-" + n;
+      layer.setAttribute("aria-describedby", "r-" + n);
+      params.setAttribute("aria-describedby", "r-" + n);
+    });
+  };
+
+  Tracer.prototype.addRow = function (layerText, paramsText, focus) {
+    if (this.rows().length >= this.maxRows) return null;
+    var row = el("tr", "row-pending");
+    row.setAttribute("data-row", "");
+    row.appendChild(el("td", "num"));
+    row.lastChild.setAttribute("data-num", "");
+    [["l", "layer", "Layer type", layerText], ["p", "params", "Parameters", paramsText]].forEach(function (spec) {
+      var cell = el("td");
+      cell.setAttribute("data-label", spec[2]);
+      var label = el("label", "visually-hidden");
+      label.setAttribute("data-for", spec[0]);
+      var input = el("input");
+      input.type = "text";
+      input.name = spec[1];
+      input.value = spec[3];
+      input.autocomplete = "off";
+      input.spellcheck = false;
+      input.setAttribute("autocapitalize", "off");
+      cell.appendChild(label);
+      cell.appendChild(input);
+      row.appendChild(cell);
+    });
+    var out = el("td");
+    out.setAttribute("data-label", "Output shape");
+    out.setAttribute("data-out", "");
+    out.appendChild(code(""));
+    row.appendChild(out);
+    var count = el("td");
+    count.setAttribute("data-label", "Param #");
+    count.setAttribute("data-count", "");
+    row.appendChild(count);
+    var actions = el("td");
+    var remove = el("button", "secondary", "Remove");
+    remove.type = "submit";
+    remove.name = "remove";
+    remove.setAttribute("data-remove", "");
+    remove.appendChild(el("span", "visually-hidden"));
+    actions.appendChild(remove);
+    row.appendChild(actions);
+    var message = el("tr", "row-message");
+    message.hidden = true;
+    message.appendChild(el("td"));
+    var messageCell = el("td");
+    messageCell.colSpan = 5;
+    var p = el("p", "help");
+    p.setAttribute("data-row-message", "");
+    messageCell.appendChild(p);
+    message.appendChild(messageCell);
+    this.body.appendChild(row);
+    this.body.appendChild(message);
+    this.switchFramework();
+    this.renumber();
+    if (focus) row.querySelector('input[name="layer"]').focus();
+    return row;
+  };
+
+  Tracer.prototype.removeRow = function (row) {
+    var next = row.nextElementSibling && row.nextElementSibling.nextElementSibling;
+    row.nextElementSibling.remove();
+    row.remove();
+    if (!this.rows().length) this.addRow("", "", false);
+    this.renumber();
+    var target = next && next.matches("tr[data-row]") ? next : this.form.querySelector("[data-add]");
+    (target.querySelector ? target.querySelector('input[name="layer"]') || target : target).focus();
+  };
+
+  Tracer.prototype.setRows = function (pairs) {
+    this.body.textContent = "";
+    var self = this;
+    pairs.forEach(function (pair) { self.addRow(pair[0], pair[1], false); });
+    if (!pairs.length) this.addRow("", "", false);
+  };
+
+  Tracer.prototype.setInputError = function (message) {
+    var box = this.input.closest(".field");
+    var note = box.querySelector("[data-error-for]");
+    note.textContent = message || "";
+    note.hidden = !message;
+    box.classList.toggle("has-error", !!message);
+    if (message) {
+      this.input.setAttribute("aria-invalid", "true");
+      this.input.setAttribute("aria-describedby", "t-input-help t-input-error");
+    } else {
+      this.input.removeAttribute("aria-invalid");
+      this.input.setAttribute("aria-describedby", "t-input-help");
+    }
+  };
+
+  /** Row states: [{status: ok|error|skipped|empty|pending, output_shape, param_count, message}] */
+  Tracer.prototype.render = function (states, result, error, notes) {
+    this.rows().forEach(function (row, n) {
+      var s = states[n] || { status: "pending" };
+      row.className = "row-" + s.status;
+      if (s.status === "error") row.setAttribute("aria-invalid", "true");
+      else row.removeAttribute("aria-invalid");
+      row.querySelector("[data-out]").replaceChildren(code(s.output_shape ? shapeText(s.output_shape) : ""));
+      row.querySelector("[data-count]").textContent = s.status === "ok" ? numberText(s.param_count) : "";
+      var message = row.nextElementSibling;
+      var p = message.querySelector("[data-row-message]");
+      message.hidden = s.status !== "error" && s.status !== "skipped";
+      p.className = s.status === "error" ? "field-error" : "help";
+      p.textContent = s.status === "error" ? "Does not fit: " + s.message : s.status === "skipped" ? "Not reached." : "";
+      var field = s.field || "";
+      var layerBad = s.status === "error" && /layer$/.test(field);
+      var paramsBad = s.status === "error" && !layerBad;
+      var layerInput = row.querySelector('input[name="layer"]');
+      var paramsInput = row.querySelector('input[name="params"]');
+      if (layerBad) layerInput.setAttribute("aria-invalid", "true"); else layerInput.removeAttribute("aria-invalid");
+      if (paramsBad) paramsInput.setAttribute("aria-invalid", "true"); else paramsInput.removeAttribute("aria-invalid");
+    });
+    var foot = this.form.querySelector("tfoot");
+    foot.querySelector("[data-final-shape]").replaceChildren(code(result ? shapeText(result.output_shape) : "—"));
+    foot.querySelector("[data-total]").textContent = result ? numberText(result.total_params) : "—";
+    this.status.textContent = "";
+    if (error) {
+      var p = el("p", "error", (error.layer_index !== null && error.layer_index !== undefined ? "Layer " + error.layer_index + " does not fit: " : "") + error.message);
+      p.setAttribute("role", "alert");
+      this.status.appendChild(p);
+    } else if (result) {
+      this.status.appendChild(el("p", "ok-summary", "Output " + shapeText(result.output_shape) + ", " +
+        numberText(result.total_params) + " parameters in total (" + numberText(result.trainable_params) + " trainable)."));
+    }
+    var self = this;
+    (notes || []).forEach(function (note) { self.status.appendChild(el("p", "note", note)); });
+    var link = this.permalink();
+    history.replaceState(history.state, "", link);
+    var permalink = document.querySelector("[data-permalink]");
+    if (permalink) permalink.href = link;
+    var jsonLink = document.querySelector("[data-json-link]");
+    if (jsonLink) jsonLink.href = this.jsonUrl + link.slice(link.indexOf("?"));
+  };
+
+  Tracer.prototype.query = function () {
+    var query = new URLSearchParams();
+    query.append("framework", this.framework.value);
+    query.append("input_shape", this.input.value);
+    this.rows().forEach(function (row) {
+      var layer = row.querySelector('input[name="layer"]').value;
+      var params = row.querySelector('input[name="params"]').value;
+      if (layer.trim() || params.trim()) {
+        query.append("layer", layer);
+        query.append("params", params);
+      }
+    });
+    return query;
+  };
+
+  Tracer.prototype.permalink = function () {
+    return this.form.getAttribute("action") + "?" + this.query().toString();
+  };
+
+  Tracer.prototype.run = async function () {
+    var seq = ++this.seq;
+    if (this.controller) this.controller.abort();
+    this.controller = new AbortController();
+    var signal = this.controller.signal;
+    var framework = this.framework.value;
+    var rows = this.rows();
+    var states = rows.map(function () { return { status: "pending" }; });
+    this.setInputError(null);
+    var shape;
+    try {
+      shape = parseShape(this.input.value);
+    } catch (err) {
+      if (!(err instanceof FormValueError)) throw err;
+      this.setInputError("input_shape: " + err.message);
+      this.render(states, null, { message: "input_shape: " + err.message });
+      return;
+    }
+    var layers = [];
+    var map = [];
+    var firstBad = null;
+    for (var n = 0; n < rows.length; n++) {
+      var layerText = rows[n].querySelector('input[name="layer"]').value.trim();
+      var paramsText = rows[n].querySelector('input[name="params"]').value;
+      if (!layerText && !paramsText.trim()) {
+        states[n] = { status: "empty" };
+        continue;
+      }
+      if (firstBad !== null) continue;
+      if (!layerText) {
+        states[n] = { status: "error", message: "choose a layer type", field: "layer" };
+        firstBad = n;
+        continue;
+      }
+      try {
+        layers.push({ layer: layerText, params: parseCallArgs(paramsText, layerText, this.catalog, framework) });
+        map.push(n);
+      } catch (err) {
+        if (err instanceof Unsupported) return this.serverRun(seq, signal);
+        throw err;
+      }
+    }
+    if (shape === MISSING) {
+      var pending = states.some(function (s) { return s.status !== "empty"; });
+      this.render(states, null, null, pending ? ["Type an input shape (batch first, such as None, 32) to trace the table."] : []);
+      return;
+    }
+    var error = null;
+    var result = null;
+    try {
+      if (layers.length) {
+        var answer = await postJSON(this.api, { framework: framework, input_shape: shape, layers: layers }, signal);
+        if (seq !== this.seq) return;
+        if (answer.ok) {
+          result = answer.data;
+          fillStates(states, map, result.layers);
+        } else {
+          var data = answer.data || {};
+          var index = data.layer_index;
+          error = { message: data.detail || "the trace failed", layer_index: index };
+          if (typeof index === "number" && index < map.length) {
+            states[map[index]] = { status: "error", message: data.detail, field: data.field };
+            if (index > 0) {
+              var prefix = await postJSON(this.api, { framework: framework, input_shape: shape, layers: layers.slice(0, index) }, signal);
+              if (seq !== this.seq) return;
+              if (prefix.ok) fillStates(states, map, prefix.data.layers);
+            }
+          } else if ((data.field || "").indexOf("input_shape") === 0) {
+            this.setInputError(data.detail);
+          }
+        }
+      }
+    } catch (err) {
+      if (err.name === "AbortError") return;
+      error = { message: "The server cannot be reached; press Trace to try again." };
+    }
+    if (firstBad !== null && !error) {
+      error = { message: "layer " + firstBad + ": " + states[firstBad].message, layer_index: firstBad };
+      result = null;
+    }
+    var failing = states.findIndex(function (s) { return s.status === "error"; });
+    if (failing >= 0) {
+      states.forEach(function (s, k) { if (k > failing && s.status === "pending") s.status = "skipped"; });
+    }
+    this.render(states, error ? null : result, error);
+  };
+
+  function fillStates(states, map, steps) {
+    steps.forEach(function (step, n) {
+      states[map[n]] = { status: "ok", output_shape: step.output_shape, param_count: step.param_count };
+    });
+  }
+
+  /** The server's own reading of the table (for parameters the client does not read): /trace.json. */
+  Tracer.prototype.serverRun = async function (seq, signal) {
+    try {
+      var response = await fetch(this.jsonUrl + "?" + this.query().toString(), { headers: { Accept: "application/json" }, signal: signal });
+      var data = await response.json();
+      if (seq !== this.seq) return;
+      this.applyServer(data);
+    } catch (err) {
+      if (err.name !== "AbortError") this.render([], null, { message: "The server cannot be reached; press Trace to try again." });
+    }
+  };
+
+  Tracer.prototype.applyServer = function (data) {
+    var states = data.rows.map(function (row) {
+      return {
+        status: row.status,
+        output_shape: row.output_shape,
+        param_count: row.param_count,
+        message: row.error ? row.error.message : "",
+        field: row.error ? row.error.field : "",
+      };
+    });
+    if (data.error && data.error.field === "input_shape") this.setInputError(data.error.message);
+    this.render(states, data.result, data.error, data.notes);
+  };
+
+  Tracer.prototype.fromSnippet = async function (snippetForm) {
+    var note = snippetForm.querySelector("[data-error-for]");
+    var textarea = snippetForm.querySelector("textarea");
+    var notes = snippetForm.querySelector("[data-snippet-notes]");
+    var seq = ++this.seq;
+    var response;
+    var data;
+    try {
+      response = await fetch(this.jsonUrl, {
+        method: "POST",
+        headers: { Accept: "application/json" },
+        body: new URLSearchParams(new FormData(snippetForm)),
+      });
+      data = await response.json();
+    } catch (err) {
+      note.textContent = "The server cannot be reached; try again.";
+      note.hidden = false;
+      return;
+    }
+    if (seq !== this.seq) return;
+    notes.textContent = "";
+    if (data.snippet && data.snippet.error) {
+      note.textContent = data.snippet.error;
+      note.hidden = false;
+      textarea.setAttribute("aria-invalid", "true");
+      textarea.setAttribute("aria-describedby", "snippet-help snippet-error");
+      textarea.focus();
+      return;
+    }
+    note.textContent = "";
+    note.hidden = true;
+    textarea.removeAttribute("aria-invalid");
+    textarea.setAttribute("aria-describedby", "snippet-help");
+    (data.snippet.notes || []).forEach(function (text) { notes.appendChild(el("li", null, text)); });
+    this.framework.value = data.framework;
+    this.input.value = data.input_shape;
+    this.setRows(data.rows.filter(function (row) { return row.status !== "empty"; }).map(function (row) { return [row.layer, row.params]; }));
+    this.applyServer(Object.assign({}, data, { rows: data.rows.filter(function (row) { return row.status !== "empty"; }) }));
+    this.form.querySelector("caption").scrollIntoView({ block: "start" });
+    var first = this.rows()[0];
+    if (first) first.querySelector('input[name="layer"]').focus({ preventScroll: true });
+  };
+
+  // ---- start ---------------------------------------------------------------------------------------
+
+  function start() {
+    document.querySelectorAll("[data-evaluator]").forEach(function (section) { new Evaluator(section); });
+    var tracer = document.querySelector("[data-tracer]");
+    if (tracer) new Tracer(tracer);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+
+  window.ShapeKB = { parseValue: parseValue, parseShape: parseShape, parseCallArgs: parseCallArgs, MISSING: MISSING, toJSON: toJSON };
+})();

@@ -1,0 +1,133 @@
+"""What every page shares: one respond() for HTML and JSON twins, error pages, nav, filters, headers."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, jsonify, render_template, request
+from markupsafe import Markup
+from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
+
+# The site's navigation: an entry appears once its endpoint exists (blueprints that land later
+# add theirs here, e.g. ("search.index", "Search")).
+NAV = [
+    ("pages.index", "Home"),
+    ("layers.index", "Layers"),
+    ("trace.index", "Trace"),
+    ("search.index", "Search"),
+]
+
+SECURITY_HEADERS = {
+    # No inline scripts or styles, nothing from another origin; pages need no JavaScript.
+    "Content-Security-Policy": "default-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def wants_json() -> bool:
+    """The .json twin of a page, or anything under the JSON API."""
+    return request.path.endswith(".json") or request.path.startswith("/api/")
+
+
+def respond(data: dict, template: str, as_json: bool, status: int = 200):
+    """The one way a page answers: the same dict, rendered as HTML or returned as JSON."""
+    if as_json:
+        return jsonify(data), status
+    return render_template(template, page=data), status
+
+
+def error_response(status: int, title: str, message: str):
+    data = {"error": message, "status": status, "title": title}
+    return respond(data, "error.html", wants_json(), status)
+
+
+def _handle_http(err: HTTPException):
+    if isinstance(err, InternalServerError):
+        original = getattr(err, "original_exception", None)
+        if original is not None:
+            current_app.logger.error("unhandled error on %s", request.path, exc_info=original)
+        return error_response(500, "Internal Server Error", "Something went wrong on our side; the error was logged.")
+    message = err.description or err.name
+    if err.code == 404 and message == type(err).description:
+        message = "There is no page at this address."
+    response = error_response(err.code or 500, err.name, message)
+    if err.code == 405 and getattr(err, "valid_methods", None):
+        body, status = response
+        return body, status, {"Allow": ", ".join(err.valid_methods)}
+    return response
+
+
+def nav_links() -> list[dict]:
+    endpoint = request.endpoint or ""
+    out = []
+    for target, label in NAV:
+        if target in current_app.view_functions:
+            current = endpoint.split("_json")[0] == target
+            out.append({"endpoint": target, "label": label, "current": current})
+    return out
+
+
+def shape_filter(shape) -> str:
+    """[None, 10, 64] -> (None, 10, 64), the way Keras prints shapes."""
+    if not isinstance(shape, (list, tuple)):
+        return str(shape)
+    inner = ", ".join("None" if v is None else str(v) for v in shape)
+    return f"({inner},)" if len(shape) == 1 else f"({inner})"
+
+
+def number_filter(value) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return "None" if value is None else str(value)
+
+
+def py_literal(value) -> str:
+    """A JSON value the way Python code spells it: 'same', None, True, (3, 3)."""
+    if value is None or isinstance(value, bool):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        inner = ", ".join(py_literal(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{py_literal(k)}: {py_literal(v)}" for k, v in value.items()) + "}"
+    return repr(value)
+
+
+def call_args_filter(params: dict | None) -> str:
+    """{'filters': 64, 'padding': 'same'} -> filters=64, padding='same'."""
+    return ", ".join(f"{k}={py_literal(v)}" for k, v in (params or {}).items())
+
+
+def show_filter(value, key: str = "") -> str:
+    """A value of an example's `expect` (or the engine's answer) as text."""
+    if isinstance(value, dict):
+        return "; ".join(f"{name} {shape_filter(v)}" for name, v in value.items())
+    if key == "layer_shapes" and isinstance(value, list):
+        return " → ".join(shape_filter(v) for v in value)
+    if key == "layer_params" and isinstance(value, list):
+        return ", ".join(number_filter(v) for v in value)
+    if isinstance(value, list):
+        return shape_filter(value)
+    return number_filter(value)
+
+
+def trusted_markup(html: str | None) -> Markup:
+    """HTML we produced ourselves: SymPy's MathML, or Markdown sanitized with nh3 at sync time."""
+    return Markup(html or "")
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, _handle_http)
+    for code in default_exceptions:  # by code too, so that a blueprint wrapping a code's handler finds this one
+        app.register_error_handler(code, _handle_http)
+    app.add_template_filter(shape_filter, "shape")
+    app.add_template_filter(number_filter, "num")
+    app.add_template_filter(trusted_markup, "trusted")
+    app.add_template_filter(call_args_filter, "call_args")
+    app.add_template_filter(show_filter, "show")
+    app.context_processor(lambda: {"nav_links": nav_links})
+
+    @app.after_request
+    def _headers(response):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response

@@ -1,0 +1,74 @@
+"""Read what a rendered page shows: forms, inputs, MathML, text (stdlib html.parser only)."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+from kb.config import CONTENT_DIR
+
+# The seed's slugs, from the file names (no parsing at collection time).
+SLUGS = sorted(p.stem for p in Path(CONTENT_DIR).glob("*.md"))
+
+
+class Page(HTMLParser):
+    """Collects inputs, forms, elements by id and class, the <math> elements and the text."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.html = html
+        self.inputs: dict[str, dict] = {}
+        self.forms: list[dict] = []
+        self.ids: dict[str, dict] = {}
+        self.classes: dict[str, list[dict]] = {}
+        self.math_count = 0
+        self.text_parts: list[str] = []
+        self.h1 = ""
+        self._in_h1 = False
+        self.links: list[str] = []
+        self.scripts = 0
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        a = {k: (v if v is not None else "") for k, v in attrs}
+        if tag == "input":
+            self.inputs[a.get("name", "")] = a
+        elif tag == "form":
+            self.forms.append(a)
+        elif tag == "math":
+            self.math_count += 1
+        elif tag == "h1":
+            self._in_h1 = True
+        elif tag == "a" and "href" in a:
+            self.links.append(a["href"])
+        elif tag == "script":
+            self.scripts += 1
+        if "id" in a:
+            self.ids[a["id"]] = {"tag": tag, **a}
+        for cls in a.get("class", "").split():
+            self.classes.setdefault(cls, []).append({"tag": tag, **a})
+
+    def handle_endtag(self, tag):
+        if tag == "h1":
+            self._in_h1 = False
+
+    def handle_data(self, data):
+        self.text_parts.append(data)
+        if self._in_h1:
+            self.h1 += data
+
+    @property
+    def text(self) -> str:
+        return " ".join(" ".join(self.text_parts).split())
+
+    def math_elements(self) -> list[str]:
+        return re.findall(r"<math\b.*?</math>", self.html, flags=re.S)
+
+    def field_error(self, name: str) -> str | None:
+        """The error message shown next to a field (<p id="e-NAME">), if any."""
+        m = re.search(rf'<p class="field-error" id="e-{re.escape(name)}">(.*?)</p>', self.html, flags=re.S)
+        if not m:
+            return None
+        return Page(m.group(1)).text
