@@ -1,9 +1,8 @@
-"""ShapeKB's entry point.
+"""ShapeKB's entry point: `app` for WSGI servers, and `python app.py` for one-command serving.
 
-    python app.py                upgrade the database, load kb/content/, serve on HOST:PORT
-    flask --app app db upgrade   only the schema (Flask-Migrate)
-    flask --app app kb sync      only the content
-    gunicorn -w 4 'app:app'      production (gunicorn.conf.py sets up the database once, in the master)
+- `python app.py`: upgrade the database, load kb/content/, serve on HOST:PORT
+- `flask --app app db upgrade`: only the schema (Flask-Migrate); `flask --app app kb sync`: only the content
+- `gunicorn -w 4 'app:app'`: production (gunicorn.conf.py sets the database up once, in the master)
 """
 
 from __future__ import annotations

@@ -34,13 +34,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
     app.json.sort_keys = False
 
+    from kb import cli, models, web  # noqa: F401  (models: the tables register on db.metadata)
     from kb.extensions import db, migrate
 
     db.init_app(app)
     migrate.init_app(app, db)
-    from kb import models  # noqa: F401  (the models register their tables on db.metadata)
-
-    from kb import cli, web
 
     web.init_app(app)  # error pages first: blueprints may wrap the app's handlers
     register_blueprints(app)

@@ -238,8 +238,8 @@ def _layer_summary(spec) -> dict:
 
 
 def _framework_arg():
-    raw = schemas.query_string(request.args.get("framework"), "framework")
-    return framework_name(raw) if raw else None
+    raw = request.args.get("framework")
+    return None if raw is None else framework_name(schemas.query_string(raw, "framework"))
 
 
 @bp.get("/layers")

@@ -240,7 +240,7 @@ def trace_request(body) -> TraceRequest:
 
 
 def page_number(raw: str | None) -> int:
-    if raw is None or raw == "":
+    if raw is None:
         return 1
     if not raw.isascii() or not raw.isdigit() or len(raw) > 6 or not 1 <= int(raw) <= MAX_PAGE:
         raise RequestError("invalid_page", f"page must be an integer from 1 to {MAX_PAGE}, received {raw[:20]!r}", "page")

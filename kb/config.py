@@ -51,7 +51,9 @@ def from_env(instance_path: str, environ=None) -> dict:
     if not 0 < port < 65536:
         raise ValueError(f"PORT must be between 1 and 65535, received {port}")
     return {
-        "SQLALCHEMY_DATABASE_URI": normalize_database_url(environ.get("DATABASE_URL") or default_database_url(instance_path)),
+        "SQLALCHEMY_DATABASE_URI": normalize_database_url(
+            environ.get("DATABASE_URL") or default_database_url(instance_path)
+        ),
         "HOST": environ.get("HOST", "127.0.0.1"),
         "PORT": port,
         # Nothing signs cookies yet; a random key per process is safe until something does.

@@ -79,13 +79,19 @@ def _split_items(text: str) -> list[str]:
     return items
 
 
-def parse_value(text: str | None):
-    """One field's value: MISSING, a scalar, or a tuple of scalars."""
+def parse_value(text: str | None, choices: frozenset[str] | set[str] = frozenset()):
+    """One field's value: MISSING, a scalar, or a tuple of scalars.
+
+    `choices` are the strings a choice parameter takes: typed bare, such a word stays a string even
+    when it is also a keyword (GELU's approximate='none').
+    """
     if text is None:
         return MISSING
     s = text.strip()
     if not s:
         return MISSING
+    if s in choices:
+        return s
     if len(s) > MAX_FIELD:
         raise FormValueError(f"at most {MAX_FIELD} characters, received {len(s)}")
     bracketed = False
@@ -124,7 +130,10 @@ def format_scalar(value) -> str:
     if isinstance(value, (int, float)):
         return repr(value)
     if isinstance(value, str):
-        return value if _NAME.fullmatch(value) else "'" + value.replace("'", "") + "'"
+        # Bare only when it reads back as the same string: 'none' or 'true' as a choice stay quoted.
+        if _NAME.fullmatch(value) and value.lower() not in _WORDS:
+            return value
+        return "'" + value.replace("'", "") + "'"
     return str(value)
 
 

@@ -452,7 +452,7 @@ IF_NONE_MATCH = {
     "in": "header",
     "required": False,
     "description": "An ETag from an earlier answer: 304 if the answer has not changed.",
-    "schema": {"type": "string", "maxLength": 200},
+    "schema": {"type": "string"},
 }
 
 

@@ -30,7 +30,8 @@ from engine.render import to_mathml
 from engine.snippet import MAX_SNIPPET_CHARS, parse_snippet
 from engine.spec import FRAMEWORKS, LayerSpec
 from kb.extensions import db
-from kb.formvalues import MISSING, FormValueError, format_value, parse_shape, parse_value
+from kb.formvalues import MISSING, FormValueError, parse_shape, parse_value
+from kb.formvalues import format_value as _format_value
 from kb.models import Example, FormulaLink, LayerType, Question, question_layers
 from kb.web import respond
 
@@ -65,6 +66,18 @@ class LayerNameConverter(BaseConverter):
 @layers_bp.record_once
 def _register_converter(state) -> None:
     state.app.url_map.converters["layername"] = LayerNameConverter
+
+
+_WORDS = frozenset({"none", "null", "true", "false"})
+
+
+def format_value(value) -> str:
+    """kb.formvalues.format_value, with the strings 'none', 'true', ... quoted (unquoted they read as None, True)."""
+    if isinstance(value, str) and value.lower() in _WORDS:
+        return f"'{value}'"
+    if isinstance(value, (list, tuple)) and any(isinstance(v, str) and v.lower() in _WORDS for v in value):
+        return ", ".join(format_value(v) for v in value) + ("," if len(value) == 1 else "")
+    return _format_value(value)
 
 
 def _query(values: dict) -> str:
@@ -204,7 +217,7 @@ _CHOICE_PART = re.compile(r"'[^']*'|bool|None")
 
 
 def _choices(type_text: str) -> list[dict] | None:
-    """A select's options when a parameter takes one of a few values ('valid' | 'same', bool, ... | None)."""
+    """Suggestions (a datalist) when a parameter takes one of a few values ('valid' | 'same', bool, ... | None)."""
     parts = [p.strip() for p in type_text.split("|")]
     if not parts or not all(_CHOICE_PART.fullmatch(p) for p in parts):
         return None
@@ -234,6 +247,10 @@ def _form_field(err_field: str | None, names: set[str]) -> str | None:
         name = re.split(r"[.\[]", err_field[len("params.") :], maxsplit=1)[0]
         return name if name in names else None
     return None
+
+
+def _show_default(value) -> str:
+    return format_value(value) if expressible(value) else _py(value)
 
 
 def expressible(value) -> bool:
@@ -289,9 +306,10 @@ def build_evaluator(
                 "label": p["name"],
                 "type": p["type"],
                 "required": p["required"],
-                "default": None if p["required"] else format_value(p["default"]),
+                "default": None if p["required"] else _show_default(p["default"]),
                 "meaning": p["meaning"],
-                "value": "" if p["required"] and p["name"] not in prefill else format_value(value),
+                # A value the text field cannot hold (a nested tuple default) stays empty: the default applies.
+                "value": format_value(value) if (p["name"] in prefill or not p["required"]) and expressible(value) else "",
                 "choices": _choices(p["type"]),
                 "error": None,
             }
@@ -313,8 +331,6 @@ def build_evaluator(
     for f in fields:
         if f["name"] in query:
             f["value"] = query[f["name"]]
-        if f["choices"] is not None and f["value"] not in [c["value"] for c in f["choices"]]:
-            f["choices"] = None  # a value the select cannot show: a text field keeps it as typed
     values, shape = {}, MISSING
     for f in fields:
         try:
@@ -812,8 +828,9 @@ def trace_data(args, form=None) -> dict:
             error = err.as_dict()
             if err.layer_index is not None:
                 row = rows[_row_of(rows, err.layer_index)]
-                row.update(status="error", error={"message": err.message, "field": err.field})
-                error["row"] = row["index"]
+                reason = re.sub(r"^layer \d+: ", "", err.message)
+                row.update(status="error", error={"message": reason, "field": err.field})
+                error.update(row=row["index"], reason=reason)
                 if err.layer_index:  # the layers before the misfit still have their shapes
                     _fill(rows, engine.trace(framework, shape, request_layers[: err.layer_index]))
         else:
@@ -826,6 +843,7 @@ def trace_data(args, form=None) -> dict:
                     "field": f"layers[{first_bad}].{bad['field']}",
                     "layer_index": first_bad,
                     "row": first_bad,
+                    "reason": bad["message"],
                 }
                 result = None
     failing = next((r["index"] for r in rows if r["status"] == "error"), None)
@@ -920,7 +938,7 @@ def highlight_parts(snippet_html: str) -> list[dict]:
 
 def highlight_text(text: str, words: list[str]) -> list[dict]:
     """Plain text with the query's words marked (whole words, any case)."""
-    clean = [w for w in (re.sub(r"[\W_]+", "", w) for w in words) if w]
+    clean = [t for w in words for t in re.split(r"[\W_]+", w) if t]
     if not clean:
         return [{"text": text, "mark": False}]
     alternatives = "|".join(re.escape(w) for w in sorted(clean, key=len, reverse=True))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
@@ -72,12 +73,16 @@ def index_data(args) -> dict:
         "filters": {"framework": framework or None, "layer": layer or None},
         "frameworks": sorted({lt.framework for lt in layer_types}),
         "layer_types": [
-            {"key": lt.key, "framework": lt.framework, "name": lt.name, "count": len(lt.questions)} for lt in layer_types
+            {"key": lt.key, "framework": lt.framework, "name": lt.name, "count": len(lt.questions)}
+            for lt in layer_types
         ],
         "groups": groups,
         "count": len(shown),
         "total": total,
-        "links": {"html": url_for("pages.index", **_filters(framework, layer)), "json": url_for("pages.index_json", **_filters(framework, layer))},
+        "links": {
+            "html": url_for("pages.index", **_filters(framework, layer)),
+            "json": url_for("pages.index_json", **_filters(framework, layer)),
+        },
     }
 
 
@@ -97,7 +102,9 @@ def question_data(slug: str, args) -> dict | None:
     q = db.session.scalar(
         sa.select(Question)
         .where(Question.slug == slug)
-        .options(selectinload(Question.layer_types), selectinload(Question.formula_links), selectinload(Question.examples))
+        .options(
+            selectinload(Question.layer_types), selectinload(Question.formula_links), selectinload(Question.examples)
+        )
     )
     if q is None:
         return None
@@ -115,7 +122,12 @@ def question_data(slug: str, args) -> dict | None:
         "question_md": q.question_md,
         "answer_md": q.answer_md,
         "layers": [
-            {"key": lt.key, "framework": lt.framework, "name": lt.name, "url": url_for("pages.index", framework=lt.framework, layer=lt.name)}
+            {
+                "key": lt.key,
+                "framework": lt.framework,
+                "name": lt.name,
+                "url": url_for("pages.index", framework=lt.framework, layer=lt.name),
+            }
             for lt in q.layer_types
         ],
         "formulas": [_formula_group(link.engine_key) for link in q.formula_links],
@@ -141,9 +153,7 @@ def _formula_group(key: str) -> dict:
         "framework": described["framework"],
         "layer": described["name"],
         "note": described["note"],
-        "formulas": [
-            {k: f[k] for k in ("key", "doc", "text", "latex", "mathml")} for f in described["formulas"]
-        ],
+        "formulas": [{k: f[k] for k in ("key", "doc", "text", "latex", "mathml")} for f in described["formulas"]],
         "error": None,
     }
 
@@ -173,7 +183,12 @@ def _example(row: Example) -> dict:
     except engine.ShapeError as err:
         error = err.as_dict()
     checks = [
-        {"key": k, "expected": v, "computed": None if computed is None else computed.get(k), "ok": computed is not None and computed.get(k) == v}
+        {
+            "key": k,
+            "expected": v,
+            "computed": None if computed is None else computed.get(k),
+            "ok": computed is not None and computed.get(k) == v,
+        }
         for k, v in row.expected.items()
     ]
     return {
@@ -191,6 +206,11 @@ def _example(row: Example) -> dict:
 
 
 # ---- the evaluator form ------------------------------------------------------------------------
+
+
+def _choices(kind: str) -> frozenset[str]:
+    """The options of a choice parameter, from its declared type ("'valid' | 'same'")."""
+    return frozenset(re.findall(r"'([^']*)'", kind or ""))
 
 
 def _form_field(err_field: str | None, names: set[str]) -> str | None:
@@ -274,17 +294,26 @@ def _evaluator(slug: str, row: Example, args) -> dict:
             if f["name"] == "input_shape":
                 shape = parse_shape(f["value"])
             else:
-                value = parse_value(f["value"])
+                value = parse_value(f["value"], choices=_choices(f["type"]))
                 if value is not MISSING:
                     params[f["name"]] = list(value) if isinstance(value, tuple) else value
         except FormValueError as err:
             f["error"] = err.message
             where = f["name"] if f["name"] == "input_shape" else f"params.{f['name']}"
-            out["errors"].append({"code": "invalid_value", "message": f"{f['name']}: {err.message}", "field": where, "form_field": f["name"]})
+            out["errors"].append(
+                {
+                    "code": "invalid_value",
+                    "message": f"{f['name']}: {err.message}",
+                    "field": where,
+                    "form_field": f["name"],
+                }
+            )
     if out["errors"]:
         return out
     try:
-        out["result"] = engine.evaluate(spec.framework, spec.name, params, None if shape is MISSING else shape, substitute=True)
+        out["result"] = engine.evaluate(
+            spec.framework, spec.name, params, None if shape is MISSING else shape, substitute=True
+        )
     except engine.ShapeError as err:
         target = _form_field(err.field, set(by_name))
         if target is not None:

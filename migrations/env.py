@@ -33,7 +33,9 @@ def run_migrations_offline():
     """Emit SQL to stdout (flask db upgrade --sql) instead of running it."""
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.pop("process_revision_directives", None)
-    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=get_metadata(), literal_binds=True, **conf_args)
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url"), target_metadata=get_metadata(), literal_binds=True, **conf_args
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -108,7 +108,9 @@ def test_deleting_a_question_cascades(app):
         db.session.commit()
         for model in (Example, FormulaLink):
             assert db.session.scalar(sa.select(sa.func.count()).select_from(model).where(model.question_id == qid)) == 0
-        left = db.session.scalar(sa.select(sa.func.count()).select_from(question_layers).where(question_layers.c.question_id == qid))
+        left = db.session.scalar(
+            sa.select(sa.func.count()).select_from(question_layers).where(question_layers.c.question_id == qid)
+        )
         assert left == 0
 
 

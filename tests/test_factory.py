@@ -75,7 +75,19 @@ def test_bad_settings_fail_loudly(clean_env, name, value, message):
         create_app()
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("1", True), ("true", True), ("YES", True), ("on", True), ("0", False), ("false", False), ("No", False), ("off", False)])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("1", True),
+        ("true", True),
+        ("YES", True),
+        ("on", True),
+        ("0", False),
+        ("false", False),
+        ("No", False),
+        ("off", False),
+    ],
+)
 def test_auto_setup_flag(raw, expected):
     assert config.env_flag("X", not expected, {"X": raw}) is expected
 

@@ -87,7 +87,9 @@ def test_an_edited_file_updates_only_its_entry(migrated_app, content):
     assert report.updated == ["keras-conv1d-output-shape"]
     assert report.created == report.deleted == []
     after = dump(migrated_app)
-    changed = [(b["slug"], a["answer_md"]) for b, a in zip(before["questions"], after["questions"], strict=True) if a != b]
+    changed = [
+        (b["slug"], a["answer_md"]) for b, a in zip(before["questions"], after["questions"], strict=True) if a != b
+    ]
     assert len(changed) == 1 and changed[0][0] == "keras-conv1d-output-shape"
     assert changed[0][1].endswith("EDITED paragraph.\n")
     edited = next(q for q in after["questions"] if q["slug"] == "keras-conv1d-output-shape")
@@ -227,7 +229,10 @@ def test_cli_sync_uses_the_configured_directory(app_factory, content):
 
 def test_cli_sync_names_the_broken_file_and_exits_1(migrated_app, content):
     broken = content / "keras-conv1d-output-shape.md"
-    broken.write_text(broken.read_text(encoding="utf-8").replace("slug: keras-conv1d-output-shape", "slug: Not A Slug", 1), encoding="utf-8")
+    broken.write_text(
+        broken.read_text(encoding="utf-8").replace("slug: keras-conv1d-output-shape", "slug: Not A Slug", 1),
+        encoding="utf-8",
+    )
     result = migrated_app.test_cli_runner().invoke(args=["kb", "sync", "--dir", str(content)])
     assert result.exit_code == 1
     assert str(broken) in result.output and "slug" in result.output

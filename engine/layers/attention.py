@@ -334,6 +334,13 @@ def torch_mha_rule(ctx) -> Outcome:
             f"embed_dim must be divisible by num_heads, received embed_dim={embed} and num_heads={h}",
             "params.num_heads",
         )
+    if prm["dropout"] < 0 and not prm["need_weights"]:
+        # need_weights=True applies dropout only when p > 0; need_weights=False hands p to the fused kernel.
+        raise ShapeError(
+            "invalid_param",
+            f"dropout must lie in [0, 1] with need_weights=False (the fused attention kernel rejects it), received {prm['dropout']}",
+            "params.dropout",
+        )
     kdim, vdim = prm["kdim"] or embed, prm["vdim"] or embed
     query = ctx.x
     key = _shape(prm["key_shape"], "params.key_shape") if prm["key_shape"] is not None else query
@@ -422,7 +429,7 @@ _torch = register(
                 "dropout",
                 dropout_rate(None, 1.0),
                 0.0,
-                "Dropout on the attention weights (above 1 fails in training mode).",
+                "Dropout on the attention weights; above 1 fails (in training mode), below 0 only with need_weights=False.",
             ),
             Param("bias", boolean(), True, "Biases in the input and output projections."),
             Param(

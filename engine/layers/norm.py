@@ -106,15 +106,29 @@ def keras_layernorm_rule(ctx) -> Outcome:
             )
         seen[axis] = raw
     # Keras builds the weights over sorted(axis), raw values: [-1, 1] gives (input[-1], input[1]).
+    names = [
+        n
+        for n, on in (("gamma", prm["scale"] or prm["rms_scaling"]), ("beta", prm["center"] and not prm["rms_scaling"]))
+        if on
+    ]
+    if not names:  # nothing to build: any sizes pass
+        return Outcome({"output": ctx.x}, param_count=0)
     shape = tuple(
         require_known(ctx.x[raw], f"size of the normalized axis {raw}", f"input_shape[{raw % ctx.rank}]")
         for raw in sorted(prm["axis"])
     )
-    weights = {}
-    if prm["scale"] or prm["rms_scaling"]:
-        weights["gamma"] = shape
-    if prm["center"] and not prm["rms_scaling"]:
-        weights["beta"] = shape
+    if len(shape) == ctx.rank and any(
+        is_known(w) and is_known(x) and w != x and 1 not in (w, x) for w, x in zip(shape, ctx.x, strict=True)
+    ):
+        # Weights with the input's rank are not reshaped before broadcasting, so a reordered shape fails.
+        raise ShapeError(
+            "weight_broadcast",
+            f"gamma/beta of shape {shape_text(shape)} do not broadcast against the input {shape_text(ctx.x)}: Keras "
+            f"orders the axes by their values as given (sorted({list(prm['axis'])}) = {sorted(prm['axis'])}), so "
+            "mixing negative and non-negative axes reorders the weights; give all axes the same sign",
+            "params.axis",
+        )
+    weights = {n: shape for n in names}
     count = _affine_count(ctx, len(weights), product(shape))
     return Outcome({"output": ctx.x}, weights, param_count=count)
 
@@ -126,7 +140,8 @@ def torch_batchnorm_rule(ctx) -> Outcome:
     """(N, C, *spatial) kept; weight and bias of size C (buffers running_mean / running_var not counted)."""
     prm = ctx.p
     channels = prm["num_features"]
-    check_equal(channels, ctx.x[1], "num_features", "input_shape[1]", ctx.spec.name)
+    if prm["affine"] or prm["track_running_stats"]:  # with neither, nothing has num_features entries
+        check_equal(channels, ctx.x[1], "num_features", "input_shape[1]", ctx.spec.name)
     if not prm["track_running_stats"]:
         values = product([ctx.x[0], *ctx.x[2:]])
         if values == 1:
@@ -287,7 +302,8 @@ for _rank, _ranks, _layout in (
             equivalent="BatchNormalization",
             note=f"Input {_layout}, shape kept, channels at dim 1 must equal num_features. Parameters 2C (weight and "
             "bias); running_mean, running_var and num_batches_tracked are buffers, not counted (Keras counts its "
-            "moving statistics: 4C). No unbatched input. In training, a single value per channel (N = 1 and no "
+            "moving statistics: 4C). No unbatched input. With affine=False and track_running_stats=False nothing "
+            "checks the channel count. In training, a single value per channel (N = 1 and no "
             "spatial extent) fails with 'Expected more than 1 value per channel when training'.",
         )
     )

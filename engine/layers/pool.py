@@ -10,7 +10,7 @@ import sympy as sp
 
 from engine.compile import Formula
 from engine.errors import ShapeError
-from engine.layers._common import axis_name, join_channels, split_channels
+from engine.layers._common import axis_name, join_channels, shape_text, split_channels
 from engine.layers.conv import CONV_EXPLICIT, CONV_SAME_KERAS, CONV_VALID
 from engine.registry import register
 from engine.spec import MAX_INT, LayerSpec, Outcome, Param, boolean, choice, is_known, optional, per_axis
@@ -112,7 +112,7 @@ def adaptive_output_size(allow_none: bool):
                 + ", received None",
                 fld,
             )
-        return (one(v, fld),) * rank
+        return one(v, fld)  # kept as an int: PyTorch treats a bare int differently from a tuple
 
     parse.kind = "int | tuple[int | None, ...]" if allow_none else "int | tuple[int]"
     return parse
@@ -204,10 +204,30 @@ def torch_pool_rule(ctx) -> Outcome:
 
 def torch_adaptive_rule(ctx) -> Outcome:
     """PyTorch AdaptiveAvgPool/AdaptiveMaxPool: each spatial axis becomes output_size (None keeps it)."""
-    rank = ctx.spec.rank
-    lead, channels, spatial, _ = split_channels(ctx.x, rank, channels_last=False)
-    out = [length if size is None else size for size, length in zip(ctx.p["output_size"], spatial, strict=True)]
-    shape = (*lead, channels, *out)
+    rank, sizes, x = ctx.spec.rank, ctx.p["output_size"], ctx.x
+    if isinstance(sizes, tuple) and len(x) <= rank:  # a tuple is matched against the input's trailing dims
+        raise ShapeError(
+            "rank_mismatch",
+            f"input dimension should be at least {rank + 1} when output_size is a tuple, received rank {len(x)}",
+            "input_shape",
+        )
+    if not isinstance(sizes, tuple):
+        sizes = (sizes,) * rank
+    out = tuple(length if size is None else size for size, length in zip(sizes, x[len(x) - rank :], strict=True))
+    if len(x) not in (rank + 1, rank + 2):
+        # AdaptiveAvgPool2d/3d compute an all-ones output as a mean over the last axes, for any rank.
+        if not (ctx.spec.options.get("mean_shortcut") and all(v == 1 for v in out)):
+            raise ShapeError(
+                "rank_mismatch",
+                f"{ctx.spec.name} expects a {rank + 1}D or {rank + 2}D input, received rank {len(x)}: {shape_text(x)}"
+                + (
+                    f" (any rank of at least {rank} works only when every output size is 1)"
+                    if ctx.spec.options.get("mean_shortcut")
+                    else ""
+                ),
+                "input_shape",
+            )
+    shape = (*x[: len(x) - rank], *out)
     outputs = {"output": shape}
     if ctx.p.get("return_indices"):
         outputs["indices"] = shape
@@ -348,13 +368,19 @@ for _rank in (1, 2, 3):
                 params=tuple(_adaptive_params),
                 rule=torch_adaptive_rule,
                 rank=_rank,
-                input_ranks=(_rank + 1, _rank + 2),
+                input_ranks=tuple(range(_rank, 9)) if _mode == "average" and _rank > 1 else (_rank + 1, _rank + 2),
+                options={"mean_shortcut": _mode == "average" and _rank > 1},
                 category="pooling",
                 equivalent=_global,
                 note="The output is exactly output_size, whatever the input (it may be larger than the input; 0 gives "
                 "an empty axis)."
                 + (" A None entry keeps that input size." if _rank > 1 else " None is rejected by the 1d layer.")
                 + (" return_indices=True adds a second output, the indices." if _mode == "max" else "")
-                + f" Adaptive{_torch}Pool{_rank}d(1) + flatten is Keras Global{_keras}{_rank}D.",
+                + f" Adaptive{_torch}Pool{_rank}d(1) + flatten is Keras Global{_keras}{_rank}D."
+                + (
+                    " An all-ones output is computed as a mean over the last axes, so it takes any input rank."
+                    if _mode == "average" and _rank > 1
+                    else ""
+                ),
             )
         )

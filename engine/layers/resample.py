@@ -8,7 +8,7 @@ import sympy as sp
 
 from engine.compile import Formula
 from engine.errors import ShapeError
-from engine.layers._common import axis_name, join_channels, split_channels
+from engine.layers._common import axis_name, join_channels, shape_text, split_channels
 from engine.layers.pool import keras_data_format
 from engine.registry import register
 from engine.spec import MAX_INT, LayerSpec, Outcome, Param, boolean, choice, integer, is_known, optional, per_axis
@@ -288,7 +288,7 @@ def torch_upsample_rule(ctx) -> Outcome:
     if rank not in (3, 4, 5) or (need is not None and rank != need):
         want = f"{need}D input" if need else "a 3D, 4D or 5D input (N, C, d1[, d2[, d3]])"
         raise ShapeError(
-            "rank_mismatch", f"mode {mode!r} needs {want}, received {rank}D input {list(ctx.x)}", "input_shape"
+            "rank_mismatch", f"mode {mode!r} needs {want}, received {rank}D input {shape_text(ctx.x)}", "input_shape"
         )
     spatial = list(ctx.x[2:])
     n = len(spatial)

@@ -207,16 +207,28 @@
     this.seq = 0;
     this.started = 0;
     var self = this;
+    // Light debouncing: the first change runs at once, changes within 40 ms of a run wait for the next.
+    this.lastRun = -Infinity;
     var schedule = function () {
       if (!self.started) self.started = performance.now();
       clearTimeout(self.timer);
-      self.timer = setTimeout(function () { self.run(); }, 15);
+      var wait = self.lastRun + 40 - performance.now();
+      if (wait <= 0) {
+        self.lastRun = performance.now();
+        self.run();
+      } else {
+        self.timer = setTimeout(function () {
+          self.lastRun = performance.now();
+          self.run();
+        }, wait);
+      }
     };
     this.form.addEventListener("input", schedule);
     this.form.addEventListener("change", schedule);
     this.form.addEventListener("submit", function (event) {
       event.preventDefault();
       self.started = performance.now();
+      self.lastBody = null;
       self.run();
     });
     section.setAttribute("data-live", "");
@@ -292,6 +304,11 @@
     return null;
   };
 
+  /**
+   * Two requests go out together: substitute=false answers in a millisecond or two and fills in the
+   * output shape, the parameter count and the weights; substitute=true brings the formulas with the
+   * user's numbers (SymPy renders them, which takes longer). Only the newest pair is shown.
+   */
   Evaluator.prototype.run = async function () {
     var seq = ++this.seq;
     var params = {};
@@ -310,45 +327,85 @@
         errors.push({ field: c.name, message: err.message });
       }
     });
-    this.clearErrors();
+    var link = this.permalink();
+    history.replaceState(history.state, "", link);
+    this.section.querySelector("[data-permalink]").href = link;
     if (errors.length) {
+      this.lastBody = null;
+      this.clearErrors();
       this.showErrors(errors);
-      this.showResult(null, "No result: " + errors[0].message);
+      this.showValues(null, "No result: " + errors[0].message);
+      this.showFormulas(null);
+      this.done();
+      return;
+    }
+    var body = { framework: this.framework, layer: this.layer, params: params, substitute: false };
+    if (shape !== MISSING) body.input_shape = shape;
+    var text = toJSON(body);
+    if (text === this.lastBody) { // the same question again (a change event after the input events)
       this.started = 0;
       return;
     }
-    var body = { framework: this.framework, layer: this.layer, params: params, substitute: true };
-    if (shape !== MISSING) body.input_shape = shape;
+    this.lastBody = text;
     if (this.controller) this.controller.abort();
     this.controller = new AbortController();
+    var signal = this.controller.signal;
+    var self = this;
+    var list = this.section.querySelector("[data-substituted]");
+    list.setAttribute("aria-busy", "true");
+    var quick = postJSON(this.api, body, signal);
+    var full = postJSON(this.api, Object.assign({}, body, { substitute: true }), signal);
+    full.then(function (answer) {
+      if (seq !== self.seq) return;
+      list.removeAttribute("aria-busy");
+      self.showFormulas(answer.ok ? answer.data : null);
+    }, function () {});
     var answer;
     try {
-      answer = await postJSON(this.api, body, this.controller.signal);
+      answer = await quick;
     } catch (err) {
       if (err.name === "AbortError") return;
+      this.clearErrors();
       this.showErrors([{ field: null, message: "The server cannot be reached; press Compute to try again." }]);
       return;
     }
     if (seq !== this.seq) return; // a newer request is on its way
+    this.clearErrors();
     if (answer.ok) {
-      this.showResult(answer.data);
+      this.showValues(answer.data);
     } else {
       var data = answer.data || {};
       var message = data.detail || data.title || "the engine cannot compute this";
       this.showErrors([{ field: this.formField(data.field), message: message }]);
-      this.showResult(null, "No result: " + message);
+      this.showValues(null, "No result: " + message);
     }
-    history.replaceState(history.state, "", this.permalink());
-    this.section.querySelector("[data-permalink]").href = this.permalink();
+    this.done();
+  };
+
+  Evaluator.prototype.done = function () {
     if (this.started) {
       this.section.setAttribute("data-latency-ms", (performance.now() - this.started).toFixed(1));
       this.started = 0;
     }
   };
 
-  Evaluator.prototype.showResult = function (r, message) {
+  Evaluator.prototype.showFormulas = function (r) {
+    var list = this.section.querySelector("[data-substituted]");
+    list.textContent = "";
+    ((r && r.formulas) || []).forEach(function (f) {
+      var item = el("li");
+      var figure = el("figure", "formula");
+      figure.appendChild(mathFrom(f.substituted && f.substituted.mathml));
+      var caption = el("figcaption", null, (f.where || "") + ": ");
+      caption.appendChild(el("code", "formula-text", f.substituted ? f.substituted.text : f.text));
+      figure.appendChild(caption);
+      item.appendChild(figure);
+      list.appendChild(item);
+    });
+  };
+
+  Evaluator.prototype.showValues = function (r, message) {
     var box = this.section.querySelector("[data-result]");
-    var list = box.querySelector("[data-substituted]");
     var outputShape = box.querySelector("[data-output-shape]");
     var count = box.querySelector("[data-param-count]");
     var trainable = box.querySelector("[data-trainable]");
@@ -356,7 +413,6 @@
     var outputsLabel = box.querySelector("[data-outputs-label]");
     var weights = box.querySelector("[data-weights]");
     var summary = box.querySelector("[data-summary]");
-    list.textContent = "";
     outputs.textContent = "";
     var tbody = weights.querySelector("tbody");
     tbody.textContent = "";
@@ -371,16 +427,6 @@
       return;
     }
     box.removeAttribute("data-empty");
-    (r.formulas || []).forEach(function (f) {
-      var item = el("li");
-      var figure = el("figure", "formula");
-      figure.appendChild(mathFrom(f.substituted && f.substituted.mathml));
-      var caption = el("figcaption", null, (f.where || "") + ": ");
-      caption.appendChild(el("code", "formula-text", f.substituted ? f.substituted.text : f.text));
-      figure.appendChild(caption);
-      item.appendChild(figure);
-      list.appendChild(item);
-    });
     outputShape.replaceChildren(code(shapeText(r.output_shape)));
     count.replaceChildren(code(numberText(r.param_count)));
     trainable.textContent = r.trainable_params !== r.param_count ? " (trainable " + numberText(r.trainable_params) + ")" : "";
@@ -822,9 +868,10 @@
         } else {
           var data = answer.data || {};
           var index = data.layer_index;
-          error = { message: data.detail || "the trace failed", layer_index: index };
+          var reason = String(data.detail || "the trace failed").replace(/^layer \d+: /, "");
+          error = { message: reason, layer_index: typeof index === "number" ? map[index] : null };
           if (typeof index === "number" && index < map.length) {
-            states[map[index]] = { status: "error", message: data.detail, field: data.field };
+            states[map[index]] = { status: "error", message: reason, field: data.field };
             if (index > 0) {
               var prefix = await postJSON(this.api, { framework: framework, input_shape: shape, layers: layers.slice(0, index) }, signal);
               if (seq !== this.seq) return;
@@ -840,7 +887,7 @@
       error = { message: "The server cannot be reached; press Trace to try again." };
     }
     if (firstBad !== null && !error) {
-      error = { message: "layer " + firstBad + ": " + states[firstBad].message, layer_index: firstBad };
+      error = { message: states[firstBad].message, layer_index: firstBad };
       result = null;
     }
     var failing = states.findIndex(function (s) { return s.status === "error"; });
@@ -874,12 +921,13 @@
         status: row.status,
         output_shape: row.output_shape,
         param_count: row.param_count,
-        message: row.error ? row.error.message : "",
+        message: row.error ? String(row.error.message).replace(/^layer \d+: /, "") : "",
         field: row.error ? row.error.field : "",
       };
     });
+    var error = data.error ? { message: data.error.reason || data.error.message, layer_index: data.error.row } : null;
     if (data.error && data.error.field === "input_shape") this.setInputError(data.error.message);
-    this.render(states, data.result, data.error, data.notes);
+    this.render(states, data.result, error, data.notes);
   };
 
   Tracer.prototype.fromSnippet = async function (snippetForm) {

@@ -11,6 +11,7 @@ statistics; PyTorch parameters() without buffers), weight shapes and rejections 
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import engine
@@ -95,8 +96,17 @@ def test_keras_layernorm_matches_keras(rng, keras):
             and not kwargs.get("rms_scaling")
             and _torch_backend_layer_norm_bug(listed, shape)
         ):
-            # The engine follows Keras (TensorFlow / JAX accept these axes); compare with the traced shape.
+            # The torch backend's shortcut fails; the engine follows Keras's general path (TensorFlow, JAX).
             backend_bug += 1
+            mine = run_engine("keras", "LayerNormalization", kwargs, shape)
+            if mine[0] == "error":
+                # ... which fails too when weights of the input's rank do not broadcast against it.
+                assert "weight_broadcast" in mine[1], mine
+                gamma = tuple(shape[a] for a in sorted(listed))
+                with pytest.raises(ValueError):
+                    np.broadcast_shapes(gamma, shape)
+                tally.rejected += 1
+                continue
             real = run_keras(keras, "LayerNormalization", kwargs, shape, symbolic=True)
         tally.check("keras", "LayerNormalization", kwargs, shape, real)
     tally.assert_floor(CONFIGS_PER_LAYER)
@@ -384,6 +394,7 @@ def test_none_and_symbolic_dims():
         ("keras", "BatchNormalization", {}, [None, 4, None], "unknown_dimension", "input_shape[2]", "None"),
         ("keras", "BatchNormalization", {"axis": [1, 2]}, [None, 4, 5], "invalid_param", "params.axis", "integer"),
         ("keras", "LayerNormalization", {"axis": [-1, 2]}, [None, 4, 5], "duplicate_axis", "params.axis", "twice"),
+        ("keras", "LayerNormalization", {"axis": [-1, 0]}, [2, 3], "weight_broadcast", "params.axis", "sorted"),
         ("keras", "LayerNormalization", {"axis": []}, [None, 4, 5], "invalid_param", "params.axis", "at least one"),
         ("keras", "LayerNormalization", {"axis": 1}, [None, None, 5], "unknown_dimension", "input_shape[1]", "None"),
         ("pytorch", "BatchNorm2d", {"num_features": 3}, [2, 4, 5, 5], "channel_mismatch", "input_shape[1]", "3"),

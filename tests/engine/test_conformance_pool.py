@@ -128,7 +128,7 @@ def lengths_near(rng, thresholds: list[int], high: int = 11) -> list[int]:
     out = []
     for t in thresholds:
         if rng.random() < 0.5:
-            out.append(max(1, t + rng.randint(-2, 2)))
+            out.append(max(1, t + rng.choice([-2, -1, 0, 0, 1, 2, 3])))
         else:
             out.append(rng.randint(1, max(high, t + 2)))
     return out
@@ -277,7 +277,9 @@ def test_torch_adaptive_pooling(torch, rng, kind, rank):
     tally = Tally()
     for _ in range(CONFIGS_PER_LAYER):
         roll = rng.random()
-        if roll < 0.3:
+        if roll < 0.15:
+            size = 1 if rng.random() < 0.5 else (1,) * rank  # AdaptiveAvgPool2d/3d take any rank for this
+        elif roll < 0.35:
             size = rng.randint(0, 7) if rng.random() < 0.85 else None
         else:
             size = tuple(None if rng.random() < 0.25 else rng.randint(0, 7) for _ in range(rank))
@@ -287,5 +289,7 @@ def test_torch_adaptive_pooling(torch, rng, kind, rank):
         if kind == "Max" and rng.random() < 0.3:
             kwargs["return_indices"] = True
         shape = torch_input(rng, [rng.randint(1, 8) for _ in range(rank)])
+        if rng.random() < 0.1:
+            shape = (2, *shape) if rng.random() < 0.5 else shape[-rank:]
         tally.check("pytorch", layer, kwargs, kwargs, shape, run_torch(torch, layer, kwargs, shape))
     tally.assert_floor(CONFIGS_PER_LAYER)

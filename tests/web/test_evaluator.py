@@ -57,11 +57,25 @@ def test_a_changed_dimension_gives_the_right_shape(client):
 
 
 def test_changed_parameters(client):
-    data = _submit(client, CONV1D + ".json", input_shape="(8, 100, 16)", filters="32", kernel_size="5", padding="valid", strides="2").get_json()
+    data = _submit(
+        client,
+        CONV1D + ".json",
+        input_shape="(8, 100, 16)",
+        filters="32",
+        kernel_size="5",
+        padding="valid",
+        strides="2",
+    ).get_json()
     result = data["evaluator"]["result"]
     assert result["output_shape"] == [8, 48, 32]  # floor((100 - 5) / 2) + 1 = 48
     assert result["param_count"] == 5 * 16 * 32 + 32
-    assert result == engine.evaluate("keras", "Conv1D", {"filters": 32, "kernel_size": 5, "padding": "valid", "strides": 2}, [8, 100, 16], substitute=True)
+    assert result == engine.evaluate(
+        "keras",
+        "Conv1D",
+        {"filters": 32, "kernel_size": 5, "padding": "valid", "strides": 2},
+        [8, 100, 16],
+        substitute=True,
+    )
     substituted = [f["substituted"]["text"] for f in result["formulas"]]
     assert any("100" in text for text in substituted)
 
@@ -74,7 +88,9 @@ def test_symbolic_dimensions(client):
 def test_the_result_page_shows_the_substituted_formulas(client):
     r = _submit(client, CONV1D, input_shape="None, 20, 32", padding="valid")
     page = Page(r.get_data(as_text=True))
-    result = _submit(client, CONV1D + ".json", input_shape="None, 20, 32", padding="valid").get_json()["evaluator"]["result"]
+    result = _submit(client, CONV1D + ".json", input_shape="None, 20, 32", padding="valid").get_json()["evaluator"][
+        "result"
+    ]
     for formula in result["formulas"]:
         assert formula["substituted"]["mathml"] in page.html
     assert "Output shape (None, 18, 64)" in page.text
@@ -112,7 +128,11 @@ BAD = [
     ({"kernel_size": "(3, 3)"}, "kernel_size", "kernel_size must have 1 value(s)"),
     ({"padding": "bogus"}, "padding", "padding must be one of"),
     ({"input_shape": "None, 10"}, "input_shape", "rank"),
-    ({"input_shape": "None, 2, 32", "padding": "valid", "kernel_size": "5"}, "input_shape", "kernel 5 is larger than the input 2"),
+    (
+        {"input_shape": "None, 2, 32", "padding": "valid", "kernel_size": "5"},
+        "input_shape",
+        "kernel 5 is larger than the input 2",
+    ),
     ({"input_shape": "__import__('os').getcwd()"}, "input_shape", "brackets"),
     ({"input_shape": "os.getcwd"}, "input_shape", "cannot read"),
     ({"input_shape": "None, 10, 0"}, "input_shape", "between 1 and"),
@@ -149,9 +169,23 @@ def test_bad_input_shows_the_error_next_to_its_field(client, fields, where, mess
 def test_garbage_never_gives_a_500(client):
     rng = random.Random(20261129)
     alphabet = "0123456789 ,()[]'\"-+.eENnoulTrFasHW_;:{}*/\\%&#<>é\u0000"
-    names = ["input_shape", "filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "groups", "activation", "use_bias"]
+    names = [
+        "input_shape",
+        "filters",
+        "kernel_size",
+        "strides",
+        "padding",
+        "data_format",
+        "dilation_rate",
+        "groups",
+        "activation",
+        "use_bias",
+    ]
     for _ in range(150):
-        fields = {rng.choice(names): "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24))) for _ in range(rng.randint(1, 4))}
+        fields = {
+            rng.choice(names): "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))
+            for _ in range(rng.randint(1, 4))
+        }
         r = _submit(client, CONV1D, **fields)
         assert r.status_code in (200, 400), fields
         j = _submit(client, CONV1D + ".json", **fields)

@@ -74,7 +74,24 @@ def test_parse_shape(text, expected):
 
 
 @pytest.mark.parametrize(
-    "value", [64, None, True, False, 0.25, "same", "channels_last", [3, 3], [None, 10, 32], ["H", "W"], [5], "two words"]
+    "value",
+    [
+        64,
+        None,
+        True,
+        False,
+        0.25,
+        "same",
+        "channels_last",
+        [3, 3],
+        [None, 10, 32],
+        ["H", "W"],
+        [5],
+        "two words",
+        "none",
+        "null",
+        "True",
+    ],
 )
 def test_format_round_trips(value):
     back = parse_value(format_value(value))
@@ -82,6 +99,14 @@ def test_format_round_trips(value):
         assert back == (value[0] if len(value) == 1 else tuple(value))
     else:
         assert back == value
+
+
+def test_choice_words_stay_strings():
+    assert parse_value("none") is None
+    assert parse_value("none", choices={"none", "tanh"}) == "none"
+    assert parse_value("'none'") == "none"
+    assert format_value("none") == "'none'" and format_value("True") == "'True'"
+    assert parse_value(format_value("false")) == "false"
 
 
 def test_format_examples():

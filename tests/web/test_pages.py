@@ -134,7 +134,9 @@ def test_index_json_spellings_agree(client):
     assert client.get("/.json").get_json() == client.get("/index.json").get_json()
 
 
-@pytest.mark.parametrize("query", ["layer=Conv1D", "layer=keras/Conv1D", "framework=keras&layer=Conv1D", "framework=keras&layer=conv1d"])
+@pytest.mark.parametrize(
+    "query", ["layer=Conv1D", "layer=keras/Conv1D", "framework=keras&layer=Conv1D", "framework=keras&layer=conv1d"]
+)
 def test_index_filter_by_layer(client, query):
     data = client.get(f"/index.json?{query}").get_json()
     assert [g["key"] for g in data["groups"]] == ["keras/Conv1D"]
@@ -146,7 +148,10 @@ def test_index_filter_by_layer(client, query):
 
 def test_index_layer_filter_spelling(client):
     assert [g["key"] for g in client.get("/index.json?layer=Conv1d").get_json()["groups"]] == ["pytorch/Conv1d"]
-    assert [g["key"] for g in client.get("/index.json?layer=conv1d").get_json()["groups"]] == ["keras/Conv1D", "pytorch/Conv1d"]
+    assert [g["key"] for g in client.get("/index.json?layer=conv1d").get_json()["groups"]] == [
+        "keras/Conv1D",
+        "pytorch/Conv1d",
+    ]
     page = client.get("/?layer=keras/Conv1D").get_data(as_text=True)
     assert '<option value="keras/Conv1D" selected>' in page
 
