@@ -63,13 +63,17 @@ def nesting_depth(raw: bytes) -> int:
 
 def _parse_int(text: str) -> int:
     if len(text) > MAX_NUMBER_CHARS:
-        raise RequestError("number_too_long", f"a number in the body has {len(text)} characters; at most {MAX_NUMBER_CHARS}")
+        raise RequestError(
+            "number_too_long", f"a number in the body has {len(text)} characters; at most {MAX_NUMBER_CHARS}"
+        )
     return int(text)
 
 
 def _parse_float(text: str) -> float:
     if len(text) > MAX_NUMBER_CHARS:
-        raise RequestError("number_too_long", f"a number in the body has {len(text)} characters; at most {MAX_NUMBER_CHARS}")
+        raise RequestError(
+            "number_too_long", f"a number in the body has {len(text)} characters; at most {MAX_NUMBER_CHARS}"
+        )
     value = float(text)
     if not math.isfinite(value):
         raise RequestError("invalid_number", f"{text[:40]} is not a finite number")
@@ -84,7 +88,9 @@ def _check_strings(value, where: str) -> None:
     """Every string (object keys too) at most MAX_STRING characters; depth is already bounded."""
     if isinstance(value, str):
         if len(value) > MAX_STRING:
-            raise RequestError("string_too_long", f"{where} is {len(value)} characters long; at most {MAX_STRING}", where)
+            raise RequestError(
+                "string_too_long", f"{where} is {len(value)} characters long; at most {MAX_STRING}", where
+            )
         _check_unicode(value, where)
     elif isinstance(value, list):
         for n, item in enumerate(value):
@@ -105,7 +111,9 @@ def _check_unicode(text: str, where: str) -> None:
         try:
             text.encode("utf-8")
         except UnicodeEncodeError:
-            raise RequestError("invalid_json", f"a string in {where} holds a lone surrogate (\\uD800-\\uDFFF)", where) from None
+            raise RequestError(
+                "invalid_json", f"a string in {where} holds a lone surrogate (\\uD800-\\uDFFF)", where
+            ) from None
 
 
 def parse_body(raw: bytes):
@@ -120,7 +128,9 @@ def parse_body(raw: bytes):
     except RequestError:
         raise
     except json.JSONDecodeError as err:
-        raise RequestError("invalid_json", f"the body is not valid JSON: {err.msg} at line {err.lineno} column {err.colno}") from None
+        raise RequestError(
+            "invalid_json", f"the body is not valid JSON: {err.msg} at line {err.lineno} column {err.colno}"
+        ) from None
     except (ValueError, RecursionError) as err:  # bad UTF-8, or anything json.loads refuses
         raise RequestError("invalid_json", f"the body is not valid JSON: {str(err)[:120]}") from None
     _check_strings(data, "body")
@@ -155,7 +165,9 @@ def _type_name(value) -> str:
 
 
 def _wrong(field: str, want: str, value, layer_index=None) -> RequestError:
-    return RequestError("invalid_type", f"{field} must be {want}, received {_type_name(value)}", field, layer_index=layer_index)
+    return RequestError(
+        "invalid_type", f"{field} must be {want}, received {_type_name(value)}", field, layer_index=layer_index
+    )
 
 
 def _object(body, allowed: set[str], required: tuple[str, ...], where: str = "body", layer_index=None) -> dict:
@@ -230,7 +242,9 @@ def trace_request(body) -> TraceRequest:
         for n, item in enumerate(layers):
             where = f"layers[{n}]"
             _object(item, {"layer", "params"}, ("layer",), where, layer_index=n)
-            checked.append({"layer": _string(item, "layer", f"{where}.layer", n), "params": _params(item, f"{where}.params", n)})
+            checked.append(
+                {"layer": _string(item, "layer", f"{where}.layer", n), "params": _params(item, f"{where}.params", n)}
+            )
     else:
         checked = layers
     return TraceRequest(framework=framework, input_shape=shape, layers=checked)
@@ -243,7 +257,9 @@ def page_number(raw: str | None) -> int:
     if raw is None:
         return 1
     if not raw.isascii() or not raw.isdigit() or len(raw) > 6 or not 1 <= int(raw) <= MAX_PAGE:
-        raise RequestError("invalid_page", f"page must be an integer from 1 to {MAX_PAGE}, received {raw[:20]!r}", "page")
+        raise RequestError(
+            "invalid_page", f"page must be an integer from 1 to {MAX_PAGE}, received {raw[:20]!r}", "page"
+        )
     return int(raw)
 
 

@@ -100,7 +100,11 @@ def _engine_problem(call) -> dict:
 def _examples() -> dict:
     def run(body):
         return engine.evaluate(
-            body["framework"], body["layer"], body["params"], body["input_shape"], substitute=body.get("substitute", False)
+            body["framework"],
+            body["layer"],
+            body["params"],
+            body["input_shape"],
+            substitute=body.get("substitute", False),
         )
 
     return {
@@ -419,7 +423,9 @@ RESPONSES = {
         "The body is not JSON, too deeply nested, or has a wrong type (codes: invalid_json, too_deep, "
         "string_too_long, number_too_long, invalid_number, invalid_type, missing_field, unexpected_field, "
         "invalid_page, invalid_query).",
-        _problem_example(400, "invalid_type", "input_shape must be an array of dimensions, received string", "input_shape"),
+        _problem_example(
+            400, "invalid_type", "input_shape must be an array of dimensions, received string", "input_shape"
+        ),
     ),
     "NotFound": _problem(
         "No such resource.", _problem_example(404, "not_found", "no API resource at /api/v1/nothing; see /api/v1/docs")
@@ -465,7 +471,13 @@ def _get_ok(description: str, schema: dict, example=None, media: str = "applicat
 
 
 def _err(*names: str) -> dict:
-    codes = {"BadRequest": "400", "NotFound": "404", "MethodNotAllowed": "405", "TooLarge": "413", "Unprocessable": "422"}
+    codes = {
+        "BadRequest": "400",
+        "NotFound": "404",
+        "MethodNotAllowed": "405",
+        "TooLarge": "413",
+        "Unprocessable": "422",
+    }
     return {codes[n]: {"$ref": f"#/components/responses/{n}"} for n in names}
 
 
@@ -496,7 +508,10 @@ def _paths(ex: dict) -> dict:
                             "examples": {
                                 "conv1d": {"summary": "Keras Conv1D, padding='same'", "value": EVALUATE_EXAMPLE},
                                 "symbolic": {"summary": "PyTorch Conv2d on H x W", "value": EVALUATE_SYMBOLIC_EXAMPLE},
-                                "rejected": {"summary": "A kernel larger than the input", "value": EVALUATE_REJECTED_EXAMPLE},
+                                "rejected": {
+                                    "summary": "A kernel larger than the input",
+                                    "value": EVALUATE_REJECTED_EXAMPLE,
+                                },
                             },
                         }
                     },
@@ -504,7 +519,9 @@ def _paths(ex: dict) -> dict:
                 "responses": {
                     "200": {
                         "description": "The layer's answer.",
-                        "headers": {"Access-Control-Allow-Origin": {"$ref": "#/components/headers/Access-Control-Allow-Origin"}},
+                        "headers": {
+                            "Access-Control-Allow-Origin": {"$ref": "#/components/headers/Access-Control-Allow-Origin"}
+                        },
                         "content": {
                             "application/json": {
                                 "schema": _ref("EvaluateResponse"),
@@ -535,7 +552,10 @@ def _paths(ex: dict) -> dict:
                             "schema": _ref("TraceRequest"),
                             "examples": {
                                 "cnn": {"summary": "Two PyTorch convolutions", "value": TRACE_EXAMPLE},
-                                "rejected": {"summary": "A kernel that no longer fits", "value": TRACE_REJECTED_EXAMPLE},
+                                "rejected": {
+                                    "summary": "A kernel that no longer fits",
+                                    "value": TRACE_REJECTED_EXAMPLE,
+                                },
                             },
                         }
                     },
@@ -543,7 +563,9 @@ def _paths(ex: dict) -> dict:
                 "responses": {
                     "200": {
                         "description": "Every layer's shape and the totals.",
-                        "headers": {"Access-Control-Allow-Origin": {"$ref": "#/components/headers/Access-Control-Allow-Origin"}},
+                        "headers": {
+                            "Access-Control-Allow-Origin": {"$ref": "#/components/headers/Access-Control-Allow-Origin"}
+                        },
                         "content": _json(_ref("TraceResponse"), ex["trace"]),
                     },
                     **post_errors,
@@ -573,7 +595,13 @@ def _paths(ex: dict) -> dict:
                 "formulas (text, LaTeX, MathML), the equivalent layer of the other framework and the questions "
                 "about it. Any alias works as the name.",
                 "parameters": [
-                    {"name": "framework", "in": "path", "required": True, "schema": _ref("Framework"), "example": "keras"},
+                    {
+                        "name": "framework",
+                        "in": "path",
+                        "required": True,
+                        "schema": _ref("Framework"),
+                        "example": "keras",
+                    },
                     {"name": "name", "in": "path", "required": True, "schema": _ref("LayerName"), "example": "Conv1D"},
                     IF_NONE_MATCH,
                 ],
@@ -640,7 +668,9 @@ def _paths(ex: dict) -> dict:
                     IF_NONE_MATCH,
                 ],
                 "responses": {
-                    "200": _get_ok("The question, its curated answer, layers, formulas and examples.", _ref("Question")),
+                    "200": _get_ok(
+                        "The question, its curated answer, layers, formulas and examples.", _ref("Question")
+                    ),
                     "304": {"$ref": "#/components/responses/NotModified"},
                     **_err("NotFound"),
                 },

@@ -46,8 +46,7 @@ DOCUMENT_PG = (
 )
 HEADLINE_TEXT_PG = "(questions.question_md || ' ' || questions.answer_md)"
 HEADLINE_OPTIONS_PG = (
-    f'StartSel="{MARK_OPEN}", StopSel="{MARK_CLOSE}", MaxWords=30, MinWords=12, MaxFragments=2, '
-    'FragmentDelimiter=" … "'
+    f'StartSel="{MARK_OPEN}", StopSel="{MARK_CLOSE}", MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "'
 )
 
 
@@ -265,7 +264,9 @@ def get_question(slug: str) -> dict | None:
     question = db.session.scalars(
         sa.select(Question)
         .where(Question.slug == slug)
-        .options(selectinload(Question.layer_types), selectinload(Question.formula_links), selectinload(Question.examples))
+        .options(
+            selectinload(Question.layer_types), selectinload(Question.formula_links), selectinload(Question.examples)
+        )
     ).one_or_none()
     if question is None:
         return None

@@ -50,11 +50,16 @@ def register(app: Flask) -> None:
     app.add_url_rule("/favicon.ico", "favicon", _favicon)
 
 
+@lru_cache(maxsize=1)
+def _favicon_bytes(static_folder: str) -> bytes:
+    with open(f"{static_folder}/favicon.svg", "rb") as f:
+        return f.read()
+
+
 def _favicon():
     """Browsers ask for /favicon.ico whatever the page says: the site's icon rather than a 404."""
-    response = current_app.send_static_file("favicon.svg")
-    response.headers["Cache-Control"] = "public, max-age=86400"
-    return response
+    body = _favicon_bytes(current_app.static_folder)
+    return current_app.response_class(body, mimetype="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})
 
 
 class LayerNameConverter(BaseConverter):
@@ -798,6 +803,9 @@ def trace_data(args, form=None) -> dict:
         if not row["layer"].strip() and not row["params"].strip():
             row["status"] = "empty"
             continue
+        if first_bad is not None:  # after a row that cannot be read, nothing is traced
+            row["status"] = "skipped"
+            continue
         try:
             spec, params = parse_row(framework, row["layer"], row["params"])
         except RowError as err:
@@ -807,8 +815,7 @@ def trace_data(args, form=None) -> dict:
             continue
         row["layer_name"] = spec.name
         row["layer_url"] = layer_url(spec.framework, spec.name)
-        if first_bad is None:
-            request_layers.append({"layer": spec.name, "params": params})
+        request_layers.append({"layer": spec.name, "params": params})
 
     error = None
     shape = MISSING

@@ -76,7 +76,12 @@ def test_unknown_and_symbolic_dims(api):
 
 
 def test_keras_1_keyword_aliases(api):
-    body = {"framework": "keras", "layer": "Convolution1D", "params": {"nb_filter": 8, "filter_length": 3}, "input_shape": [None, 10, 4]}
+    body = {
+        "framework": "keras",
+        "layer": "Convolution1D",
+        "params": {"nb_filter": 8, "filter_length": 3},
+        "input_shape": [None, 10, 4],
+    }
     r = api.post(URL, json=body)
     assert r.status_code == 200
     assert r.get_json()["output_shape"] == [None, 8, 8]
@@ -84,7 +89,10 @@ def test_keras_1_keyword_aliases(api):
 
 def test_params_may_be_omitted_or_null(api):
     # Dense needs units: the engine says so (422), whether params is missing or null.
-    for body in ({"framework": "keras", "layer": "Dense", "input_shape": [None, 3]}, {"framework": "keras", "layer": "Dense", "params": None, "input_shape": [None, 3]}):
+    for body in (
+        {"framework": "keras", "layer": "Dense", "input_shape": [None, 3]},
+        {"framework": "keras", "layer": "Dense", "params": None, "input_shape": [None, 3]},
+    ):
         assert_problem(api.post(URL, json=body), 422, "missing_param", "params.units")
 
 
@@ -111,7 +119,9 @@ def test_configurations_the_framework_rejects_are_422(api, change, code, field):
 
 
 def test_422_repeats_what_was_received(api):
-    body = assert_problem(api.post(URL, json={**CONV1D, "params": {"filters": 64, "kernel_size": 30}}), 422, "output_too_small")
+    body = assert_problem(
+        api.post(URL, json={**CONV1D, "params": {"filters": 64, "kernel_size": 30}}), 422, "output_too_small"
+    )
     assert "30" in body["detail"] and "10" in body["detail"]
 
 

@@ -38,14 +38,21 @@ def test_get_answers_are_cacheable(api, path):
 
 
 def test_different_bodies_different_etags(api):
-    assert api.get("/api/v1/layers?framework=keras").headers["ETag"] != api.get("/api/v1/layers?framework=pytorch").headers["ETag"]
+    assert (
+        api.get("/api/v1/layers?framework=keras").headers["ETag"]
+        != api.get("/api/v1/layers?framework=pytorch").headers["ETag"]
+    )
 
 
 @pytest.mark.parametrize("path", ["/api/v1/evaluate", "/api/v1/trace", "/api/v1/layers", "/api/v1/questions"])
 def test_cors_preflight(api, path):
     r = api.options(
         path,
-        headers={"Origin": "https://example.org", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"},
+        headers={
+            "Origin": "https://example.org",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
     )
     assert r.status_code in (200, 204)
     assert r.headers["Access-Control-Allow-Origin"] == "*"
@@ -64,7 +71,9 @@ def test_cross_origin_post(api):
     assert r.headers["Access-Control-Allow-Origin"] == "*"
 
 
-@pytest.mark.parametrize("path", ["/api/v1/nope", "/api/v1/", "/api/v1", "/api/", "/api/v2/evaluate", "/api/v1/layers/keras/Dense/x"])
+@pytest.mark.parametrize(
+    "path", ["/api/v1/nope", "/api/v1/", "/api/v1", "/api/", "/api/v2/evaluate", "/api/v1/layers/keras/Dense/x"]
+)
 def test_unknown_paths_are_problem_json(api, path):
     assert_problem(api.get(path), 404, "not_found")
     assert_problem(api.post(path, json={}), 404, "not_found")
@@ -88,13 +97,17 @@ def test_wrong_methods_are_405(api, method, path):
 
 
 def test_too_large_is_413(api):
-    body = b'{"framework": "keras", "layer": "Dense", "input_shape": [1], "params": {"x": "' + b"a" * (300 * 1024) + b'"}}'
+    body = (
+        b'{"framework": "keras", "layer": "Dense", "input_shape": [1], "params": {"x": "' + b"a" * (300 * 1024) + b'"}}'
+    )
     assert_problem(api.post("/api/v1/evaluate", data=body, content_type="application/json"), 413, "body_too_large")
 
 
 def test_too_large_without_content_length_is_413(api_app):
     """A chunked body (no Content-Length) is cut at the limit too."""
-    builder = EnvironBuilder(path="/api/v1/evaluate", method="POST", data=b"[" * (300 * 1024), content_type="application/json")
+    builder = EnvironBuilder(
+        path="/api/v1/evaluate", method="POST", data=b"[" * (300 * 1024), content_type="application/json"
+    )
     environ = builder.get_environ()
     del environ["CONTENT_LENGTH"]
     environ["HTTP_TRANSFER_ENCODING"] = "chunked"

@@ -71,7 +71,9 @@ def _padded(size: int) -> bytes:
 @pytest.mark.parametrize("chunked", [False, True])
 def test_the_limit_is_exact(api_app, chunked):
     for size, status in ((MAX_BODY_BYTES, 200), (MAX_BODY_BYTES + 1, 413)):
-        environ = EnvironBuilder(path="/api/v1/evaluate", method="POST", data=_padded(size), content_type="application/json").get_environ()
+        environ = EnvironBuilder(
+            path="/api/v1/evaluate", method="POST", data=_padded(size), content_type="application/json"
+        ).get_environ()
         if chunked:
             del environ["CONTENT_LENGTH"]
             environ["HTTP_TRANSFER_ENCODING"] = "chunked"
@@ -127,8 +129,15 @@ def test_dimensions_are_1_to_2_31(api, dim, status):
 
 
 def test_strings_are_bounded(api):
-    assert_problem(api.post("/api/v1/evaluate", json=dense(layer="D" * (MAX_STRING + 1))), 400, "string_too_long", "body.layer")
-    assert_problem(api.post("/api/v1/evaluate", json=dense(params={"k" * (MAX_STRING + 1): 1})), 400, "string_too_long", "body.params")
+    assert_problem(
+        api.post("/api/v1/evaluate", json=dense(layer="D" * (MAX_STRING + 1))), 400, "string_too_long", "body.layer"
+    )
+    assert_problem(
+        api.post("/api/v1/evaluate", json=dense(params={"k" * (MAX_STRING + 1): 1})),
+        400,
+        "string_too_long",
+        "body.params",
+    )
     big = json.dumps(dense(params={"units": 4, "name": "n" * 200_000})).encode()
     response, seconds = timed_post(api, "/api/v1/evaluate", big)
     assert_problem(response, 400, "string_too_long", "body.params.name")
@@ -152,7 +161,13 @@ def test_symbolic_dims_are_answered(api):
     body = {
         "framework": "keras",
         "layer": "Conv3D",
-        "params": {"filters": 8, "kernel_size": [3, 5, 7], "strides": [2, 3, 4], "padding": "valid", "dilation_rate": 1},
+        "params": {
+            "filters": 8,
+            "kernel_size": [3, 5, 7],
+            "strides": [2, 3, 4],
+            "padding": "valid",
+            "dilation_rate": 1,
+        },
         "input_shape": [None, "D", "H", "W", 3],
     }
     start = time.perf_counter()

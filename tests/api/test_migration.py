@@ -36,7 +36,9 @@ def test_it_follows_the_latest_foundation_revision():
 
 @pytest.fixture()
 def fresh_app(tmp_path):
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.sqlite3'}", "SHAPEKB_AUTO_SETUP": False})
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.sqlite3'}", "SHAPEKB_AUTO_SETUP": False}
+    )
     with app.app_context():
         yield app
         db.session.remove()
@@ -52,8 +54,16 @@ def test_upgrade_downgrade_upgrade(fresh_app):
     upgrade(revision="0001")
     db.session.add(
         Question(
-            slug="before-the-index", title="Ocelot title", summary="s", source="community Q&A", tags=[],
-            question_md="q", question_html="", answer_md="a", answer_html="", checksum="0",
+            slug="before-the-index",
+            title="Ocelot title",
+            summary="s",
+            source="community Q&A",
+            tags=[],
+            question_md="q",
+            question_html="",
+            answer_md="a",
+            answer_html="",
+            checksum="0",
         )
     )
     db.session.commit()

@@ -39,7 +39,7 @@ def test_ranked_full_text(api):
 
 def test_every_word_must_match_and_answers_are_searched(api):
     assert search(api, q="conv1d zebra")["total"] == 0
-    assert slugs(search(api, q="permute"))== ["conv2d-channels-first"]  # only in an answer
+    assert slugs(search(api, q="permute")) == ["conv2d-channels-first"]  # only in an answer
     assert slugs(search(api, q="6208 bias")) == ["dense-parameter-count"]
 
 
@@ -193,7 +193,9 @@ def test_one_question(api):
         {"framework": "keras", "name": "Dense", "api_url": "/api/v1/layers/keras/Dense"},
         {"framework": "pytorch", "name": "Linear", "api_url": "/api/v1/layers/pytorch/Linear"},
     ]
-    assert body["formulas"] == [{"key": "keras/Dense", "framework": "keras", "layer": "Dense", "api_url": "/api/v1/layers/keras/Dense"}]
+    assert body["formulas"] == [
+        {"key": "keras/Dense", "framework": "keras", "layer": "Dense", "api_url": "/api/v1/layers/keras/Dense"}
+    ]
     example = body["examples"][0]
     assert example["kind"] == "evaluate" and example["endpoint"] == "/api/v1/evaluate" and example["evaluator"] is True
     # The stored example runs as is.
@@ -210,8 +212,16 @@ def test_unknown_question_is_404(api):
 def test_the_index_follows_every_write(api_app, api):
     """Triggers keep questions_fts in step with inserts, updates and deletes (no rebuild needed)."""
     q = Question(
-        slug="temporary-entry", title="Quokka question", summary="s", source="community Q&A", tags=[],
-        question_md="about a wombat", question_html="", answer_md="answer", answer_html="", checksum="0",
+        slug="temporary-entry",
+        title="Quokka question",
+        summary="s",
+        source="community Q&A",
+        tags=[],
+        question_md="about a wombat",
+        question_html="",
+        answer_md="answer",
+        answer_html="",
+        checksum="0",
     )
     db.session.add(q)
     db.session.commit()

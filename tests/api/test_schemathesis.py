@@ -22,8 +22,19 @@ from schemathesis.generation import GenerationMode
 MAX_EXAMPLES = {GenerationMode.POSITIVE: 25, GenerationMode.NEGATIVE: 10}
 META = {"GET /api/v1/docs", "GET /api/v1/openapi.json"}
 CHECKS = {
-    GenerationMode.POSITIVE: [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance],
-    GenerationMode.NEGATIVE: [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance, negative_data_rejection],
+    GenerationMode.POSITIVE: [
+        not_a_server_error,
+        status_code_conformance,
+        content_type_conformance,
+        response_schema_conformance,
+    ],
+    GenerationMode.NEGATIVE: [
+        not_a_server_error,
+        status_code_conformance,
+        content_type_conformance,
+        response_schema_conformance,
+        negative_data_rejection,
+    ],
 }
 
 
@@ -60,7 +71,7 @@ def test_schemathesis(api_app, schema, mode):
         )
         @given(case=strategy)
         def run(case):
-            counts[operation.label] = counts.get(operation.label, 0) + 1
+            counts[case.operation.label] = counts.get(case.operation.label, 0) + 1
             with api_app.app_context():
                 response = case.call()
             case.validate_response(response, checks=CHECKS[mode])

@@ -57,7 +57,12 @@ def spy(monkeypatch):
 
 
 def conv1d(**change):
-    body = {"framework": "keras", "layer": "Conv1D", "params": {"filters": 4, "kernel_size": 3}, "input_shape": [None, 10, 2]}
+    body = {
+        "framework": "keras",
+        "layer": "Conv1D",
+        "params": {"filters": 4, "kernel_size": 3},
+        "input_shape": [None, 10, 2],
+    }
     body.update(change)
     return body
 
@@ -83,7 +88,11 @@ def trace_bodies(payload: str):
     yield {"framework": "keras", "input_shape": [None, payload, 2], "layers": stack}
     yield {"framework": "keras", "input_shape": [None, 10, 2], "layers": [{"layer": payload}]}
     yield {"framework": "keras", "input_shape": [None, 10, 2], "layers": [{"layer": "Conv1D", "params": {payload: 3}}]}
-    yield {"framework": "keras", "input_shape": [None, 10, 2], "layers": [{"layer": "Conv1D", "params": {"filters": payload, "kernel_size": 3}}]}
+    yield {
+        "framework": "keras",
+        "input_shape": [None, 10, 2],
+        "layers": [{"layer": "Conv1D", "params": {"filters": payload, "kernel_size": 3}}],
+    }
     yield {"framework": "keras", "input_shape": [None, 10, 2], "layers": [{"layer": "Conv1D", payload: 1}]}
     yield {"framework": "keras", "input_shape": [None, 10, 2], "layers": payload}
 

@@ -40,7 +40,13 @@ def test_empty_stack_is_the_input(api):
 
 
 def test_misfit_names_its_layer(api):
-    body = {**STACK, "layers": [*STACK["layers"][:1], {"layer": "Conv2d", "params": {"in_channels": 8, "out_channels": 4, "kernel_size": 3}}]}
+    body = {
+        **STACK,
+        "layers": [
+            *STACK["layers"][:1],
+            {"layer": "Conv2d", "params": {"in_channels": 8, "out_channels": 4, "kernel_size": 3}},
+        ],
+    }
     r = api.post(URL, json=body)
     assert r.status_code == 422
     problem = assert_problem(r, 422, r.get_json(force=True)["code"])
@@ -50,7 +56,13 @@ def test_misfit_names_its_layer(api):
 
 
 def test_unknown_layer_in_stack(api):
-    body = {**STACK, "layers": [{"layer": "Conv2d", "params": {"in_channels": 3, "out_channels": 4, "kernel_size": 3}}, {"layer": "Dense", "params": {"units": 3}}]}
+    body = {
+        **STACK,
+        "layers": [
+            {"layer": "Conv2d", "params": {"in_channels": 3, "out_channels": 4, "kernel_size": 3}},
+            {"layer": "Dense", "params": {"units": 3}},
+        ],
+    }
     problem = assert_problem(api.post(URL, json=body), 422, "unknown_layer", "layers[1].layer")
     assert problem["layer_index"] == 1
     assert "keras" in problem["detail"]  # Dense is a keras layer
@@ -91,7 +103,12 @@ def test_unknown_framework_is_422(api):
 
 def test_too_many_layers(api):
     layers = [{"layer": "Linear", "params": {"in_features": 4, "out_features": 4}}] * 1001
-    assert_problem(api.post(URL, json={"framework": "pytorch", "input_shape": [1, 4], "layers": layers}), 422, "too_many_layers", "layers")
+    assert_problem(
+        api.post(URL, json={"framework": "pytorch", "input_shape": [1, 4], "layers": layers}),
+        422,
+        "too_many_layers",
+        "layers",
+    )
     r = api.post(URL, json={"framework": "pytorch", "input_shape": [1, 4], "layers": layers[:1000]})
     assert r.status_code == 200
     assert len(r.get_json()["layers"]) == 1000
