@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 from sqlalchemy.engine import make_url
 
@@ -19,9 +20,13 @@ app = create_app()  # reads settings only: no database connection until a reques
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if app.config["SHAPEKB_AUTO_SETUP"]:
+        from kb.content import ContentError
         from kb.sync import setup_database
 
-        setup_database(app)
+        try:
+            setup_database(app)
+        except ContentError as err:
+            sys.exit(f"error: {err}\nthe content was not loaded; fix the file, then run python app.py again.")
     host, port = app.config["HOST"], app.config["PORT"]
     database = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
     app.logger.info("ShapeKB at http://%s:%s/ (database: %s)", host, port, database)

@@ -6,8 +6,8 @@ are never MATCH syntax: each is quoted as an FTS5 string ("" doubled), so the qu
 plain terms.
 
 PostgreSQL: a GIN index on a weighted tsvector expression (the same expression as DOCUMENT_PG below);
-websearch_to_tsquery() reads the user's words (it accepts any text), ts_rank() ranks, ts_headline()
-cuts the excerpt.
+plainto_tsquery() reads the user's words (any text; no operators, so "every word" on both
+databases; English stop words are dropped), ts_rank() ranks, ts_headline() cuts the excerpt.
 
 Excerpts come back HTML-escaped, with the matched words in <mark>...</mark> and nothing else as markup.
 """
@@ -40,11 +40,15 @@ BM25_WEIGHTS = (10.0, 4.0, 1.0)  # title, question, answer
 
 # The PostgreSQL document; the migration's GIN index uses exactly this expression.
 DOCUMENT_PG = (
-    "(setweight(to_tsvector('english'::regconfig, coalesce(questions.title, '')), 'A') || "
-    "setweight(to_tsvector('english'::regconfig, coalesce(questions.question_md, '')), 'B') || "
-    "setweight(to_tsvector('english'::regconfig, coalesce(questions.answer_md, '')), 'C'))"
+    "(setweight(to_tsvector('english'::regconfig, translate(coalesce(questions.title, ''), './', '  ')), 'A') || "
+    "setweight(to_tsvector('english'::regconfig, translate(coalesce(questions.question_md, ''), './', '  ')), 'B') || "
+    "setweight(to_tsvector('english'::regconfig, translate(coalesce(questions.answer_md, ''), './', '  ')), 'C'))"
 )
-HEADLINE_TEXT_PG = "(questions.question_md || ' ' || questions.answer_md)"
+# PostgreSQL's parser reads nn.Conv1d as one "host" token and torch/nn as a "file": the document above
+# turns . and / into spaces (so conv1d matches), and the excerpt into two control characters that
+# snippet_html() turns back.
+DOT_PG, SLASH_PG = "\x1e", "\x1f"
+HEADLINE_TEXT_PG = "translate(questions.question_md || ' ' || questions.answer_md, './', chr(30) || chr(31))"
 HEADLINE_OPTIONS_PG = (
     f'StartSel="{MARK_OPEN}", StopSel="{MARK_CLOSE}", MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "'
 )
@@ -80,7 +84,8 @@ _SPACES = re.compile(r"\s+")
 
 def snippet_html(text: str | None) -> str:
     """An excerpt as safe HTML: Markdown punctuation dropped, everything escaped, then the marks restored."""
-    text = _SPACES.sub(" ", _MARKDOWN_NOISE.sub("", text or "")).strip()
+    text = (text or "").replace(DOT_PG, ".").replace(SLASH_PG, "/")
+    text = _SPACES.sub(" ", _MARKDOWN_NOISE.sub("", text)).strip()
     escaped = html.escape(text, quote=False)
     if escaped.count(MARK_OPEN) != escaped.count(MARK_CLOSE):  # a stray private-use character in the text
         return escaped.replace(MARK_OPEN, "").replace(MARK_CLOSE, "")
@@ -159,7 +164,8 @@ def search(q: str = "", layer: str | None = None, framework: str | None = None, 
             .order_by(rank, questions.c.slug)
         )
     elif dialect == "postgresql":
-        tsquery = sa.func.websearch_to_tsquery(sa.literal_column("'english'::regconfig"), " ".join(words))
+        plain = " ".join(words).translate({ord("."): " ", ord("/"): " "})
+        tsquery = sa.func.plainto_tsquery(sa.literal_column("'english'::regconfig"), plain)
         document = sa.literal_column(DOCUMENT_PG)
         match = document.op("@@")(tsquery)
         matched = sa.select(questions.c.id).where(match, *filters)

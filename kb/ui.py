@@ -59,7 +59,9 @@ def _favicon_bytes(static_folder: str) -> bytes:
 def _favicon():
     """Browsers ask for /favicon.ico whatever the page says: the site's icon rather than a 404."""
     body = _favicon_bytes(current_app.static_folder)
-    return current_app.response_class(body, mimetype="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})
+    return current_app.response_class(
+        body, mimetype="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"}
+    )
 
 
 class LayerNameConverter(BaseConverter):
@@ -179,9 +181,7 @@ def legend(spec: LayerSpec, formulas=None) -> list[dict]:
 
 def formula_group(spec: LayerSpec) -> dict:
     """A layer's general formulas (text, LaTeX, MathML), split into output shape and parameters, with a legend."""
-    formulas = [
-        {**f.rendered, "kind": "params" if f.target.name == "P" else "shape"} for f in spec.formulas
-    ]
+    formulas = [{**f.rendered, "kind": "params" if f.target.name == "P" else "shape"} for f in spec.formulas]
     return {
         "key": spec.key,
         "framework": spec.framework,
@@ -314,7 +314,9 @@ def build_evaluator(
                 "default": None if p["required"] else _show_default(p["default"]),
                 "meaning": p["meaning"],
                 # A value the text field cannot hold (a nested tuple default) stays empty: the default applies.
-                "value": format_value(value) if (p["name"] in prefill or not p["required"]) and expressible(value) else "",
+                "value": format_value(value)
+                if (p["name"] in prefill or not p["required"]) and expressible(value)
+                else "",
                 "choices": _choices(p["type"]),
                 "error": None,
             }
@@ -349,7 +351,12 @@ def build_evaluator(
             f["error"] = err.message
             where = f["name"] if f["name"] == "input_shape" else f"params.{f['name']}"
             out["errors"].append(
-                {"code": "invalid_value", "message": f"{f['name']}: {err.message}", "field": where, "form_field": f["name"]}
+                {
+                    "code": "invalid_value",
+                    "message": f"{f['name']}: {err.message}",
+                    "field": where,
+                    "form_field": f["name"],
+                }
             )
     if out["errors"]:
         return out
@@ -369,10 +376,26 @@ def build_evaluator(
 KERAS_SHAPES = {2: [None, 64], 3: [None, 10, 32], 4: [None, 32, 32, 3], 5: [None, 8, 32, 32, 3]}
 TORCH_SHAPES = {2: [8, 64], 3: [8, 16, 50], 4: [8, 3, 32, 32], 5: [8, 3, 8, 32, 32]}
 GUESSES = {
-    "filters": 32, "out_channels": 32, "units": 32, "hidden_size": 32, "out_features": 32, "kernel_size": 3,
-    "pool_size": 2, "output_size": 1, "rate": 0.5, "num_heads": 2, "key_dim": 16, "input_dim": 1000,
-    "num_embeddings": 1000, "output_dim": 64, "embedding_dim": 64, "n": 3, "padding": 1, "value": 0,
-    "num_groups": 4, "activation": "relu",
+    "filters": 32,
+    "out_channels": 32,
+    "units": 32,
+    "hidden_size": 32,
+    "out_features": 32,
+    "kernel_size": 3,
+    "pool_size": 2,
+    "output_size": 1,
+    "rate": 0.5,
+    "num_heads": 2,
+    "key_dim": 16,
+    "input_dim": 1000,
+    "num_embeddings": 1000,
+    "output_dim": 64,
+    "embedding_dim": 64,
+    "n": 3,
+    "padding": 1,
+    "value": 0,
+    "num_groups": 4,
+    "activation": "relu",
 }
 CHANNEL_PARAMS = frozenset({"in_channels", "num_features", "in_features", "num_channels"})
 SAMPLES = {
@@ -457,7 +480,9 @@ def _question_keys() -> dict[str, set[int]]:
     out: dict[str, set[int]] = {}
     lt = LayerType.__table__
     for qid, fw, name in db.session.execute(
-        sa.select(question_layers.c.question_id, lt.c.framework, lt.c.name).join(lt, lt.c.id == question_layers.c.layer_type_id)
+        sa.select(question_layers.c.question_id, lt.c.framework, lt.c.name).join(
+            lt, lt.c.id == question_layers.c.layer_type_id
+        )
     ):
         out.setdefault(f"{fw}/{name}", set()).add(qid)
     for qid, key in db.session.execute(sa.select(FormulaLink.question_id, FormulaLink.engine_key)):
@@ -502,7 +527,11 @@ def layers_index_data(args) -> dict:
                         "aliases": list(spec.aliases),
                         "url": layer_url(spec.framework, spec.name),
                         "json_url": url_for("layers.layer_json", framework=spec.framework, name=spec.name),
-                        "equivalent": {"framework": twin.framework, "name": twin.name, "url": layer_url(twin.framework, twin.name)}
+                        "equivalent": {
+                            "framework": twin.framework,
+                            "name": twin.name,
+                            "url": layer_url(twin.framework, twin.name),
+                        }
                         if twin
                         else None,
                         "questions": counts.get(spec.key, 0),
@@ -561,7 +590,12 @@ def layer_data(spec: LayerSpec, args) -> dict:
         evaluator = None
     twin = equivalent_spec(spec)
     described = spec.describe()
-    trace_query = {"framework": spec.framework, "input_shape": format_value(shape), "layer": spec.name, "params": _call_args(params)}
+    trace_query = {
+        "framework": spec.framework,
+        "input_shape": format_value(shape),
+        "layer": spec.name,
+        "params": _call_args(params),
+    }
     query = evaluator["query"] if evaluator else {}
     return {
         "title": f"{spec.name} ({FRAMEWORK_LABELS[spec.framework]})",
@@ -719,8 +753,10 @@ def _trace_examples() -> list[dict]:
 def _example_request(ref: str) -> tuple[dict | None, str | None]:
     """?example=<slug>[:<position>] -> the trace request of that content example."""
     slug, _, position = ref.partition(":")
-    stmt = sa.select(Example).join(Question, Example.question_id == Question.id).where(
-        Question.slug == slug, Example.kind == "trace"
+    stmt = (
+        sa.select(Example)
+        .join(Question, Example.question_id == Question.id)
+        .where(Question.slug == slug, Example.kind == "trace")
     )
     if position:
         if not position.isdigit():
@@ -794,7 +830,15 @@ def trace_data(args, form=None) -> dict:
         pairs.append(("", ""))
 
     rows = [
-        {"index": n, "layer": lt, "params": pt, "status": "pending", "output_shape": None, "param_count": None, "error": None}
+        {
+            "index": n,
+            "layer": lt,
+            "params": pt,
+            "status": "pending",
+            "output_shape": None,
+            "param_count": None,
+            "error": None,
+        }
         for n, (lt, pt) in enumerate(pairs)
     ]
     request_layers: list[dict] = []
@@ -822,7 +866,12 @@ def trace_data(args, form=None) -> dict:
     try:
         shape = parse_shape(input_text)
     except FormValueError as err:
-        error = {"code": "invalid_value", "message": f"input_shape: {err.message}", "field": "input_shape", "layer_index": None}
+        error = {
+            "code": "invalid_value",
+            "message": f"input_shape: {err.message}",
+            "field": "input_shape",
+            "layer_index": None,
+        }
     if framework_error:
         error = {"code": "unknown_framework", "message": framework_error, "field": "framework", "layer_index": None}
     if shape is MISSING and error is None and any(r["status"] != "empty" for r in rows):
@@ -913,8 +962,10 @@ def _fill(rows: list[dict], result: dict | None) -> None:
 def trace_page(as_json: bool = False):
     form = request.form if request.method == "POST" else None
     data = trace_data(request.args, form)
+    # A row that cannot be read or does not fit is an answer (shown in the table); a form the page
+    # cannot read at all (the snippet, the input shape, the framework) is a bad request.
     status = 200
-    if data["snippet"]["error"] or (data["error"] and data["error"]["code"] in ("invalid_value", "unknown_framework", "invalid_layer")):
+    if data["snippet"]["error"] or (data["error"] and data["error"]["code"] in ("invalid_value", "unknown_framework")):
         status = 400
     return respond(data, "trace.html", as_json, status)
 
@@ -993,7 +1044,11 @@ def search_data(args) -> dict:
         suggestions = _layer_suggestions(layer)
         if suggestions:
             error["suggestions"] = [
-                {"name": s["name"], "framework": s["framework"], "url": _search_url(q=q, layer=s["name"], framework=s["framework"])}
+                {
+                    "name": s["name"],
+                    "framework": s["framework"],
+                    "url": _search_url(q=q, layer=s["name"], framework=s["framework"]),
+                }
                 for s in suggestions
             ]
     items = []
@@ -1009,7 +1064,11 @@ def search_data(args) -> dict:
                     "snippet_html": item["snippet"],
                     "snippet_parts": highlight_parts(item["snippet"]),
                     "layers": [
-                        {**lt, "url": layer_url(lt["framework"], lt["name"]), "search_url": _search_url(q=q, layer=lt["name"], framework=lt["framework"])}
+                        {
+                            **lt,
+                            "url": layer_url(lt["framework"], lt["name"]),
+                            "search_url": _search_url(q=q, layer=lt["name"], framework=lt["framework"]),
+                        }
                         for lt in item["layers"]
                     ],
                 }
@@ -1020,7 +1079,9 @@ def search_data(args) -> dict:
         facet_source = search_module.search(q=q, layer=None, framework=framework or None, page=1)
     if facet_source:
         for f in facet_source["facets"]["layers"]:
-            selected = bool(layer) and layer.lower() == f["name"].lower() and (not framework or framework == f["framework"])
+            selected = (
+                bool(layer) and layer.lower() == f["name"].lower() and (not framework or framework == f["framework"])
+            )
             layer_facets.append(
                 {
                     **f,

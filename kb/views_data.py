@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from flask import url_for
+from flask import current_app, url_for
 from sqlalchemy.orm import selectinload
 
 import engine
@@ -109,7 +110,12 @@ def question_data(slug: str, args) -> dict | None:
     if q is None:
         return None
     evaluator_row = next((e for e in q.examples if e.is_evaluator), None)
-    evaluator = _evaluator(q.slug, evaluator_row, args) if evaluator_row is not None else None
+    evaluator = None
+    if evaluator_row is not None:
+        try:
+            evaluator = _evaluator(q.slug, evaluator_row, args)
+        except engine.ShapeError as err:  # the engine no longer knows the example's layer: no form
+            current_app.logger.warning("%s: no evaluator: %s", q.slug, err.message)
     query = _query(evaluator["query"]) if evaluator else ""
     return {
         "slug": q.slug,
@@ -133,12 +139,17 @@ def question_data(slug: str, args) -> dict | None:
         "formulas": [_formula_group(link.engine_key) for link in q.formula_links],
         "examples": [_example(e) for e in q.examples],
         "evaluator": evaluator,
-        "updated_at": q.updated_at.isoformat(),
+        "updated_at": _utc(q.updated_at).isoformat(),
         "links": {
             "html": url_for("pages.question", slug=q.slug),
             "json": url_for("pages.question_json", slug=q.slug) + query,
         },
     }
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite hands timestamps back without their zone; they were written in UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _formula_group(key: str) -> dict:

@@ -109,3 +109,18 @@ def test_gunicorn_sets_up_once_and_serves(tmp_path):
     finally:
         out = _stop(proc)
     assert out.count("database ready") == 1, out
+
+
+def test_a_broken_content_file_stops_the_start_with_its_name(tmp_path):
+    import shutil
+
+    from kb.config import CONTENT_DIR
+
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, content)
+    broken = content / f"{SLUGS[0]}.md"
+    broken.write_text("no front matter\n", encoding="utf-8")
+    env = _env(tmp_path, _free_port(), SHAPEKB_CONTENT_DIR=str(content))
+    done = subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert f"error: {broken}: " in done.stderr and "Traceback" not in done.stderr

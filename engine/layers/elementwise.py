@@ -74,11 +74,7 @@ def keras_activation_name():
 
 
 def keras_axes():
-    inner = int_list(minimum=-MAX_INT)
-
-    def parse(val, rank, fld):
-        return inner(val, rank, fld)
-
+    parse = int_list(minimum=-MAX_INT)
     parse.kind = "int | list[int]"
     return parse
 

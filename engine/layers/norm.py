@@ -117,20 +117,29 @@ def keras_layernorm_rule(ctx) -> Outcome:
         require_known(ctx.x[raw], f"size of the normalized axis {raw}", f"input_shape[{raw % ctx.rank}]")
         for raw in sorted(prm["axis"])
     )
-    if len(shape) == ctx.rank and any(
-        is_known(w) and is_known(x) and w != x and 1 not in (w, x) for w, x in zip(shape, ctx.x, strict=True)
-    ):
-        # Weights with the input's rank are not reshaped before broadcasting, so a reordered shape fails.
-        raise ShapeError(
-            "weight_broadcast",
-            f"gamma/beta of shape {shape_text(shape)} do not broadcast against the input {shape_text(ctx.x)}: Keras "
-            f"orders the axes by their values as given (sorted({list(prm['axis'])}) = {sorted(prm['axis'])}), so "
-            "mixing negative and non-negative axes reorders the weights; give all axes the same sign",
-            "params.axis",
-        )
+    output = ctx.x
+    if len(shape) == ctx.rank:
+        # Weights with the input's rank are not reshaped before broadcasting against it: when mixing negative
+        # and non-negative axes reorders them, the product broadcasts to a new shape, or fails.
+        output = tuple(_broadcast_dim(ctx, w, x, shape) for w, x in zip(shape, ctx.x, strict=True))
     weights = {n: shape for n in names}
     count = _affine_count(ctx, len(weights), product(shape))
-    return Outcome({"output": ctx.x}, weights, param_count=count)
+    return Outcome({"output": output}, weights, param_count=count)
+
+
+def _broadcast_dim(ctx, w, x, shape):
+    """One axis of input * gamma (+ beta) when both have the input's rank (NumPy broadcasting)."""
+    if not (is_known(w) and is_known(x)) or w == x or w == 1:
+        return x
+    if x == 1:
+        return w
+    raise ShapeError(
+        "weight_broadcast",
+        f"gamma/beta of shape {shape_text(shape)} do not broadcast against the input {shape_text(ctx.x)}: Keras "
+        f"orders the axes by their values as given (sorted({list(ctx.p['axis'])}) = {sorted(ctx.p['axis'])}), so "
+        "mixing negative and non-negative axes reorders the weights; give all axes the same sign",
+        "params.axis",
+    )
 
 
 # ---- PyTorch --------------------------------------------------------------------------------------

@@ -305,7 +305,16 @@ def torch_upsample_rule(ctx) -> Outcome:
     out = []
     for a, length in enumerate(spatial):
         where = f"axis {axis_name(n, a)}"
-        value = values[a] if size is not None else ctx.apply(UPSAMPLE_SCALE_TORCH, where, L_in=length, f=values[a])
+        if size is not None:
+            value = values[a]
+        else:
+            factor = values[a]
+            if not is_known(length) and isinstance(factor, float):
+                # Symbolic path: the factor as the exact fraction its decimal spelling names (0.7 -> 7/10), never
+                # a SymPy float. (The binary value of 0.7 is a hair below 7/10, so floor(10·that) would be 6
+                # where PyTorch's double product 10 * 0.7 rounds to 7.0.) Known lengths use the double product.
+                factor = sp.Rational(repr(factor))
+            value = ctx.apply(UPSAMPLE_SCALE_TORCH, where, L_in=length, f=factor)
         if is_known(value) and value < smallest:
             raise ShapeError(
                 "output_too_small",

@@ -211,6 +211,7 @@
     this.lastRun = -Infinity;
     var schedule = function () {
       if (!self.started) self.started = performance.now();
+      section.setAttribute("aria-busy", "true");
       clearTimeout(self.timer);
       var wait = self.lastRun + 40 - performance.now();
       if (wait <= 0) {
@@ -337,6 +338,9 @@
       this.showValues(null, "No result: " + errors[0].message);
       this.showFormulas(null);
       this.done();
+      if (this.controller) this.controller.abort();
+      this.controller = null;
+      this.section.removeAttribute("aria-busy");
       return;
     }
     var body = { framework: this.framework, layer: this.layer, params: params, substitute: false };
@@ -344,6 +348,7 @@
     var text = toJSON(body);
     if (text === this.lastBody) { // the same question again (a change event after the input events)
       this.started = 0;
+      if (!this.controller) this.section.removeAttribute("aria-busy");
       return;
     }
     this.lastBody = text;
@@ -360,6 +365,11 @@
       list.removeAttribute("aria-busy");
       self.showFormulas(answer.ok ? answer.data : null);
     }, function () {});
+    Promise.allSettled([quick, full]).then(function () {
+      if (seq !== self.seq) return;
+      self.controller = null;
+      self.section.removeAttribute("aria-busy");
+    });
     var answer;
     try {
       answer = await quick;
@@ -683,7 +693,6 @@
     var out = el("td");
     out.setAttribute("data-label", "Output shape");
     out.setAttribute("data-out", "");
-    out.appendChild(code(""));
     row.appendChild(out);
     var count = el("td");
     count.setAttribute("data-label", "Param #");
@@ -702,7 +711,7 @@
     message.appendChild(el("td"));
     var messageCell = el("td");
     messageCell.colSpan = 5;
-    var p = el("p", "help");
+    var p = el("p", "field-error");
     p.setAttribute("data-row-message", "");
     messageCell.appendChild(p);
     message.appendChild(messageCell);
@@ -753,13 +762,15 @@
       row.className = "row-" + s.status;
       if (s.status === "error") row.setAttribute("aria-invalid", "true");
       else row.removeAttribute("aria-invalid");
-      row.querySelector("[data-out]").replaceChildren(code(s.output_shape ? shapeText(s.output_shape) : ""));
+      var out = row.querySelector("[data-out]");
+      if (s.output_shape) out.replaceChildren(code(shapeText(s.output_shape)));
+      else if (s.status === "skipped") out.replaceChildren(el("span", "help", "not reached"));
+      else out.replaceChildren();
       row.querySelector("[data-count]").textContent = s.status === "ok" ? numberText(s.param_count) : "";
       var message = row.nextElementSibling;
       var p = message.querySelector("[data-row-message]");
-      message.hidden = s.status !== "error" && s.status !== "skipped";
-      p.className = s.status === "error" ? "field-error" : "help";
-      p.textContent = s.status === "error" ? "Does not fit: " + s.message : s.status === "skipped" ? "Not reached." : "";
+      message.hidden = s.status !== "error";
+      p.textContent = s.status === "error" ? "Does not fit: " + s.message : "";
       var field = s.field || "";
       var layerBad = s.status === "error" && /layer$/.test(field);
       var paramsBad = s.status === "error" && !layerBad;
@@ -842,6 +853,10 @@
         states[n] = { status: "error", message: "choose a layer type", field: "layer" };
         firstBad = n;
         continue;
+      }
+      if (!lookupLayer(this.catalog, framework, layerText)) {
+        // Not a layer name (yet: the user may be typing it): the server says what it might be.
+        return this.serverRun(seq, signal);
       }
       try {
         layers.push({ layer: layerText, params: parseCallArgs(paramsText, layerText, this.catalog, framework) });

@@ -8,7 +8,8 @@ in step with every INSERT, UPDATE and DELETE on questions (kb.sync, tests, a she
 remember to rebuild it; the upgrade indexes the rows already there.
 
 PostgreSQL: a GIN index on the weighted document expression kb.search.DOCUMENT_PG (title A, question
-B, answer C); the search query repeats the same expression, so the planner uses the index.
+B, answer C; . and / read as spaces, so nn.Conv1d is the words nn and conv1d); the search query
+repeats the same expression, so the planner uses the index.
 
 Revision ID: 0002
 Revises: 0001
@@ -54,9 +55,9 @@ SQLITE_DOWNGRADE = [
 
 # Must stay identical to kb.search.DOCUMENT_PG (a test compares them).
 DOCUMENT_PG = (
-    "(setweight(to_tsvector('english'::regconfig, coalesce(questions.title, '')), 'A') || "
-    "setweight(to_tsvector('english'::regconfig, coalesce(questions.question_md, '')), 'B') || "
-    "setweight(to_tsvector('english'::regconfig, coalesce(questions.answer_md, '')), 'C'))"
+    "(setweight(to_tsvector('english'::regconfig, translate(coalesce(questions.title, ''), './', '  ')), 'A') || "
+    "setweight(to_tsvector('english'::regconfig, translate(coalesce(questions.question_md, ''), './', '  ')), 'B') || "
+    "setweight(to_tsvector('english'::regconfig, translate(coalesce(questions.answer_md, ''), './', '  ')), 'C'))"
 )
 POSTGRES_UPGRADE = [f"CREATE INDEX questions_fts_document ON questions USING gin ({DOCUMENT_PG})"]
 POSTGRES_DOWNGRADE = ["DROP INDEX IF EXISTS questions_fts_document"]

@@ -1,17 +1,18 @@
-"""Fixtures of the REST API tests: one migrated SQLite database per session, seeded through the models.
+"""Fixtures of the REST API tests: one migrated database per backend and session, seeded through the models.
 
-The rows go in through the ORM (not kb.sync), so the search-index triggers of the migration are what
-keeps questions_fts in step; the seed uses only layers the engine has had from the start.
+The backends are those of tests/conftest.py (`databases`): SQLite, and PostgreSQL when
+SHAPEKB_TEST_POSTGRES_URL is set. The rows go in through the ORM (not kb.sync), so on SQLite the
+migration's triggers are what keeps questions_fts in step; the seed uses only layers the engine has
+had from the start.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from kb import create_app
 from kb.extensions import db
 from kb.models import Example, FormulaLink, LayerType, Question
-from kb.sync import setup_database
+from tests.conftest import make_app, release
 
 # (slug, title, question, answer, [(framework, layer)], [formula keys])
 SEED = [
@@ -36,7 +37,8 @@ SEED = [
         "dense-parameter-count",
         "Where do the 6208 parameters of a Dense layer come from?",
         "Dense(64) after 96 features reports 6208 parameters <b>why</b>?",
-        "A weight per (input, unit) pair plus one bias per unit: 96 * 64 + 64 = 6208. <script>alert(1)</script>",
+        "A weight per (input, unit) pair plus one bias per unit: 96 * 64 + 64 = 6208, so weights > biases & "
+        "biases < weights. <script>alert(1)</script> <i>tag</i>",
         [("keras", "Dense"), ("pytorch", "Linear")],
         ["keras/Dense"],
     ),
@@ -98,16 +100,16 @@ def _add(entry) -> None:
 
 
 @pytest.fixture(scope="session")
-def api_app(tmp_path_factory):
-    path = tmp_path_factory.mktemp("api-db") / "api.sqlite3"
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SHAPEKB_AUTO_SETUP": False})
-    setup_database(app, sync=False)
+def api_app(databases):
+    """A migrated, seeded app for the whole session, on each backend of tests/conftest.py's `databases`."""
+    app = make_app(databases.new("migrated"))
     with app.app_context():
         for entry in SEED + FILLER:
             _add(entry)
         db.session.commit()
         db.session.remove()
-    return app
+    yield app
+    release(app)
 
 
 @pytest.fixture()

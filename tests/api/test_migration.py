@@ -10,9 +10,10 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
-from kb import create_app, search
+from kb import search
 from kb.extensions import db
 from kb.models import Question
+from tests.conftest import make_app, release
 
 MIGRATION = Path(__file__).resolve().parents[2] / "migrations" / "versions" / "0002_search_index.py"
 
@@ -35,19 +36,32 @@ def test_it_follows_the_latest_foundation_revision():
 
 
 @pytest.fixture()
-def fresh_app(tmp_path):
-    app = create_app(
-        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.sqlite3'}", "SHAPEKB_AUTO_SETUP": False}
-    )
+def fresh_app(blank_db_url):
+    app = make_app(blank_db_url)
     with app.app_context():
         yield app
         db.session.remove()
-        db.engine.dispose()
+    release(app)
 
 
-def _objects():
-    rows = db.session.execute(sa.text("SELECT type, name FROM sqlite_master WHERE name LIKE 'questions_fts%'")).all()
-    return {(t, n) for t, n in rows}
+def _objects() -> set[tuple[str, str]]:
+    """The search objects in the database: SQLite tables and triggers, or PostgreSQL indexes."""
+    if db.engine.dialect.name == "sqlite":
+        sql = "SELECT type, name FROM sqlite_master WHERE name LIKE 'questions_fts%'"
+    else:
+        sql = "SELECT 'index', indexname FROM pg_indexes WHERE indexname LIKE 'questions_fts%'"
+    return {(t, n) for t, n in db.session.execute(sa.text(sql)).all()}
+
+
+EXPECTED = {
+    "sqlite": {
+        ("table", "questions_fts"),
+        ("trigger", "questions_fts_after_insert"),
+        ("trigger", "questions_fts_after_delete"),
+        ("trigger", "questions_fts_after_update"),
+    },
+    "postgresql": {("index", "questions_fts_document")},
+}
 
 
 def test_upgrade_downgrade_upgrade(fresh_app):
@@ -68,13 +82,7 @@ def test_upgrade_downgrade_upgrade(fresh_app):
     )
     db.session.commit()
     upgrade(revision="0002")
-    objects = _objects()
-    assert ("table", "questions_fts") in objects
-    assert {n for t, n in objects if t == "trigger"} == {
-        "questions_fts_after_insert",
-        "questions_fts_after_delete",
-        "questions_fts_after_update",
-    }
+    assert _objects() >= EXPECTED[db.engine.dialect.name]
     with fresh_app.test_request_context():
         found = search.search(q="ocelot")
     assert [i["slug"] for i in found["items"]] == ["before-the-index"], "rows present before the upgrade are indexed"
@@ -82,6 +90,19 @@ def test_upgrade_downgrade_upgrade(fresh_app):
     downgrade(revision="0001")
     assert _objects() == set()
     upgrade()
-    assert ("table", "questions_fts") in _objects()
+    assert _objects() >= EXPECTED[db.engine.dialect.name]
     with fresh_app.test_request_context():
         assert search.search(q="ocelot")["total"] == 1
+
+
+def test_postgres_query_can_use_the_index(fresh_app):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    upgrade()
+    db.session.execute(sa.text("SET enable_seqscan = off"))
+    plan = db.session.execute(
+        sa.text(
+            f"EXPLAIN SELECT id FROM questions WHERE {search.DOCUMENT_PG} @@ plainto_tsquery('english'::regconfig, 'conv')"
+        )
+    ).scalars()
+    assert "questions_fts_document" in "\n".join(plan)

@@ -55,8 +55,9 @@ def test_snippets_are_escaped_apart_from_the_marks(api):
         assert "<b>" not in text and "<script" not in text
         stripped = text.replace("<mark>", "").replace("</mark>", "")
         assert "<" not in stripped and ">" not in stripped
-    answer = search(api, q="alert")["items"][0]["snippet"]
-    assert "&lt;script&gt;" in answer and "<mark>alert</mark>" in answer
+    answer = search(api, q="biases weights")["items"][0]["snippet"]
+    assert "&gt;" in answer and "&lt;" in answer and "&amp;" in answer
+    assert "<mark>" in answer and "<script" not in answer and "<i>" not in answer
 
 
 @pytest.mark.parametrize(

@@ -96,6 +96,7 @@ def test_json_twin_carries_what_the_page_shows(client, slug):
     for field in ev["fields"]:
         assert page.inputs[field["name"]]["value"] == field["value"]
     assert data["links"] == {"html": f"/questions/{slug}", "json": f"/questions/{slug}.json"}
+    assert data["updated_at"].endswith("+00:00")
 
 
 def test_the_page_links_its_json_twin(client):

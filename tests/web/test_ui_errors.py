@@ -7,7 +7,14 @@ import pytest
 
 @pytest.mark.parametrize(
     "path",
-    ["/layers", "/layers/keras/Dense", "/trace", "/trace?example=keras-gan-generator-shapes", "/search", "/search?q=lstm"],
+    [
+        "/layers",
+        "/layers/keras/Dense",
+        "/trace",
+        "/trace?example=keras-gan-generator-shapes",
+        "/search",
+        "/search?q=lstm",
+    ],
 )
 def test_every_page_has_a_json_twin_from_the_same_dict(client, path):
     html = client.get(path)

@@ -18,7 +18,9 @@ def test_index_lists_every_layer_with_its_twin_and_json(client):
     html = r.get_data(as_text=True)
     data = client.get("/layers.json").get_json()
     assert data["total"] == len(ALL_LAYERS)
-    names = {(fw["framework"], layer["name"]) for fw in data["frameworks"] for g in fw["groups"] for layer in g["layers"]}
+    names = {
+        (fw["framework"], layer["name"]) for fw in data["frameworks"] for g in fw["groups"] for layer in g["layers"]
+    }
     assert names == set(ALL_LAYERS)
     for framework, name in ALL_LAYERS:
         assert f'href="/layers/{framework}/{name}"' in html
@@ -132,7 +134,9 @@ def test_layer_page_invalid_value_shows_the_engine_message_at_its_field(client):
 
 def test_hostile_values_are_escaped(client):
     evil = "<img src=x onerror=alert(1)>"
-    r = client.get("/layers/keras/Dense", query_string={"units": evil, "input_shape": "</script><script>alert(1)</script>"})
+    r = client.get(
+        "/layers/keras/Dense", query_string={"units": evil, "input_shape": "</script><script>alert(1)</script>"}
+    )
     html = r.get_data(as_text=True)
     assert evil not in html and "<script>alert(1)" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html

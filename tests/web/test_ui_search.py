@@ -45,7 +45,17 @@ def test_empty_query_lists_every_question_kindly(client):
 
 
 def test_no_match_and_search_syntax_are_plain_words(client):
-    for q in ['"', "*", "NEAR(", "a OR b", "lstm AND", "title:lstm", "-lstm", "'; DROP TABLE questions; --", "\u00e9\u00e8 \U0001f600"]:
+    for q in [
+        '"',
+        "*",
+        "NEAR(",
+        "a OR b",
+        "lstm AND",
+        "title:lstm",
+        "-lstm",
+        "'; DROP TABLE questions; --",
+        "\u00e9\u00e8 \U0001f600",
+    ]:
         r = client.get("/search.json", query_string={"q": q})
         assert r.status_code == 200, q
     data = client.get("/search.json?q=zzzzqqq").get_json()
@@ -75,7 +85,9 @@ def test_long_queries_bad_pages_and_frameworks(client):
 
 def test_hostile_queries_are_text(client):
     evil = "<img src=x onerror=alert(1)>"
-    html = client.get("/search", query_string={"q": evil, "layer": "</script><script>alert(1)</script>"}).get_data(as_text=True)
+    html = client.get("/search", query_string={"q": evil, "layer": "</script><script>alert(1)</script>"}).get_data(
+        as_text=True
+    )
     assert evil not in html and "<script>alert(1)" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
 

@@ -20,7 +20,7 @@ def test_empty_tracer_has_one_row_and_the_seed_examples(client):
     assert data["result"] is None and data["error"] is None
     assert [e["slug"] for e in data["examples"]] == [GAN, GAN]
     html = r.get_data(as_text=True)
-    assert f'href="/trace?example={GAN}%3A1"' in html
+    assert f'href="/trace?example={GAN}:1"' in html
     # Labelled inputs, the layer names offered per framework.
     assert '<label for="t-input">' in html and '<label class="visually-hidden" for="l-0" data-for="l">' in html
     assert '<datalist id="layers-keras">' in html and '<option value="Conv2DTranspose">' in html
@@ -31,7 +31,20 @@ def test_the_gan_generator_is_one_click_away(client):
     assert data["example"] == "The generator, layer by layer"
     assert data["result"]["output_shape"] == [None, 32, 32, 3]
     assert data["result"]["total_params"] == 6264579
-    assert [r["param_count"] for r in data["rows"]] == [1081344, 0, 0, 819456, 0, 1048832, 0, 1638656, 0, 1638656, 0, 37635]
+    assert [r["param_count"] for r in data["rows"]] == [
+        1081344,
+        0,
+        0,
+        819456,
+        0,
+        1048832,
+        0,
+        1638656,
+        0,
+        1638656,
+        0,
+        37635,
+    ]
     assert all(r["status"] == "ok" for r in data["rows"])
     html = client.get(f"/trace?example={GAN}").get_data(as_text=True)
     assert "(None, 32, 32, 3)" in html and "6,264,579" in html
@@ -57,18 +70,22 @@ def test_the_first_misfit_is_marked_with_the_reason(client):
     assert data["rows"][0]["output_shape"] == [None, 64]
     html = client.get("/trace", query_string=query).get_data(as_text=True)
     assert 'class="row-error" data-row aria-invalid="true"' in html
-    assert "Layer 1 does not fit:" in html and "Not reached." in html
+    assert "Layer 1 does not fit:" in html and "not reached" in html
 
 
 def test_rows_that_cannot_be_read(client):
-    query = {"input_shape": "None, 8", "layer": ["Dense", "Dense", "Nope"], "params": ["units=4", "units=lambda: 3", ""]}
+    query = {
+        "input_shape": "None, 8",
+        "layer": ["Dense", "Dense", "Nope"],
+        "params": ["units=4", "units=lambda: 3", ""],
+    }
     data = client.get("/trace.json", query_string=query).get_json()
     assert [r["status"] for r in data["rows"]] == ["ok", "error", "skipped"]
     assert data["rows"][1]["error"]["field"] == "params"
     assert "not a literal" in data["rows"][1]["error"]["message"]
     assert data["error"]["code"] == "invalid_layer" and data["error"]["row"] == 1
     r = client.get("/trace", query_string=query)
-    assert r.status_code == 400
+    assert r.status_code == 200  # an answer about the table, shown in it
     # An unknown layer name says what it might be.
     data = client.get("/trace.json", query_string={"input_shape": "None, 8", "layer": "Dens"}).get_json()
     assert "did you mean Dense" in data["rows"][0]["error"]["message"]
@@ -78,11 +95,21 @@ def test_parameters_are_read_as_literals_never_run():
     spec, params = ui.parse_row("keras", "Reshape", "target_shape=(16, 16, 128)")
     assert spec.name == "Reshape" and params == {"target_shape": [16, 16, 128]}
     assert ui.parse_row("keras", "layers.Dense", "64, activation='relu'")[1] == {"units": 64, "activation": "relu"}
-    assert ui.parse_row("keras", "Bidirectional", "LSTM(16)")[1] == {"layer": {"layer": "LSTM", "params": {"units": 16}}}
-    assert ui.parse_row("pytorch", "Conv2d", "3, 16, 3, padding=1")[1] == {
-        "in_channels": 3, "out_channels": 16, "kernel_size": 3, "padding": 1,
+    assert ui.parse_row("keras", "Bidirectional", "LSTM(16)")[1] == {
+        "layer": {"layer": "LSTM", "params": {"units": 16}}
     }
-    for text in ("__import__('os').system('echo hi')", "units=open('/etc/passwd')", "1), Dense(2", "units=64\n)\nDense(3"):
+    assert ui.parse_row("pytorch", "Conv2d", "3, 16, 3, padding=1")[1] == {
+        "in_channels": 3,
+        "out_channels": 16,
+        "kernel_size": 3,
+        "padding": 1,
+    }
+    for text in (
+        "__import__('os').system('echo hi')",
+        "units=open('/etc/passwd')",
+        "1), Dense(2",
+        "units=64\n)\nDense(3",
+    ):
         try:
             ui.parse_row("keras", "Dense", text)
         except ui.RowError as err:
@@ -154,5 +181,7 @@ def test_bad_input_shape_and_framework(client):
     assert r.status_code == 400
     html = r.get_data(as_text=True)
     assert 'id="t-input-error" data-error-for="input_shape">input_shape:' in html
-    data = client.get("/trace.json", query_string={"framework": "jax", "input_shape": "None, 8", "layer": "Dense"}).get_json()
+    data = client.get(
+        "/trace.json", query_string={"framework": "jax", "input_shape": "None, 8", "layer": "Dense"}
+    ).get_json()
     assert data["error"]["field"] == "framework" and data["framework"] == "keras"
