@@ -14,17 +14,24 @@ from engine.symbols import user_symbol
 MAX_RANK = 8
 MAX_TRACE_LAYERS = 1000
 
+_INT = {int}
+_INT_OR_NONE = frozenset({int, type(None)})  # the types show_dim() returns unchanged
+
 
 def parse_input_shape(shape, fld: str = "input_shape") -> tuple:
     """Validate a shape: ints in 1..2**31, None (unknown) or a symbol name; returns a tuple."""
     kind = type(shape)
-    if (kind is list or kind is tuple) and 0 < len(shape) <= MAX_RANK:  # fast path: ints and None only
-        for v in shape:
-            if type(v) is not int or not 0 < v <= MAX_INT:
-                if v is not None:
+    if (kind is list or kind is tuple) and 0 < len(shape) <= MAX_RANK:  # fast paths: the same answers
+        types = set(map(type, shape))
+        if types == _INT:
+            if min(shape) >= 1 and max(shape) <= MAX_INT:
+                return tuple(shape)
+        elif types <= _INT_OR_NONE:
+            for v in shape:
+                if v is not None and not 0 < v <= MAX_INT:
                     break
-        else:
-            return tuple(shape)
+            else:
+                return tuple(shape)
     if not isinstance(shape, (list, tuple)):
         raise ShapeError("invalid_input_shape", f"{fld} must be a list of dimensions, received {shape!r}"[:200], fld)
     if not 1 <= len(shape) <= MAX_RANK:
@@ -47,23 +54,41 @@ def parse_input_shape(shape, fld: str = "input_shape") -> tuple:
     return tuple(out)
 
 
-_FRAMEWORK_NAMES = registry._FRAMEWORK_NAMES
 _LAYERS = registry._LAYERS
-_PREFIXES = registry._PREFIXES
+_REGISTRY_KEYS: dict = {}  # (framework, name) as given -> registry.lookup's key for it (a pure function)
+_REGISTRY_KEYS_MAX = 4096
+
+
+def _registry_key(framework, name):
+    """The key registry.lookup reads for (framework, name), normalized as it normalizes; None if invalid."""
+    if not (type(framework) is str and type(name) is str and 0 < len(name) <= 100):
+        return None
+    fw = registry._FRAMEWORK_NAMES.get(framework.lower())
+    if fw is None:
+        return None
+    bare = name.strip()
+    for prefix in registry._PREFIXES:
+        if bare.startswith(prefix):
+            bare = bare[len(prefix) :]
+            break
+    return (fw, bare.lower())
 
 
 def _lookup(framework, name) -> LayerSpec:
-    """registry.lookup, with a fast path for an exact framework name and a bare layer name.
+    """registry.lookup, faster: the normalized key of a name already seen is kept (never the layer).
 
-    The fast path reads the same table registry.lookup reads, with the same key; names that need
-    normalizing (case of the framework, a prefix, spaces) or that miss go through registry.lookup."""
-    if type(framework) is str and type(name) is str:
-        fw = _FRAMEWORK_NAMES.get(framework)
-        if fw is not None and 0 < len(name) <= 100 and not name.startswith(_PREFIXES) and name.strip() == name:
-            spec = _LAYERS.get((fw, name.lower()))
-            if spec is not None:
-                return spec
-    return registry.lookup(framework, name)
+    The layer is read from the registry's own table on every call, so registering or removing a
+    layer shows at once; a name that misses (or is invalid) goes through registry.lookup for its error."""
+    try:
+        key = _REGISTRY_KEYS[framework, name]
+    except (KeyError, TypeError):
+        key = _registry_key(framework, name)
+        if key is not None and len(_REGISTRY_KEYS) < _REGISTRY_KEYS_MAX:
+            _REGISTRY_KEYS[framework, name] = key
+    spec = _LAYERS.get(key)
+    if spec is None:
+        return registry.lookup(framework, name)
+    return spec
 
 
 def get_layer(framework, name) -> LayerSpec:
@@ -87,18 +112,16 @@ def show_dim(v):
 
 def show_shape(shape) -> list:
     out = list(shape)
-    for v in out:  # ints and None show as themselves
-        if v is not None and type(v) is not int:
-            return [show_dim(v) for v in shape]
-    return out
+    if _INT_OR_NONE.issuperset(map(type, out)):  # ints and None show as themselves
+        return out
+    return [show_dim(v) for v in out]
 
 
 def _show_values(values: dict) -> dict:
     """A formula's inputs as JSON; the dict itself when they are all ints or None (it is not shared)."""
-    for v in values.values():
-        if v is not None and type(v) is not int:
-            return {k: show_dim(v) for k, v in values.items()}
-    return values
+    if _INT_OR_NONE.issuperset(map(type, values.values())):
+        return values
+    return {k: show_dim(v) for k, v in values.items()}
 
 
 def _apply(spec: LayerSpec, params, shape: tuple):
@@ -127,20 +150,19 @@ def _run(spec: LayerSpec, params, shape: tuple, substitute: bool) -> dict:
     outputs = {name: show_shape(s) for name, s in outcome.outputs.items()}
     formulas = []
     for formula, where, values in ctx.used:
-        # The rendered part is computed once per formula; only where and values are per call.
-        entry = {**formula.rendered, "where": where, "values": _show_values(values)}
+        # The rendered part (key, doc, text, latex, mathml) is computed once per formula and copied;
+        # only where and values are per call.
+        entry = formula.rendered.copy()
+        entry["where"] = where
+        entry["values"] = values if _INT_OR_NONE.issuperset(map(type, values.values())) else _show_values(values)
         if substitute:
             entry["substituted"] = formula.substituted(values)
         formulas.append(entry)
-    shown = {}
-    for k, v in ctx.p.items():
-        kind = type(v)
-        if kind is tuple:
-            shown[k] = list(v)
-        elif v is None or kind in _PLAIN_TYPES:
-            shown[k] = v
-        elif _plain(v):
-            shown[k] = list(v) if isinstance(v, tuple) else v
+    resolved = ctx.p
+    if _PLAIN_TYPES.issuperset(map(type, resolved.values())):  # fast path: every value is shown
+        shown = {k: (list(v) if type(v) is tuple else v) for k, v in resolved.items()}
+    else:
+        shown = {k: (list(v) if isinstance(v, tuple) else v) for k, v in resolved.items() if _plain(v)}
     return {
         "framework": spec.framework,
         "layer": spec.name,
@@ -148,14 +170,14 @@ def _run(spec: LayerSpec, params, shape: tuple, substitute: bool) -> dict:
         "input_shape": show_shape(shape),
         "output_shape": next(iter(outputs.values())),
         "outputs": outputs,
-        "param_count": show_dim(total),
-        "trainable_params": show_dim(trainable),
+        "param_count": total if type(total) is int else show_dim(total),
+        "trainable_params": trainable if type(trainable) is int else show_dim(trainable),
         "weights": {name: show_shape(s) for name, s in outcome.weights.items()},
         "formulas": formulas,
     }
 
 
-_PLAIN_TYPES = frozenset({int, float, str, bool, list})
+_PLAIN_TYPES = frozenset({int, float, str, bool, list, tuple, type(None)})  # exact types _plain() accepts
 
 
 def _plain(v) -> bool:

@@ -101,7 +101,7 @@ class Formula:
             return self.fn(*vals)
         if any(v is None for v in vals):
             return None
-        env = {a: (sp.Rational(v) if isinstance(v, float) else v) for a, v in zip(self.args, vals)}
+        env = {a: (sp.Rational(repr(v)) if isinstance(v, float) else v) for a, v in zip(self.args, vals)}
         out = sp.simplify(self.expr.xreplace(env))
         return int(out) if out.is_Integer else out
 

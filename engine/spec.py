@@ -60,6 +60,7 @@ def integer(minimum: int = 1, maximum: int = MAX_INT):
         return v
 
     parse.kind = "int"
+    parse.inline = ("int", minimum, maximum)  # lets LayerSpec inline the fast path (see _compile_resolve)
     return parse
 
 
@@ -95,6 +96,7 @@ def per_axis(minimum: int = 1, maximum: int = MAX_INT):
         return (one(v, rank, fld),) * rank
 
     parse.kind = "int | tuple[int, ...]"
+    parse.inline = ("per_axis", minimum, maximum)
     return parse
 
 
@@ -117,6 +119,7 @@ def choice(*options: str, case_insensitive: bool = True):
         return key
 
     parse.kind = " | ".join(repr(o) for o in options)
+    parse.inline = ("choice", fast, case_insensitive)
     return parse
 
 
@@ -129,6 +132,7 @@ def boolean():
         return v
 
     parse.kind = "bool"
+    parse.inline = ("bool",)
     return parse
 
 
@@ -298,6 +302,11 @@ class LayerSpec:
             else:
                 plan.append((prm.name, prm.parse, fld, _CONSTANT_STEP, value))
         self._plan = tuple(plan)
+        compiled = _compile_resolve(self)
+        if compiled is not None:
+            # An instance attribute that shadows the method: the same answers and errors, as
+            # straight-line code (tests/engine/test_core.py checks it against the general path).
+            self.resolve = compiled
 
     @property
     def key(self) -> str:
@@ -382,6 +391,77 @@ class LayerSpec:
             "note": self.note,
             "input_ranks": list(self.input_ranks),
         }
+
+
+def _compile_resolve(spec: LayerSpec):
+    """resolve() for one declaration as generated straight-line code, or None.
+
+    It follows spec._plan: for each parameter in declaration order, the given value is parsed (the
+    fast path of integer/per_axis/choice/boolean parsers inlined, anything else through the parser
+    itself), a missing one takes its precomputed default or raises missing_param. Input outside the
+    fast path (not a plain dict, an alias, an unknown or non-string key) goes to the general method."""
+    ns = {
+        "_MISSING": _NOT_CONSTANT,
+        "_ShapeError": ShapeError,
+        "_fast_keys": spec._fast_keys,
+        "_general": spec._resolve_general,
+        "_rank": spec.rank,
+        "type": type,
+        "int": int,
+        "str": str,
+        "dict": dict,
+    }
+    lines = [
+        "def resolve(params):",
+        "    if type(params) is not dict or not _fast_keys.issuperset(params):",
+        "        return _general(params)",
+        "    get = params.get",
+        "    out = {}",
+    ]
+    for n, (name, parse, fld, step, value) in enumerate(spec._plan):
+        key, where = repr(name), repr(fld)
+        ns[f"_p{n}"] = parse
+        lines.append(f"    v = get({key}, _MISSING)")
+        lines.append("    if v is _MISSING:")
+        if step is _REQUIRED_STEP:
+            ns[f"_e{n}"] = ("missing_param", f"{spec.name} needs {name}", fld)
+            lines.append(f"        raise _ShapeError(*_e{n})")
+        elif step is _CONSTANT_STEP:
+            ns[f"_c{n}"] = value
+            lines.append(f"        out[{key}] = _c{n}")
+        else:
+            ns[f"_c{n}"] = value
+            lines.append(f"        out[{key}] = _p{n}(_c{n}, _rank, {where})")
+        inline = getattr(parse, "inline", None)
+        kind = inline[0] if isinstance(inline, tuple) and inline else None
+        if kind in ("int", "per_axis"):
+            ns[f"_lo{n}"], ns[f"_hi{n}"] = inline[1], inline[2]
+            result = "v" if kind == "int" else "(v,) * _rank"
+            lines.append(f"    elif type(v) is int and _lo{n} <= v <= _hi{n}:")
+            lines.append(f"        out[{key}] = {result}")
+        elif kind == "bool":
+            lines.append("    elif v is True or v is False:")
+            lines.append(f"        out[{key}] = v")
+        elif kind == "choice":
+            ns[f"_set{n}"] = inline[1]
+            if inline[2]:
+                lines.append(f"    elif type(v) is str and (k := v.lower()) in _set{n}:")
+                lines.append(f"        out[{key}] = k")
+            else:
+                lines.append(f"    elif type(v) is str and v in _set{n}:")
+                lines.append(f"        out[{key}] = v")
+        lines.append("    else:")
+        lines.append(f"        out[{key}] = _p{n}(v, _rank, {where})")
+    lines.append("    return out")
+    src = "\n".join(lines) + "\n"
+    try:
+        exec(compile(src, f"<resolve {spec.framework}/{spec.name}>", "exec"), ns)  # noqa: S102 - our own code
+    except Exception:  # pragma: no cover - the method still answers
+        return None
+    fn = ns["resolve"]
+    fn.__doc__ = LayerSpec.resolve.__doc__
+    fn.source = src
+    return fn
 
 
 class Context:

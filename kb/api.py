@@ -20,6 +20,7 @@ from engine import ShapeError
 from engine.registry import framework_name
 from kb import api_schemas as schemas
 from kb import openapi, search
+from kb.content import SLUG_RE
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", template_folder="templates")
 
@@ -308,7 +309,7 @@ def questions():
 @bp.get("/questions/<slug>")
 def question(slug: str):
     """The whole entry: question and answer (Markdown and sanitized HTML), layers, formulas, examples."""
-    entry = search.get_question(slug)
+    entry = search.get_question(slug) if SLUG_RE.fullmatch(slug) else None
     if entry is None:
         return problem(404, "unknown_question", f"no question with slug {slug[:100]!r}", "slug")
     return json_response(entry)

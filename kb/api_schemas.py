@@ -42,31 +42,42 @@ class RequestError(Exception):
 
 # ---- bounded JSON parsing ---------------------------------------------------------------------
 
-_STRING_LITERAL = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
 _NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
 _STEP = [0] * 256
 _STEP[ord("[")] = _STEP[ord("{")] = 1
 _STEP[ord("]")] = _STEP[ord("}")] = -1
 
 
-def nesting_depth(raw: bytes) -> int:
-    """Deepest bracket nesting of a JSON text, found without parsing it (strings skipped).
+_LONG_NUMBER = re.compile(rb"[0-9]{%d}" % (MAX_NUMBER_CHARS + 1))
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
-    All the work happens in C (regex, bytes.translate, accumulate), so a 256 KiB body of brackets
-    is measured in a few milliseconds, long before json.loads could recurse into it.
+
+def _split_strings(raw: bytes) -> tuple[bytes, list[bytes]]:
+    """(the text outside JSON strings, the raw contents of the strings), with C-level bytes operations.
+
+    Escaped backslashes go first, then escaped quotes: what is left of '"' delimits the strings.
     """
-    if raw.count(b"[") + raw.count(b"{") <= MAX_DEPTH:
-        return 0 if not raw.strip() else 1
-    brackets = _STRING_LITERAL.sub(b"", raw).translate(None, _NOT_BRACKET)
-    return max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
+    text = raw.replace(b"\\\\", b"").replace(b'\\"', b"")
+    parts = text.split(b'"')
+    return b"".join(parts[::2]), parts[1::2]
 
 
-def _parse_int(text: str) -> int:
-    if len(text) > MAX_NUMBER_CHARS:
-        raise RequestError(
-            "number_too_long", f"a number in the body has {len(text)} characters; at most {MAX_NUMBER_CHARS}"
-        )
-    return int(text)
+def _deeper_than(outside: bytes, limit: int) -> bool:
+    brackets = outside.translate(None, _NOT_BRACKET)
+    running = accumulate(map(_STEP.__getitem__, brackets))  # lazy: stops at the first level past the limit
+    return next(filter(limit.__lt__, running), None) is not None
+
+
+def too_deep(raw: bytes, limit: int = MAX_DEPTH) -> bool:
+    """True if a JSON text nests arrays/objects more than `limit` deep, found without parsing it.
+
+    Brackets inside strings do not count. Every step is a C-level bytes operation (replace, split,
+    join, translate, then a lazy running sum), so a 256 KiB body of brackets or quotes is measured
+    in milliseconds, long before json.loads could recurse into it.
+    """
+    if raw.count(b"[") + raw.count(b"{") <= limit:
+        return False
+    return _deeper_than(_split_strings(raw)[0], limit)
 
 
 def _parse_float(text: str) -> float:
@@ -117,14 +128,21 @@ def _check_unicode(text: str, where: str) -> None:
 
 
 def parse_body(raw: bytes):
-    """The request body as JSON data, or RequestError (400) if it is not small, shallow, valid JSON."""
+    """The request body as JSON data, or RequestError (400) if it is not small, shallow, valid JSON.
+
+    Depth, number length and string length are first judged on the raw bytes (C-level operations);
+    the walk over the parsed data (string lengths, lone surrogates) runs only when the bytes say a
+    string might break a rule.
+    """
     if not raw or not raw.strip():
         raise RequestError("invalid_json", "the request body is empty; send a JSON object")
-    depth = nesting_depth(raw)
-    if depth > MAX_DEPTH:
-        raise RequestError("too_deep", f"the JSON body is nested {depth} levels deep; at most {MAX_DEPTH}")
+    outside, strings = _split_strings(raw)
+    if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and _deeper_than(outside, MAX_DEPTH):
+        raise RequestError("too_deep", f"the JSON body is nested more than {MAX_DEPTH} levels deep")
+    if _LONG_NUMBER.search(outside):
+        raise RequestError("number_too_long", f"a number in the body has more than {MAX_NUMBER_CHARS} digits")
     try:
-        data = json.loads(raw, parse_int=_parse_int, parse_float=_parse_float, parse_constant=_reject_constant)
+        data = json.loads(raw, parse_float=_parse_float, parse_constant=_reject_constant)
     except RequestError:
         raise
     except json.JSONDecodeError as err:
@@ -133,7 +151,9 @@ def parse_body(raw: bytes):
         ) from None
     except (ValueError, RecursionError) as err:  # bad UTF-8, or anything json.loads refuses
         raise RequestError("invalid_json", f"the body is not valid JSON: {str(err)[:120]}") from None
-    _check_strings(data, "body")
+    # A string never has more characters than its bytes in the body; lone surrogates need an escape.
+    if max(map(len, strings), default=0) > MAX_STRING or _SURROGATE_ESCAPE.search(raw):
+        _check_strings(data, "body")
     return data
 
 

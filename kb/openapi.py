@@ -10,6 +10,8 @@ import copy
 import json
 from functools import lru_cache
 
+from werkzeug.http import HTTP_STATUS_CODES
+
 import engine
 from engine import ShapeError
 from engine.api import MAX_TRACE_LAYERS
@@ -74,8 +76,6 @@ TRACE_REJECTED_EXAMPLE = {
 
 
 def _problem_example(status: int, code: str, detail: str, field=None, layer_index=None) -> dict:
-    from werkzeug.http import HTTP_STATUS_CODES
-
     out = {
         "type": "about:blank",
         "title": HTTP_STATUS_CODES[status],
@@ -662,7 +662,7 @@ def _paths(ex: dict) -> dict:
                         "name": "slug",
                         "in": "path",
                         "required": True,
-                        "schema": {"type": "string", "maxLength": 80},
+                        "schema": {"type": "string", "pattern": "^[a-z0-9-]{3,80}$"},
                         "example": "keras-conv1d-output-shape",
                     },
                     IF_NONE_MATCH,

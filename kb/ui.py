@@ -30,8 +30,7 @@ from engine.render import to_mathml
 from engine.snippet import MAX_SNIPPET_CHARS, parse_snippet
 from engine.spec import FRAMEWORKS, LayerSpec
 from kb.extensions import db
-from kb.formvalues import MISSING, FormValueError, parse_shape, parse_value
-from kb.formvalues import format_value as _format_value
+from kb.formvalues import MISSING, FormValueError, format_value, parse_shape, parse_value
 from kb.models import Example, FormulaLink, LayerType, Question, question_layers
 from kb.web import respond
 
@@ -73,18 +72,6 @@ class LayerNameConverter(BaseConverter):
 @layers_bp.record_once
 def _register_converter(state) -> None:
     state.app.url_map.converters["layername"] = LayerNameConverter
-
-
-_WORDS = frozenset({"none", "null", "true", "false"})
-
-
-def format_value(value) -> str:
-    """kb.formvalues.format_value, with the strings 'none', 'true', ... quoted (unquoted they read as None, True)."""
-    if isinstance(value, str) and value.lower() in _WORDS:
-        return f"'{value}'"
-    if isinstance(value, (list, tuple)) and any(isinstance(v, str) and v.lower() in _WORDS for v in value):
-        return ", ".join(format_value(v) for v in value) + ("," if len(value) == 1 else "")
-    return _format_value(value)
 
 
 def _query(values: dict) -> str:
@@ -236,10 +223,15 @@ def _choices(type_text: str) -> list[dict] | None:
             values.append(p[1:-1])
     out = []
     for v in values:
-        text = format_value(v)
+        text = v if isinstance(v, str) else format_value(v)  # a choice reads back bare (see choice_words)
         if not any(o["value"] == text for o in out):
             out.append({"value": text, "label": text})
     return out
+
+
+def choice_words(type_text: str) -> frozenset[str]:
+    """The strings a choice parameter takes ("'valid' | 'same'"): typed bare, they stay strings (GELU's 'none')."""
+    return frozenset(re.findall(r"'([^']*)'", type_text or ""))
 
 
 def _form_field(err_field: str | None, names: set[str]) -> str | None:
@@ -300,6 +292,7 @@ def build_evaluator(
             "meaning": "Dimensions, batch first: integers, None for unknown, or names such as H.",
             "value": format_value(input_shape) if input_shape is not None else "",
             "choices": None,
+            "choice_words": [],
             "error": None,
         }
     ]
@@ -318,6 +311,7 @@ def build_evaluator(
                 if (p["name"] in prefill or not p["required"]) and expressible(value)
                 else "",
                 "choices": _choices(p["type"]),
+                "choice_words": sorted(choice_words(p["type"])),
                 "error": None,
             }
         )
@@ -344,7 +338,7 @@ def build_evaluator(
             if f["name"] == "input_shape":
                 shape = parse_shape(f["value"])
             else:
-                value = parse_value(f["value"])
+                value = parse_value(f["value"], choices=frozenset(f["choice_words"]))
                 if value is not MISSING:
                     values[f["name"]] = list(value) if isinstance(value, tuple) else value
         except FormValueError as err:

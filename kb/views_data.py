@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
@@ -12,8 +11,8 @@ from sqlalchemy.orm import selectinload
 
 import engine
 from kb.extensions import db
-from kb.formvalues import MISSING, FormValueError, format_value, parse_shape, parse_value
 from kb.models import Example, LayerType, Question
+from kb.ui import build_evaluator, formula_group
 
 EVALUATE_KEYS = ("output_shape", "outputs", "param_count", "trainable_params", "weights")
 TRACE_KEYS = ("output_shape", "total_params", "layer_shapes", "layer_params")
@@ -137,7 +136,7 @@ def question_data(slug: str, args) -> dict | None:
             for lt in q.layer_types
         ],
         "formulas": [_formula_group(link.engine_key) for link in q.formula_links],
-        "examples": [_example(e) for e in q.examples],
+        "examples": [_example(q.slug, e) for e in q.examples],
         "evaluator": evaluator,
         "updated_at": _utc(q.updated_at).isoformat(),
         "links": {
@@ -153,20 +152,20 @@ def _utc(moment: datetime) -> datetime:
 
 
 def _formula_group(key: str) -> dict:
-    """The general formulas of one engine layer (MathML for the page; LaTeX and text too in JSON)."""
+    """The general formulas of one engine layer with their legend (MathML for the page; LaTeX and text too)."""
     framework, _, name = key.partition("/")
     try:
-        described = engine.get_layer(framework, name).describe()
+        return formula_group(engine.get_layer(framework, name))
     except engine.ShapeError as err:
-        return {"key": key, "framework": framework, "layer": name, "formulas": [], "note": "", "error": err.message}
-    return {
-        "key": key,
-        "framework": described["framework"],
-        "layer": described["name"],
-        "note": described["note"],
-        "formulas": [{k: f[k] for k in ("key", "doc", "text", "latex", "mathml")} for f in described["formulas"]],
-        "error": None,
-    }
+        return {
+            "key": key,
+            "framework": framework,
+            "layer": name,
+            "formulas": [],
+            "legend": [],
+            "note": "",
+            "error": err.message,
+        }
 
 
 def _pick(kind: str, result: dict) -> dict:
@@ -181,7 +180,7 @@ def _pick(kind: str, result: dict) -> dict:
     return {k: result[k] for k in EVALUATE_KEYS}
 
 
-def _example(row: Example) -> dict:
+def _example(slug: str, row: Example) -> dict:
     """A worked example: the request, what the answer promises, what the engine computes now."""
     req = row.request
     computed, error = None, None
@@ -213,121 +212,24 @@ def _example(row: Example) -> dict:
         "matches": error is None and all(c["ok"] for c in checks),
         "error": error,
         "is_evaluator": row.is_evaluator,
+        "tracer_url": url_for("trace.index", example=f"{slug}:{row.position}")
+        if row.kind == "trace" and "trace.index" in current_app.view_functions
+        else None,
     }
 
 
 # ---- the evaluator form ------------------------------------------------------------------------
 
 
-def _choices(kind: str) -> frozenset[str]:
-    """The options of a choice parameter, from its declared type ("'valid' | 'same'")."""
-    return frozenset(re.findall(r"'([^']*)'", kind or ""))
-
-
-def _form_field(err_field: str | None, names: set[str]) -> str | None:
-    """Which form field an engine error belongs to: params.filters -> filters, input_shape[2] -> input_shape."""
-    if not err_field:
-        return None
-    if err_field.startswith("input_shape"):
-        return "input_shape"
-    if err_field.startswith("params."):
-        name = err_field[len("params.") :]
-        return name if name in names else None
-    return None
-
-
 def _evaluator(slug: str, row: Example, args) -> dict:
-    """The form pre-filled with the evaluator example and, once submitted (GET), the engine's answer.
-
-    A submitted field replaces the example's value; an empty field means the layer's default; a
-    field absent from the URL keeps the example's value (so ?input_shape=None,20,32 is a permalink).
-    """
+    """The evaluator component (kb.ui.build_evaluator, shared with the layer pages), pre-filled with
+    the question's evaluator example; the query string holds what the user changed (a permalink)."""
     req = row.request
-    spec = engine.get_layer(req["framework"], req["layer"])
-    described = spec.describe()
-    example_params = {}
-    for key, value in (req.get("params") or {}).items():
-        target = spec.param_aliases.get(key, key)
-        if isinstance(target, str):
-            example_params[target] = value
-    names = [p["name"] for p in described["params"]]
-    query = {k: args.get(k, "") for k in ("input_shape", *names) if k in args}
-    submitted = bool(query)
-
-    fields = [
-        {
-            "name": "input_shape",
-            "label": "input_shape",
-            "type": "shape",
-            "required": True,
-            "default": None,
-            "meaning": "Dimensions, batch first: integers, None for unknown, or names such as H.",
-            "value": format_value(req["input_shape"]),
-            "error": None,
-        }
-    ]
-    for p in described["params"]:
-        prefill = example_params.get(p["name"], None if p["required"] else p["default"])
-        fields.append(
-            {
-                "name": p["name"],
-                "label": p["name"],
-                "type": p["type"],
-                "required": p["required"],
-                "default": None if p["required"] else format_value(p["default"]),
-                "meaning": p["meaning"],
-                "value": "" if p["required"] and p["name"] not in example_params else format_value(prefill),
-                "error": None,
-            }
-        )
-    by_name = {f["name"]: f for f in fields}
-    out = {
-        "framework": spec.framework,
-        "layer": spec.name,
-        "example": row.name,
-        "action": url_for("pages.question", slug=slug) + "#evaluator",
-        "fields": fields,
-        "submitted": submitted,
-        "result": None,
-        "errors": [],
-        "query": query,
-        "permalink": url_for("pages.question", slug=slug) + _query(query) + "#evaluator" if submitted else None,
-    }
-    if not submitted:
-        return out
-
-    for f in fields:
-        if f["name"] in query:
-            f["value"] = query[f["name"]]
-    params, shape = {}, MISSING
-    for f in fields:
-        try:
-            if f["name"] == "input_shape":
-                shape = parse_shape(f["value"])
-            else:
-                value = parse_value(f["value"], choices=_choices(f["type"]))
-                if value is not MISSING:
-                    params[f["name"]] = list(value) if isinstance(value, tuple) else value
-        except FormValueError as err:
-            f["error"] = err.message
-            where = f["name"] if f["name"] == "input_shape" else f"params.{f['name']}"
-            out["errors"].append(
-                {
-                    "code": "invalid_value",
-                    "message": f"{f['name']}: {err.message}",
-                    "field": where,
-                    "form_field": f["name"],
-                }
-            )
-    if out["errors"]:
-        return out
-    try:
-        out["result"] = engine.evaluate(
-            spec.framework, spec.name, params, None if shape is MISSING else shape, substitute=True
-        )
-    except engine.ShapeError as err:
-        target = _form_field(err.field, set(by_name))
-        if target is not None:
-            by_name[target]["error"] = err.message
-        out["errors"].append({**err.as_dict(), "form_field": target})
-    return out
+    return build_evaluator(
+        engine.get_layer(req["framework"], req["layer"]),
+        params=req.get("params") or {},
+        input_shape=req["input_shape"],
+        args=args,
+        action=url_for("pages.question", slug=slug),
+        example=row.name,
+    )

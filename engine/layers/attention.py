@@ -13,6 +13,7 @@ import math
 from engine.compile import Formula
 from engine.errors import ShapeError
 from engine.layers._common import require_known, shape_text
+from engine.layers.recurrent import restrict_inert
 from engine.registry import register
 from engine.spec import LayerSpec, Outcome, Param, boolean, integer, is_known, optional
 from engine.symbols import C_k, C_o, C_q, C_v, E, E_k, E_v, L_in, L_out, P, d_k, d_v, heads, n_bias
@@ -469,4 +470,4 @@ _torch = register(
         ),
     )
 )
-_torch.inert = frozenset({"device", "dtype"})
+restrict_inert(_torch, {"device", "dtype"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from engine.compile import Formula
 from engine.errors import ShapeError
+from engine.layers.recurrent import restrict_inert
 from engine.registry import register
 from engine.spec import LayerSpec, Outcome, Param, anything, boolean, integer, number, optional
 from engine.symbols import D, N_vocab, P, lora_r
@@ -118,4 +119,4 @@ _torch = register(
         note=NOTE + " The input holds integer indices (torch.long); a 0-d index gives (D,).",
     )
 )
-_torch.inert = frozenset({"device", "dtype", "_weight", "_freeze"})
+restrict_inert(_torch, {"device", "dtype", "_weight", "_freeze"})

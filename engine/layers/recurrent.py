@@ -27,7 +27,6 @@ from engine.spec import (
     choice,
     identifier,
     integer,
-    is_known,
     number,
     optional,
 )
@@ -113,6 +112,18 @@ TORCH_RNN_FEATURES = Formula(
     D * h_out,
     "Last axis of a PyTorch recurrent output: D·H_out (D = 2 if bidirectional; H_out = proj_size if set, else hidden_size).",
 )
+
+
+def restrict_inert(spec: LayerSpec, names) -> None:
+    """Narrow the keywords a declaration accepts and ignores to `names` (the framework's list is wider).
+
+    LayerSpec derives its inert set and resolve()'s fast-path key table from the framework-wide list when it
+    is built; both are recomputed here so that the narrower set holds on every path.
+    """
+    spec.inert = frozenset(names)
+    prepare = getattr(spec, "_prepare_fast_resolve", None)
+    if prepare is not None:
+        prepare()
 
 
 # ---- parsers ------------------------------------------------------------------------------------
@@ -433,10 +444,11 @@ for _name, _info in _KERAS_CELLS.items():
         )
     )
     # Keep keywords of the other recurrent layers out: Keras 3 rejects them.
-    _spec.inert = (
+    restrict_inert(
+        _spec,
         _spec.inert
         - (_LSTM_ONLY if _info["cell"] != "lstm" else set())
-        - (_GATED_ONLY if _info["cell"] == "simple" else set())
+        - (_GATED_ONLY if _info["cell"] == "simple" else set()),
     )
 
 register(
@@ -610,4 +622,4 @@ for _name, _info in _TORCH_CELLS.items():
         )
     )
     # torch's RNN modules take only device and dtype besides their own arguments (LSTM(nonlinearity=...) is a TypeError).
-    _spec.inert = frozenset({"device", "dtype"})
+    restrict_inert(_spec, {"device", "dtype"})

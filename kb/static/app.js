@@ -79,10 +79,12 @@
     return items;
   }
 
-  function parseValue(text) {
+  /** One field's value; `choices` are the strings a choice parameter takes (typed bare, they stay strings). */
+  function parseValue(text, choices) {
     if (text === null || text === undefined) return MISSING;
     var s = text.trim();
     if (!s) return MISSING;
+    if (choices && choices.indexOf(s) >= 0) return s;
     if (s.length > MAX_FIELD) throw new FormValueError("at most " + MAX_FIELD + " characters, received " + s.length);
     var bracketed = false;
     if (s[0] === "(" || s[0] === "[") {
@@ -320,7 +322,8 @@
         if (c.name === "input_shape") {
           shape = parseShape(c.value);
         } else {
-          var value = parseValue(c.value);
+          var choices = (c.getAttribute("data-choices") || "").split(" ").filter(Boolean);
+          var value = parseValue(c.value, choices);
           if (value !== MISSING) params[c.name] = value;
         }
       } catch (err) {

@@ -123,3 +123,15 @@ def test_pages_outside_the_api_keep_their_own_errors(api):
     assert r.status_code == 404
     assert r.mimetype != "application/problem+json"
     assert "Access-Control-Allow-Origin" not in r.headers
+
+
+def test_an_unexpected_failure_is_a_problem_not_a_page(api, monkeypatch):
+    def boom(*args, **kwargs):
+        raise RuntimeError("engine bug")
+
+    monkeypatch.setattr("engine.evaluate", boom)
+    r = api.post(
+        "/api/v1/evaluate", json={"framework": "keras", "layer": "Dense", "params": {"units": 1}, "input_shape": [1, 2]}
+    )
+    body = assert_problem(r, 500, "server_error")
+    assert "engine bug" not in body["detail"]

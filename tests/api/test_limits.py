@@ -8,7 +8,7 @@ import time
 import pytest
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-from kb.api_schemas import MAX_BODY_BYTES, MAX_DEPTH, MAX_STRING, nesting_depth
+from kb.api_schemas import MAX_BODY_BYTES, MAX_DEPTH, MAX_STRING, too_deep
 from tests.api.helpers import assert_problem
 
 FAST = 0.5  # seconds; each answer below takes milliseconds
@@ -51,9 +51,25 @@ def test_nesting_within_the_limit_is_read(api):
 
 
 def test_brackets_inside_strings_do_not_count():
-    assert nesting_depth(json.dumps({"a": "[" * 1000, "b": '\\"[[[['}).encode()) <= 1
-    assert nesting_depth(b"[" * 40 + b"]" * 40) == 40
-    assert nesting_depth(b'[["[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["]]') == 2
+    assert not too_deep(json.dumps({"a": "[" * 1000, "b": '\\"[[[[', "c": "\\" + "{" * 40}).encode())
+    assert not too_deep(b"[" * MAX_DEPTH + b"]" * MAX_DEPTH)
+    assert too_deep(b"[" * (MAX_DEPTH + 1) + b"]" * (MAX_DEPTH + 1))
+    assert too_deep(b'[["\\\\"' + b"[" * 40 + b"]" * 40 + b"]]")  # an escaped backslash ends the string
+    assert not too_deep(b'[["\\"' + b"[" * 40 + b'"]]')  # an escaped quote does not
+    assert not too_deep(b"[1]" * 10_000)  # many brackets, little depth
+
+
+def test_quote_floods_are_fast(api):
+    payloads = [
+        b'"' * 200_000 + b"[" * 40,
+        b'["\\"' * 40_000 + b"[" * 40,
+        json.dumps({"a": ["x"] * 30_000}).encode() + b"[" * 40,
+    ]
+    for payload in payloads:
+        assert len(payload) < MAX_BODY_BYTES
+        response, seconds = timed_post(api, "/api/v1/evaluate", payload)
+        assert_problem(response, 400)
+        assert seconds < FAST
 
 
 def test_body_over_256_kib_is_a_fast_413(api):

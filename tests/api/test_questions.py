@@ -207,7 +207,8 @@ def test_one_question(api):
 
 def test_unknown_question_is_404(api):
     assert_problem(api.get("/api/v1/questions/no-such-question"), 404, "unknown_question", "slug")
-    assert_problem(api.get("/api/v1/questions/%3Cscript%3E"), 404, "unknown_question")
+    for slug in ("%3Cscript%3E", "%00", "a%00b-c", "UPPER-case", "x" * 81, "%FF%FE"):
+        assert_problem(api.get(f"/api/v1/questions/{slug}"), 404, "unknown_question")
 
 
 def test_the_index_follows_every_write(api_app, api):

@@ -27,7 +27,7 @@ class Page(HTMLParser):
         self.h1 = ""
         self._in_h1 = False
         self.links: list[str] = []
-        self.scripts = 0
+        self.scripts: list[str | None] = []
         self.feed(html)
         self.close()
 
@@ -44,7 +44,7 @@ class Page(HTMLParser):
         elif tag == "a" and "href" in a:
             self.links.append(a["href"])
         elif tag == "script":
-            self.scripts += 1
+            self.scripts.append(a.get("src"))
         if "id" in a:
             self.ids[a["id"]] = {"tag": tag, **a}
         for cls in a.get("class", "").split():
@@ -68,7 +68,12 @@ class Page(HTMLParser):
 
     def field_error(self, name: str) -> str | None:
         """The error message shown next to a field (<p id="e-NAME">), if any."""
-        m = re.search(rf'<p class="field-error" id="e-{re.escape(name)}">(.*?)</p>', self.html, flags=re.S)
-        if not m:
+        m = re.search(rf'<p class="field-error" id="e-{re.escape(name)}"[^>]*>(.*?)</p>', self.html, flags=re.S)
+        if not m or " hidden" in m.group(0).split(">", 1)[0]:
             return None
-        return Page(m.group(1)).text
+        return Page(m.group(1)).text or None
+
+    def output_shape(self) -> str:
+        """What the evaluator's result shows as the output shape ("—" when there is none)."""
+        m = re.search(r"<output data-output-shape>(.*?)</output>", self.html, flags=re.S)
+        return Page(m.group(1)).text if m else ""

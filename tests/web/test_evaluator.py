@@ -155,7 +155,7 @@ def test_bad_input_shows_the_error_next_to_its_field(client, fields, where, mess
     assert shown is not None and message in shown, (shown, page.text[-600:])
     assert page.inputs[where].get("aria-invalid") == "true"
     assert message in page.text  # in the summary at the top of the form too
-    assert "Output shape" not in page.text
+    assert page.output_shape() == "—"
     data = _submit(client, CONV1D + ".json", **fields).get_json()
     errors = data["evaluator"]["errors"]
     assert errors and errors[0]["form_field"] == where and message in errors[0]["message"]

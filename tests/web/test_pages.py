@@ -35,7 +35,7 @@ def test_question_page_renders_with_formula_and_evaluator(client, slug):
     assert r.content_type == "text/html; charset=utf-8"
     page = Page(r.get_data(as_text=True))
     assert page.h1.strip() == entry.title
-    assert page.scripts == 0
+    assert all(src and src.startswith("/static/") for src in page.scripts)  # no inline script, nothing remote
     # The general formulas of every linked engine layer, as inline MathML.
     assert page.math_count >= len(entry.formulas)
     for key in entry.formulas:
@@ -79,7 +79,7 @@ def test_json_twin_carries_what_the_page_shows(client, slug):
     mathml = [f["mathml"] for g in data["formulas"] for f in g["formulas"]]
     assert mathml and all(m in page.html for m in mathml)
     assert all(f["latex"] and f["text"] for g in data["formulas"] for f in g["formulas"])
-    assert page.math_count == len(mathml)
+    assert page.math_count >= len(mathml)  # and the symbols of the legends, the formulas with the example's numbers
     # Examples: expected and computed, as the page shows them.
     assert [e["name"] for e in data["examples"]] == [e.name for e in entry.examples]
     for shown, ex in zip(data["examples"], entry.examples, strict=True):
@@ -91,7 +91,10 @@ def test_json_twin_carries_what_the_page_shows(client, slug):
             assert str(escape(show_filter(check["computed"], check["key"]))) in page.html
     # The evaluator: the same fields and values as the form.
     ev = data["evaluator"]
-    assert ev["submitted"] is False and ev["result"] is None and ev["errors"] == []
+    assert ev["submitted"] is False and ev["errors"] == [] and ev["permalink"] is None
+    run = entry.evaluator_example.run()
+    assert ev["result"]["output_shape"] == run["output_shape"] and ev["result"]["param_count"] == run["param_count"]
+    assert page.output_shape() == shape_filter(run["output_shape"])
     assert [f["name"] for f in ev["fields"]] == [n for n in page.inputs if n in {f["name"] for f in ev["fields"]}]
     for field in ev["fields"]:
         assert page.inputs[field["name"]]["value"] == field["value"]
@@ -275,8 +278,9 @@ def test_answers_are_sanitized_end_to_end(app_factory, tmp_path):
 
     with app.app_context():
         sync_directory()
-    text = app.test_client().get("/questions/keras-conv1d-output-shape").get_data(as_text=True)
-    assert "<script" not in text and "onerror" not in text and "javascript:" not in text
+    page = Page(app.test_client().get("/questions/keras-conv1d-output-shape").get_data(as_text=True))
+    assert page.scripts == ["/static/app.js"]  # ours; none from the file
+    assert 'alert("x")' not in page.html and "onerror" not in page.html and "javascript:" not in page.html
 
 
 def test_shape_filter():
