@@ -10,6 +10,10 @@ import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
 
 from engine import render
+from engine.errors import ShapeError
+
+# Largest symbolic expression (in SymPy tree nodes) one output dimension may grow to.
+MAX_SYMBOLIC_NODES = 120
 
 
 class _IntegerCodePrinter(PythonCodePrinter):
@@ -102,8 +106,21 @@ class Formula:
         if any(v is None for v in vals):
             return None
         env = {a: (sp.Rational(repr(v)) if isinstance(v, float) else v) for a, v in zip(self.args, vals)}
-        out = sp.simplify(self.expr.xreplace(env))
-        return int(out) if out.is_Integer else out
+        out = self.expr.xreplace(env)  # no simplify(): its cost grows exponentially along a trace
+        if out.is_Integer:
+            return int(out)
+        # A symbol carried through a long stack nests floor() in floor(); bound the work per request.
+        size = 0
+        for _ in sp.preorder_traversal(out):
+            size += 1
+            if size > MAX_SYMBOLIC_NODES:
+                names = ", ".join(sorted(s.name for s in out.free_symbols))
+                raise ShapeError(
+                    "symbolic_too_complex",
+                    f"the expression for this dimension grew past {MAX_SYMBOLIC_NODES} terms; give a number for {names}",
+                    "input_shape",
+                )
+        return out
 
     def substituted(self, values: dict) -> dict:
         """The formula with the given numbers put in, in all three renderings (for display)."""

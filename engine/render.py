@@ -12,8 +12,20 @@ MATHML_NS = "http://www.w3.org/1998/Math/MathML"
 
 def _as_fraction(arg):
     """floor(L/2 - 1/2) reads better as floor((L - 1)/2): regroup over a common denominator."""
-    num, den = sp.fraction(sp.together(arg))
-    return num, den
+    num, den = sp.fraction(arg)
+    if den != 1 or not arg.is_Add:
+        return num, den
+    # SymPy distributes numeric fractions over sums (L/2 - 1/2); regroup them without together(),
+    # whose cost grows with the nesting of floor() in floor() along a trace.
+    scale = 1
+    for term in arg.args:
+        coeff, rest = term.as_coeff_Mul()
+        if not coeff.is_Rational or sp.fraction(rest)[1] != 1:
+            return sp.fraction(sp.together(arg))
+        scale = sp.ilcm(scale, coeff.q)
+    if scale == 1:
+        return arg, sp.Integer(1)
+    return sp.Add(*(term * scale for term in arg.args)), sp.Integer(scale)
 
 
 class _TextPrinter(StrPrinter):

@@ -410,6 +410,9 @@ def _compile_resolve(spec: LayerSpec):
         "int": int,
         "str": str,
         "dict": dict,
+        "list": list,
+        "tuple": tuple,
+        "len": len,
     }
     lines = [
         "def resolve(params):",
@@ -439,6 +442,14 @@ def _compile_resolve(spec: LayerSpec):
             result = "v" if kind == "int" else "(v,) * _rank"
             lines.append(f"    elif type(v) is int and _lo{n} <= v <= _hi{n}:")
             lines.append(f"        out[{key}] = {result}")
+            if kind == "per_axis" and 1 <= spec.rank <= 3:  # one int per axis, unrolled
+                items = [f"x{a}" for a in range(spec.rank)]
+                test = " and ".join(
+                    [f"(type(v) is list or type(v) is tuple) and len(v) == {spec.rank}"]
+                    + [f"type(x{a} := v[{a}]) is int and _lo{n} <= x{a} <= _hi{n}" for a in range(spec.rank)]
+                )
+                lines.append(f"    elif {test}:")
+                lines.append(f"        out[{key}] = ({', '.join(items)},)")
         elif kind == "bool":
             lines.append("    elif v is True or v is False:")
             lines.append(f"        out[{key}] = v")

@@ -2,7 +2,7 @@
 
 A cell has G gates (SimpleRNN/RNN 1, GRU 3, LSTM 4); each gate owns an input kernel, a recurrent kernel and
 bias. Keras keeps one bias vector per gate (two for GRU with reset_after=True); PyTorch always keeps two
-(b_ih and b_hh, for cuDNN compatibility), so the same LSTM has 8h more parameters in PyTorch.
+(b_ih and b_hh, for cuDNN compatibility), so the same LSTM has 4h more parameters in PyTorch.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sympy as sp
 from engine import registry
 from engine.compile import Formula
 from engine.errors import ShapeError
-from engine.layers._common import check_equal, require_known
+from engine.layers._common import check_equal, require_known, shape_text
 from engine.registry import register
 from engine.spec import (
     Context,
@@ -129,15 +129,12 @@ def restrict_inert(spec: LayerSpec, names) -> None:
 # ---- parsers ------------------------------------------------------------------------------------
 
 
-def rate(maximum: float | None = None):
-    """A finite real number (a dropout rate); Keras clamps it to [0, 1], PyTorch checks it."""
+def rate():
+    """A finite real number (a Keras dropout rate): Keras clamps it to [0, 1] instead of rejecting it."""
 
     def parse(v, rank, fld):
-        name = fld.split(".")[-1]
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            raise ShapeError("invalid_param", f"{name} must be a number, received {v!r}", fld)
-        if maximum is not None and v > maximum:
-            raise ShapeError("invalid_param", f"{name} must be at most {maximum}, received {v}", fld)
+            raise ShapeError("invalid_param", f"{fld.split('.')[-1]} must be a number, received {v!r}", fld)
         return v
 
     parse.kind = "float"
@@ -221,7 +218,7 @@ def keras_rnn_rule(ctx) -> Outcome:
     if prm["stateful"] and batch is None:
         raise ShapeError(
             "stateful_needs_batch",
-            f"stateful=True needs a static batch size; received the input {_show(ctx.x)} with batch None",
+            f"stateful=True needs a static batch size; received the input {shape_text(ctx.x)} with batch None",
             "input_shape[0]",
         )
     bias = prm["use_bias"]
@@ -244,12 +241,6 @@ def keras_rnn_rule(ctx) -> Outcome:
         for state in ctx.spec.options["states"]:
             outputs[state] = (batch, units)
     return Outcome(outputs, weights, param_count=count)
-
-
-def _show(shape) -> str:
-    from engine.layers._common import shape_text
-
-    return shape_text(shape)
 
 
 def _run_nested(ctx, nested: NestedLayer, where: str) -> Outcome:

@@ -81,7 +81,11 @@ def main(argv: list[str]) -> int:
             if target is not None:
                 box = target.bounding_box()
                 top = max(0, box["y"] - 16)
-                page.screenshot(path=path, full_page=True, clip={"x": 0, "y": top, "width": WIDTH, "height": min(height, box["height"] + 32)})
+                page.screenshot(
+                    path=path,
+                    full_page=True,
+                    clip={"x": 0, "y": top, "width": WIDTH, "height": min(height, box["height"] + 32)},
+                )
             else:
                 page.screenshot(path=path, full_page=True, clip={"x": 0, "y": 0, "width": WIDTH, "height": height})
             size = path.stat().st_size

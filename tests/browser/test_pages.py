@@ -109,25 +109,25 @@ def test_hostile_text_is_shown_as_text(watched, live_server):
     assert watch.dialogs == []
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        "/questions/keras-gan-generator-shapes",
-        "/layers/keras/Conv1D",
-        "/trace?example=keras-gan-generator-shapes",
-        "/search?q=lstm",
-        "/layers",
-    ],
-)
-def test_readable_on_a_phone(browser, live_server, path):
+PHONE_PAGES = [
+    "/",
+    "/questions/keras-gan-generator-shapes",
+    "/layers/keras/Conv1D",
+    "/trace?example=keras-gan-generator-shapes",
+    "/search?q=lstm",
+    "/layers",
+]
+
+
+def test_readable_on_a_phone(browser, live_server):
     context = browser.new_context(viewport={"width": 375, "height": 740}, device_scale_factor=2, is_mobile=True)
     try:
         page = context.new_page()
-        page.goto(live_server + path)
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= 375, width
-        size = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
-        assert size >= 16
+        for path in PHONE_PAGES:
+            page.goto(live_server + path)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 375, (path, width)
+            assert page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)") >= 16
     finally:
         context.close()
 

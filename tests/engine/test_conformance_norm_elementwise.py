@@ -232,7 +232,7 @@ KERAS_CASES = {
 
 TORCH_CASES = {
     "Dropout": (lambda rng, r: draw_rate(rng, "p"), (1, 5), 5),
-    "Dropout1d": (lambda rng, r: draw_rate(rng, "p"), (1, 4), 5),
+    "Dropout1d": (lambda rng, r: draw_rate(rng, "p"), (2, 3, 2, 3, 1, 4), 5),
     "Dropout2d": (lambda rng, r: draw_rate(rng, "p"), (1, 5), 5),
     "Dropout3d": (lambda rng, r: draw_rate(rng, "p"), (1, 6), 5),
     "ReLU": (lambda rng, r: {"inplace": rng.random() < 0.5}, (1, 4), 1),
@@ -266,10 +266,10 @@ def test_keras_shape_keeping_layers_match_keras(rng, keras, layer):
 
 @pytest.mark.parametrize("layer", sorted(TORCH_CASES))
 def test_torch_shape_keeping_layers_match_pytorch(rng, torch, layer):
-    draw, (low, high), min_rejected = TORCH_CASES[layer]
+    draw, ranks, min_rejected = TORCH_CASES[layer]
     tally = Tally()
     for _ in range(CONFIGS_PER_LAYER):
-        rank = rng.randint(low, high)
+        rank = rng.choice(ranks) if len(ranks) > 2 else rng.randint(*ranks)
         shape = tuple(dims(rng, rank, 1, 4))
         kwargs = draw(rng, rank)
         if layer != "Identity":  # nn.Identity accepts (and ignores) any argument

@@ -144,7 +144,7 @@ def draw_keras_sequence(rng, kwargs: dict, allow_errors: bool = True):
 
 
 @pytest.mark.parametrize("layer", KERAS_RNNS)
-def test_keras_recurrent_matches_keras(rng, keras, layer):
+def test_keras_recurrent_matches_keras(rng, torch, keras, layer):
     tally = Tally()
     for _ in range(CONFIGS_PER_LAYER):
         params, kwargs = draw_keras_rnn(rng, layer)
@@ -184,7 +184,7 @@ def draw_bidirectional(rng):
     return layer, kwargs, keras_merge, backward, engine_params
 
 
-def test_keras_bidirectional_matches_keras(rng, keras):
+def test_keras_bidirectional_matches_keras(rng, torch, keras):
     tally = Tally()
     for _ in range(CONFIGS_PER_LAYER):
         layer, kwargs, merge, backward, params = draw_bidirectional(rng)
