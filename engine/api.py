@@ -14,24 +14,17 @@ from engine.symbols import user_symbol
 MAX_RANK = 8
 MAX_TRACE_LAYERS = 1000
 
-_INT = {int}
-_INT_OR_NONE = frozenset({int, type(None)})  # the types show_dim() returns unchanged
-
 
 def parse_input_shape(shape, fld: str = "input_shape") -> tuple:
     """Validate a shape: ints in 1..2**31, None (unknown) or a symbol name; returns a tuple."""
     kind = type(shape)
-    if (kind is list or kind is tuple) and 0 < len(shape) <= MAX_RANK:  # fast paths: the same answers
-        types = set(map(type, shape))
-        if types == _INT:
-            if min(shape) >= 1 and max(shape) <= MAX_INT:
-                return tuple(shape)
-        elif types <= _INT_OR_NONE:
-            for v in shape:
-                if v is not None and not 0 < v <= MAX_INT:
+    if (kind is list or kind is tuple) and 0 < len(shape) <= MAX_RANK:  # fast path: ints and None only
+        for v in shape:
+            if type(v) is not int or not 0 < v <= MAX_INT:
+                if v is not None:
                     break
-            else:
-                return tuple(shape)
+        else:
+            return tuple(shape)
     if not isinstance(shape, (list, tuple)):
         raise ShapeError("invalid_input_shape", f"{fld} must be a list of dimensions, received {shape!r}"[:200], fld)
     if not 1 <= len(shape) <= MAX_RANK:
@@ -111,17 +104,20 @@ def show_dim(v):
 
 
 def show_shape(shape) -> list:
-    out = list(shape)
-    if _INT_OR_NONE.issuperset(map(type, out)):  # ints and None show as themselves
-        return out
-    return [show_dim(v) for v in out]
+    if type(shape) is not tuple and type(shape) is not list:
+        shape = list(shape)  # any other iterable is read once
+    for v in shape:
+        if type(v) is not int and v is not None:
+            return [show_dim(v) for v in shape]
+    return list(shape)  # ints and None show as themselves
 
 
 def _show_values(values: dict) -> dict:
     """A formula's inputs as JSON; the dict itself when they are all ints or None (it is not shared)."""
-    if _INT_OR_NONE.issuperset(map(type, values.values())):
-        return values
-    return {k: show_dim(v) for k, v in values.items()}
+    for v in values.values():
+        if type(v) is not int and v is not None:
+            return {k: show_dim(v) for k, v in values.items()}
+    return values
 
 
 def _apply(spec: LayerSpec, params, shape: tuple):
@@ -154,15 +150,19 @@ def _run(spec: LayerSpec, params, shape: tuple, substitute: bool) -> dict:
         # only where and values are per call.
         entry = formula.rendered.copy()
         entry["where"] = where
-        entry["values"] = values if _INT_OR_NONE.issuperset(map(type, values.values())) else _show_values(values)
+        entry["values"] = _show_values(values)
         if substitute:
             entry["substituted"] = formula.substituted(values)
         formulas.append(entry)
-    resolved = ctx.p
-    if _PLAIN_TYPES.issuperset(map(type, resolved.values())):  # fast path: every value is shown
-        shown = {k: (list(v) if type(v) is tuple else v) for k, v in resolved.items()}
-    else:
-        shown = {k: (list(v) if isinstance(v, tuple) else v) for k, v in resolved.items() if _plain(v)}
+    shown = {}
+    for k, v in ctx.p.items():
+        kind = type(v)
+        if kind is tuple:
+            shown[k] = list(v)
+        elif kind in _PLAIN_TYPES:
+            shown[k] = v
+        elif _plain(v):  # subclasses
+            shown[k] = list(v) if isinstance(v, tuple) else v
     return {
         "framework": spec.framework,
         "layer": spec.name,
@@ -177,7 +177,7 @@ def _run(spec: LayerSpec, params, shape: tuple, substitute: bool) -> dict:
     }
 
 
-_PLAIN_TYPES = frozenset({int, float, str, bool, list, tuple, type(None)})  # exact types _plain() accepts
+_PLAIN_TYPES = frozenset({int, float, str, bool, list, type(None)})  # exact types _plain() keeps as they are
 
 
 def _plain(v) -> bool:

@@ -132,7 +132,7 @@ class Formula:
             if v is None or isinstance(v, bool):
                 continue
             env[a] = sp.Symbol(repr(v)) if isinstance(v, (int, float)) else v
-        return render.render(sp.Eq(self.target, self.expr.xreplace(env), evaluate=False))
+        return render.render(sp.Eq(self.target, self.expr.xreplace(env), evaluate=False), explicit_times=True)
 
 
 # Names the generated fast evaluator uses itself; a formula whose symbols collide keeps the general method.

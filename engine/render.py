@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.mathml import MathMLPresentationPrinter
 from sympy.printing.str import StrPrinter
 
+_NUMBER_AS_IDENTIFIER = re.compile(r"<mi>(-?[0-9]+(?:\.[0-9]+)?)</mi>")
 MATHML_NS = "http://www.w3.org/1998/Math/MathML"
 
 
@@ -90,17 +93,27 @@ def to_text(expr) -> str:
     return _TextPrinter().doprint(expr)
 
 
-def to_latex(expr) -> str:
+def to_latex(expr, explicit_times: bool = False) -> str:
     """LaTeX source."""
-    return _LatexPrinter().doprint(expr)
+    return _LatexPrinter({"mul_symbol": "dot"} if explicit_times else None).doprint(expr)
 
 
-def to_mathml(expr, display: str = "block") -> str:
+def to_mathml(expr, display: str = "block", explicit_times: bool = False) -> str:
     """A complete presentation-MathML <math> element."""
-    body = _MathMLPrinter().doprint(expr)
+    body = _MathMLPrinter({"mul_symbol": "dot"} if explicit_times else None).doprint(expr)
+    if explicit_times:
+        # Substituted numbers travel as symbols named by their digits; show them upright, as numbers.
+        body = _NUMBER_AS_IDENTIFIER.sub(r"<mn>\1</mn>", body)
     return f'<math xmlns="{MATHML_NS}" display="{display}">{body}</math>'
 
 
-def render(expr) -> dict:
-    """All three renderings of one expression or equation."""
-    return {"text": to_text(expr), "latex": to_latex(expr), "mathml": to_mathml(expr)}
+def render(expr, explicit_times: bool = False) -> dict:
+    """All three renderings of one expression or equation.
+
+    explicit_times: show a visible multiplication dot; needed once numbers are substituted,
+    since 3 times 32 written side by side would read as 332."""
+    return {
+        "text": to_text(expr),
+        "latex": to_latex(expr, explicit_times),
+        "mathml": to_mathml(expr, explicit_times=explicit_times),
+    }
