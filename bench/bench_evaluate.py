@@ -14,7 +14,6 @@ except ImportError:  # run as a script: python bench/bench_evaluate.py
 import engine  # noqa: E402  (after _harness put the repository on sys.path)
 from engine import api  # noqa: E402
 
-
 # ---- inputs --------------------------------------------------------------------------------------
 
 
@@ -31,7 +30,13 @@ def keras_conv2d_config(rng):
     n, c, filters = rng.randint(1, 64), rng.randint(1, 512), rng.randint(1, 512)
     h = rng.randint(dh * (kh - 1) + 1, 1024)
     w = rng.randint(dw * (kw - 1) + 1, 1024)
-    params = {"filters": filters, "kernel_size": [kh, kw], "strides": [sh, sw], "padding": padding, "dilation_rate": [dh, dw]}
+    params = {
+        "filters": filters,
+        "kernel_size": [kh, kw],
+        "strides": [sh, sw],
+        "padding": padding,
+        "dilation_rate": [dh, dw],
+    }
     keras_args = ((n, h, w, c), filters, (kh, kw), (sh, sw), padding, "channels_last", (dh, dw))
     return params, [n, h, w, c], keras_args
 
@@ -191,10 +196,10 @@ def bench_meta(seed: int, rounds: int, calls: int, modules: int = 256) -> list[R
 
 
 def run(seed: int, quick: bool = False) -> list[Row]:
-    rounds = 5 if quick else 9
-    rows = bench_keras(seed, rounds, 500 if quick else 3000)
-    rows += bench_subs(seed, rounds, 40 if quick else 120)
-    rows += bench_meta(seed, rounds, 300 if quick else 1500)
+    # Many short rounds: the best one is the least disturbed by other work on the machine.
+    rows = bench_keras(seed, 7 if quick else 25, 200 if quick else 500)
+    rows += bench_subs(seed, 5 if quick else 9, 8 if quick else 20)  # SymPy takes ms per call
+    rows += bench_meta(seed, 7 if quick else 25, 150 if quick else 400)
     return rows
 
 

@@ -28,7 +28,11 @@ def vgg_stack() -> list[tuple[str, dict]]:
             channels = width
         if stage < 4:
             layers.append(("MaxPool2d", {"kernel_size": 2}))
-    layers += [("AdaptiveAvgPool2d", {"output_size": 1}), ("Flatten", {}), ("Linear", {"in_features": 512, "out_features": 1000})]
+    layers += [
+        ("AdaptiveAvgPool2d", {"output_size": 1}),
+        ("Flatten", {}),
+        ("Linear", {"in_features": 512, "out_features": 1000}),
+    ]
     assert len(layers) == 100
     return layers
 
@@ -83,14 +87,21 @@ def bench_stack(seed: int, label: str, stack: list, rounds: int, engine_calls: i
             assert tuple(answer["output_shape"]) == tuple(model(x).shape), (label, x.shape)
             assert answer["total_params"] == sum(p.numel() for p in model.parameters()), label
         t = compare({"engine.trace": (engine.trace, engine_rounds), "meta": (meta_forward, meta_rounds)}, rounds=rounds)
-    t["meta"].name = f"forward of the same nn.Sequential on the meta device (eval, no_grad)"
+    t["meta"].name = "forward of the same nn.Sequential on the meta device (eval, no_grad)"
     return Row(f"engine.trace('pytorch', 100 layers: {label})", t["engine.trace"], t["meta"], target=50.0)
 
 
 def run(seed: int, quick: bool = False) -> list[Row]:
     rounds = 5 if quick else 15
     return [
-        bench_stack(seed, "VGG-style Conv2d/BatchNorm2d/ReLU/MaxPool2d/head", vgg_stack(), rounds, 10 if quick else 30, 1 if quick else 2),
+        bench_stack(
+            seed,
+            "VGG-style Conv2d/BatchNorm2d/ReLU/MaxPool2d/head",
+            vgg_stack(),
+            rounds,
+            10 if quick else 30,
+            1 if quick else 2,
+        ),
         bench_stack(seed, "Conv2d only", conv_stack(), rounds, 10 if quick else 30, 3 if quick else 10),
     ]
 

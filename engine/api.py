@@ -7,7 +7,7 @@ import sympy as sp
 import engine.layers  # noqa: F401  (registers every declaration)
 from engine import registry
 from engine.errors import ShapeError
-from engine.render import render, to_text
+from engine.render import render, to_text  # noqa: F401  (render: kept importable from here)
 from engine.spec import MAX_INT, Context, LayerSpec, product
 from engine.symbols import user_symbol
 
@@ -28,22 +28,30 @@ def parse_input_shape(shape, fld: str = "input_shape") -> tuple:
     if not isinstance(shape, (list, tuple)):
         raise ShapeError("invalid_input_shape", f"{fld} must be a list of dimensions, received {shape!r}"[:200], fld)
     if not 1 <= len(shape) <= MAX_RANK:
-        raise ShapeError("invalid_input_shape", f"{fld} must have 1 to {MAX_RANK} dimensions, received {len(shape)}", fld)
+        raise ShapeError(
+            "invalid_input_shape", f"{fld} must have 1 to {MAX_RANK} dimensions, received {len(shape)}", fld
+        )
     out = []
     for n, v in enumerate(shape):
         where = f"{fld}[{n}]"
         if v is None:
             out.append(None)
         elif isinstance(v, bool):
-            raise ShapeError("invalid_dimension", f"dimension {n} must be an integer, null or a symbol, received {v!r}", where)
+            raise ShapeError(
+                "invalid_dimension", f"dimension {n} must be an integer, null or a symbol, received {v!r}", where
+            )
         elif isinstance(v, int):
             if not 1 <= v <= MAX_INT:
-                raise ShapeError("invalid_dimension", f"dimension {n} must be between 1 and {MAX_INT}, received {v}", where)
+                raise ShapeError(
+                    "invalid_dimension", f"dimension {n} must be between 1 and {MAX_INT}, received {v}", where
+                )
             out.append(v)
         elif isinstance(v, str):
             out.append(user_symbol(v, where))
         else:
-            raise ShapeError("invalid_dimension", f"dimension {n} must be an integer, null or a symbol, received {v!r}"[:200], where)
+            raise ShapeError(
+                "invalid_dimension", f"dimension {n} must be an integer, null or a symbol, received {v!r}"[:200], where
+            )
     return tuple(out)
 
 
@@ -148,21 +156,23 @@ def _run(spec: LayerSpec, params, shape: tuple, substitute: bool) -> dict:
     for formula, where, values in ctx.used:
         # The rendered part (key, doc, text, latex, mathml) is computed once per formula and copied;
         # only where and values are per call.
-        entry = formula.rendered.copy()
+        entry = formula.answer_entry.copy()
         entry["where"] = where
         entry["values"] = _show_values(values)
         if substitute:
             entry["substituted"] = formula.substituted(values)
         formulas.append(entry)
-    shown = {}
-    for k, v in ctx.p.items():
+    resolved = ctx.p
+    shown = resolved.copy()  # same keys, same order; tuples become lists, what JSON cannot show goes
+    for k, v in resolved.items():
         kind = type(v)
         if kind is tuple:
             shown[k] = list(v)
-        elif kind in _PLAIN_TYPES:
-            shown[k] = v
-        elif _plain(v):  # subclasses
-            shown[k] = list(v) if isinstance(v, tuple) else v
+        elif kind not in _PLAIN_TYPES:
+            if _plain(v):  # subclasses
+                shown[k] = list(v) if isinstance(v, tuple) else v
+            else:
+                del shown[k]
     return {
         "framework": spec.framework,
         "layer": spec.name,
@@ -188,7 +198,9 @@ def evaluate(framework, layer, params=None, input_shape=None, *, substitute: boo
     """Output shape(s), parameter counts, weight shapes and the formulas applied, for one layer."""
     spec = _lookup(framework, layer)
     if input_shape is None:
-        raise ShapeError("missing_input_shape", "input_shape is required (batch included; null for unknown)", "input_shape")
+        raise ShapeError(
+            "missing_input_shape", "input_shape is required (batch included; null for unknown)", "input_shape"
+        )
     return _run(spec, params, parse_input_shape(input_shape), substitute)
 
 
@@ -203,28 +215,36 @@ def trace(framework, input_shape, layers) -> dict:
     steps = []
     total = trainable = 0
     current = shape
+    shown = show_shape(shape)  # the current shape as JSON (each answer gets its own copy)
     for index, item in enumerate(layers):
         try:
             # Fast check first: a plain dict holding 'layer' and at most 'params' besides.
-            if not (type(item) is dict and "layer" in item and (len(item) == 1 or (len(item) == 2 and "params" in item))):
+            if not (
+                type(item) is dict and "layer" in item and (len(item) == 1 or (len(item) == 2 and "params" in item))
+            ):
                 if not isinstance(item, dict) or "layer" not in item:
-                    raise ShapeError("invalid_layer", "each layer is an object with 'layer' and optional 'params'", None)
+                    raise ShapeError(
+                        "invalid_layer", "each layer is an object with 'layer' and optional 'params'", None
+                    )
                 unknown = set(item) - {"layer", "params"}
                 if unknown:
-                    raise ShapeError("invalid_layer", f"unexpected key(s) {sorted(unknown)}; a layer has 'layer' and 'params'", None)
+                    raise ShapeError(
+                        "invalid_layer", f"unexpected key(s) {sorted(unknown)}; a layer has 'layer' and 'params'", None
+                    )
             spec = _lookup(fw, item["layer"])
             _, outcome, count, count_trainable = _apply(spec, item.get("params") or {}, current)
         except ShapeError as err:
             raise err.at_layer(index) from None
         output = next(iter(outcome.outputs.values()))
+        shown_input, shown = shown, show_shape(output)
         steps.append(
             {
                 "index": index,
                 "layer": spec.name,
-                "input_shape": show_shape(current),
-                "output_shape": show_shape(output),
-                "param_count": show_dim(count),
-                "trainable_params": show_dim(count_trainable),
+                "input_shape": list(shown_input),
+                "output_shape": shown,
+                "param_count": count if type(count) is int else show_dim(count),
+                "trainable_params": count_trainable if type(count_trainable) is int else show_dim(count_trainable),
             }
         )
         if total is not None:
@@ -236,7 +256,7 @@ def trace(framework, input_shape, layers) -> dict:
         "framework": fw,
         "input_shape": show_shape(shape),
         "layers": steps,
-        "output_shape": show_shape(current),
+        "output_shape": list(shown),
         "total_params": show_dim(total),
         "trainable_params": show_dim(trainable),
     }

@@ -92,6 +92,12 @@ class Formula:
         """text, latex and mathml of the general formula, computed once."""
         return {"key": self.key, "doc": self.doc, **render.render(self.equation)}
 
+    @cached_property
+    def answer_entry(self) -> dict:
+        """rendered plus the per-call keys (where, values) in answer order; evaluate() copies it per
+        answer (a copy already sized for all seven keys) and fills in where and values."""
+        return {**self.rendered, "where": "", "values": None}
+
     @property
     def text(self) -> str:
         return self.rendered["text"]
@@ -105,7 +111,7 @@ class Formula:
             return self.fn(*vals)
         if any(v is None for v in vals):
             return None
-        env = {a: (sp.Rational(repr(v)) if isinstance(v, float) else v) for a, v in zip(self.args, vals)}
+        env = {a: (sp.Rational(repr(v)) if isinstance(v, float) else v) for a, v in zip(self.args, vals, strict=True)}
         out = self.expr.xreplace(env)  # no simplify(): its cost grows exponentially along a trace
         if out.is_Integer:
             return int(out)

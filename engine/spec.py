@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import difflib
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import sympy as sp
 
@@ -31,9 +32,30 @@ KERAS_INERT = frozenset(
     renorm_clipping renorm_momentum synchronized mask_zero sparse rms_scaling
     recurrent_activation inner_activation inner_init forget_bias_init interpolation_order""".split()
 )
-TORCH_INERT = frozenset(["device", "dtype", "inplace", "padding_mode", "eps", "momentum", "max_norm",
-                         "norm_type", "scale_grad_by_freq", "sparse", "_weight", "_freeze", "nonlinearity",
-                         "negative_slope", "approximate", "min_val", "max_val", "alpha", "beta", "threshold"])
+TORCH_INERT = frozenset(
+    [
+        "device",
+        "dtype",
+        "inplace",
+        "padding_mode",
+        "eps",
+        "momentum",
+        "max_norm",
+        "norm_type",
+        "scale_grad_by_freq",
+        "sparse",
+        "_weight",
+        "_freeze",
+        "nonlinearity",
+        "negative_slope",
+        "approximate",
+        "min_val",
+        "max_val",
+        "alpha",
+        "beta",
+        "threshold",
+    ]
+)
 
 
 def _fail(field_name: str, message: str, code: str = "invalid_param"):
@@ -143,7 +165,10 @@ def number(minimum: float = 0.0, maximum: float = float(MAX_INT), open_min: bool
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
             _fail(fld, f"{fld.split('.')[-1]} must be a number, received {v!r}")
         if v < minimum or (open_min and v == minimum) or v > maximum:
-            _fail(fld, f"{fld.split('.')[-1]} must be {'above' if open_min else 'at least'} {minimum} and at most {maximum}, received {v}")
+            _fail(
+                fld,
+                f"{fld.split('.')[-1]} must be {'above' if open_min else 'at least'} {minimum} and at most {maximum}, received {v}",
+            )
         return v
 
     parse.kind = "float"
@@ -175,8 +200,11 @@ def int_list(minimum: int = 1, allow_minus_one: bool = False, max_len: int = 16)
         out = []
         for x in v:
             if not _is_int(x) or not ((minimum <= x <= MAX_INT) or (allow_minus_one and x == -1)):
-                _fail(fld, f"{fld.split('.')[-1]} holds {x!r}; each entry must be an integer of at least {minimum}"
-                      + (" or -1" if allow_minus_one else ""))
+                _fail(
+                    fld,
+                    f"{fld.split('.')[-1]} holds {x!r}; each entry must be an integer of at least {minimum}"
+                    + (" or -1" if allow_minus_one else ""),
+                )
             out.append(x)
         return tuple(out)
 
@@ -208,7 +236,6 @@ def _immutable(v) -> bool:
     if v is None or type(v) in (bool, int, float, str):
         return True
     return type(v) is tuple and all(_immutable(x) for x in v)
-
 
 
 @dataclass(frozen=True)
@@ -255,7 +282,7 @@ class LayerSpec:
     framework: str
     name: str
     params: tuple[Param, ...]
-    rule: Callable[["Context"], Outcome]
+    rule: Callable[[Context], Outcome]
     formulas: tuple[Formula, ...] = ()
     aliases: tuple[str, ...] = ()
     param_aliases: dict = field(default_factory=dict)  # old keyword -> new name, or (new name, axis)

@@ -148,13 +148,13 @@ def symbol_mathml(name: str) -> str:
     return to_mathml(sp.Symbol(name), display="inline")
 
 
+_SYMBOL_ORDER = {name: n for n, name in enumerate(SYMBOLS)}
+
+
 def _symbol_names(formulas) -> list[str]:
-    names: list[str] = []
-    for f in formulas:
-        for n in (f.target.name, *sorted((a.name for a in f.args), key=lambda s: (s.lower(), s))):
-            if n not in names:
-                names.append(n)
-    return names
+    """Every symbol of the formulas, in the legend's order (L_in, L_out, k, s, p, d, ..., as SYMBOLS lists them)."""
+    names = {f.target.name for f in formulas} | {a.name for f in formulas for a in f.args}
+    return sorted(names, key=lambda n: (_SYMBOL_ORDER.get(n, len(_SYMBOL_ORDER)), n))
 
 
 def legend(spec: LayerSpec, formulas=None) -> list[dict]:
@@ -190,6 +190,34 @@ def equivalent_spec(spec: LayerSpec) -> LayerSpec | None:
         return engine.get_layer(OTHER_FRAMEWORK[spec.framework], spec.equivalent)
     except engine.ShapeError:
         return None
+
+
+def pair_formula_groups(groups: list[dict]) -> list[dict]:
+    """Keras and PyTorch side by side: each group gets `twin` (the equivalent layer's formulas) and `beside`.
+
+    A twin the list holds itself is referenced ({"key", "listed": True}) and that group is marked
+    `beside` (shown next to the first, not on its own); a twin the list lacks is added whole
+    ("listed": False). Groups keep their order, so a page can lay them out row by row.
+    """
+    listed = {g["key"]: g for g in groups if not g.get("error")}
+    for group in groups:
+        group.setdefault("twin", None)
+        group.setdefault("beside", None)
+    for group in groups:
+        if group.get("error") or group["beside"] or group["twin"]:
+            continue
+        spec = engine.get_layer(group["framework"], group["layer"])
+        twin = equivalent_spec(spec)
+        if twin is None:
+            continue
+        other = listed.get(twin.key)
+        if other is not None and other is not group:
+            if other["beside"] is None and other["twin"] is None:
+                group["twin"] = {"key": twin.key, "listed": True}
+                other["beside"] = group["key"]
+        elif other is None:
+            group["twin"] = {**formula_group(twin), "listed": False}
+    return groups
 
 
 def formula_pair(key: str) -> dict:

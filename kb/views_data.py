@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 import engine
 from kb.extensions import db
 from kb.models import Example, LayerType, Question
-from kb.ui import build_evaluator, formula_group
+from kb.ui import FRAMEWORK_LABELS, build_evaluator, formula_group, pair_formula_groups
 
 EVALUATE_KEYS = ("output_shape", "outputs", "param_count", "trainable_params", "weights")
 TRACE_KEYS = ("output_shape", "total_params", "layer_shapes", "layer_params")
@@ -68,20 +68,70 @@ def index_data(args) -> dict:
     ]
     shown = {q["slug"] for g in groups for q in g["questions"]}
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Question))
+    # The flat list the home page shows: each question once, with its layer tags.
+    questions: dict[str, Question] = {}
+    for lt in layer_types:
+        for q in lt.questions:
+            if q.slug in shown:
+                questions.setdefault(q.slug, q)
+    by_framework: dict[str, set[str]] = {}
+    for lt in layer_types:
+        by_framework.setdefault(lt.framework, set()).update(q.slug for q in lt.questions)
+    filtered = bool(framework or layer)
     return {
         "title": "ShapeKB: neural-network shape questions, answered with formulas that run",
         "filters": {"framework": framework or None, "layer": layer or None},
         "frameworks": sorted({lt.framework for lt in layer_types}),
         "layer_types": [
-            {"key": lt.key, "framework": lt.framework, "name": lt.name, "count": len(lt.questions)}
+            {
+                "key": lt.key,
+                "framework": lt.framework,
+                "name": lt.name,
+                "count": len(lt.questions),
+                "selected": bool(layer) and selected(lt),
+                "url": url_for("pages.index", **_filters(framework, ""))
+                if layer and selected(lt)
+                else url_for("pages.index", framework=lt.framework, layer=lt.name),
+            }
             for lt in layer_types
         ],
+        "framework_facets": [
+            {
+                "framework": fw,
+                "label": FRAMEWORK_LABELS.get(fw, fw),
+                "count": len(slugs),
+                "selected": framework.lower() == fw,
+                "url": url_for("pages.index", **_filters("", layer))
+                if framework.lower() == fw
+                else url_for("pages.index", framework=fw),
+            }
+            for fw, slugs in sorted(by_framework.items())
+        ],
+        "questions": [
+            {
+                **_question_summary(q),
+                "tags": [
+                    {
+                        "key": lt.key,
+                        "framework": lt.framework,
+                        "name": lt.name,
+                        "url": url_for("layers.layer", framework=lt.framework, name=lt.name),
+                    }
+                    for lt in q.layer_types
+                ],
+            }
+            for q in sorted(questions.values(), key=lambda q: (q.title, q.slug))
+        ],
+        "filtered": filtered,
         "groups": groups,
         "count": len(shown),
         "total": total,
         "links": {
             "html": url_for("pages.index", **_filters(framework, layer)),
             "json": url_for("pages.index_json", **_filters(framework, layer)),
+            "search": url_for("search.index"),
+            "layers": url_for("layers.index"),
+            "trace": url_for("trace.index"),
         },
     }
 
@@ -135,7 +185,7 @@ def question_data(slug: str, args) -> dict | None:
             }
             for lt in q.layer_types
         ],
-        "formulas": [_formula_group(link.engine_key) for link in q.formula_links],
+        "formulas": pair_formula_groups([_formula_group(link.engine_key) for link in q.formula_links]),
         "examples": [_example(q.slug, e) for e in q.examples],
         "evaluator": evaluator,
         "updated_at": _utc(q.updated_at).isoformat(),

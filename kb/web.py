@@ -61,7 +61,9 @@ def nav_links() -> list[dict]:
     out = []
     for target, label in NAV:
         if target in current_app.view_functions:
-            current = endpoint.split("_json")[0] == target
+            base = endpoint.split("_json")[0]
+            # A layer's page is under Layers: the blueprint decides, except for Home (pages.*).
+            current = base == target or (target != "pages.index" and base.split(".")[0] == target.split(".")[0])
             out.append({"endpoint": target, "label": label, "current": current})
     return out
 

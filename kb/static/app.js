@@ -308,9 +308,9 @@
   };
 
   /**
-   * Two requests go out together: substitute=false answers in a millisecond or two and fills in the
-   * output shape, the parameter count and the weights; substitute=true brings the formulas with the
-   * user's numbers (SymPy renders them, which takes longer). Only the newest pair is shown.
+   * Two requests, one after the other: substitute=false answers in a millisecond or two and fills in
+   * the output shape, the parameter count and the weights; then substitute=true brings the formulas
+   * with the user's numbers (SymPy renders them, which takes longer). Only the newest answers show.
    */
   Evaluator.prototype.run = async function () {
     var seq = ++this.seq;
@@ -362,7 +362,12 @@
     var list = this.section.querySelector("[data-substituted]");
     list.setAttribute("aria-busy", "true");
     var quick = postJSON(this.api, body, signal);
-    var full = postJSON(this.api, Object.assign({}, body, { substitute: true }), signal);
+    // The formulas are asked for once the shape is on screen: the server renders them with SymPy,
+    // which must not hold up the quick answer.
+    var full = quick.then(function (answer) {
+      if (seq !== self.seq || !answer.ok) return { ok: false, data: null };
+      return postJSON(self.api, Object.assign({}, body, { substitute: true }), signal);
+    });
     full.then(function (answer) {
       if (seq !== self.seq) return;
       list.removeAttribute("aria-busy");

@@ -46,11 +46,17 @@ def page(watched):
 
 
 @pytest.fixture
-def nojs_page(browser):
+def nojs_watched(browser):
+    """(page, watch) with JavaScript off."""
     context, page, watch = _new_page(browser, java_script_enabled=False)
-    yield page
+    yield page, watch
     context.close()
     assert watch.unexpected() == []
+
+
+@pytest.fixture
+def nojs_page(nojs_watched):
+    return nojs_watched[0]
 
 
 def pytest_terminal_summary(terminalreporter):

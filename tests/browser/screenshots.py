@@ -79,6 +79,7 @@ def main(argv: list[str]) -> int:
             target = prepare(page, base)
             path = OUT / f"{name}.png"
             if target is not None:
+                page.evaluate("window.scrollTo(0, 0)")  # bounding boxes in page coordinates
                 box = target.bounding_box()
                 top = max(0, box["y"] - 16)
                 page.screenshot(

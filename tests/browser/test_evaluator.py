@@ -12,18 +12,45 @@ from tests.web.pagetools import SLUGS
 
 pytestmark = pytest.mark.browser
 
-# For each seed question: fields to change, then the output shape and parameter count the page must show.
+# For each seed question: fields to change, the output shape and parameter count the page must show,
+# then one more input_shape (timed) and the shape it gives.
 SEED_EDITS = {
-    "conv2d-output-channels-filters": ([("#f-input_shape", "16, 3, 128, 128")], "(16, 32, 128, 128)", "2,432"),
-    "keras-conv1d-output-shape": ([("#f-input_shape", "None, 20, 32")], "(None, 20, 64)", "6,208"),
-    "keras-embedding-output-shape": ([("#f-input_shape", "None, 25")], "(None, 25, 64)", "16,832"),
-    "keras-gan-generator-shapes": ([("#f-input_shape", "None, 8, 8, 256")], "(None, 16, 16, 256)", "1,048,832"),
+    "conv2d-output-channels-filters": (
+        [("#f-input_shape", "16, 3, 128, 128")],
+        "(16, 32, 128, 128)",
+        "2,432",
+        ("16, 3, 64, 64", "(16, 32, 64, 64)"),
+    ),
+    "keras-conv1d-output-shape": (
+        [("#f-input_shape", "None, 20, 32")],
+        "(None, 20, 64)",
+        "6,208",
+        ("None, 30, 32", "(None, 30, 64)"),
+    ),
+    "keras-embedding-output-shape": (
+        [("#f-input_shape", "None, 25")],
+        "(None, 25, 64)",
+        "16,832",
+        ("None, 40", "(None, 40, 64)"),
+    ),
+    "keras-gan-generator-shapes": (
+        [("#f-input_shape", "None, 8, 8, 256")],
+        "(None, 16, 16, 256)",
+        "1,048,832",
+        ("None, 4, 4, 256", "(None, 8, 8, 256)"),
+    ),
     "lstm-input-shape-timesteps-features": (
         [("#f-return_sequences", "true"), ("#f-input_shape", "None, 100, 1")],
         "(None, 100, 50)",
         "10,400",
+        ("None, 200, 1", "(None, 200, 50)"),
     ),
-    "strided-conv-vs-max-pooling": ([("#f-input_shape", "None, 33, 33, 64")], "(None, 17, 17, 64)", "36,928"),
+    "strided-conv-vs-max-pooling": (
+        [("#f-input_shape", "None, 33, 33, 64")],
+        "(None, 17, 17, 64)",
+        "36,928",
+        ("None, 65, 65, 64", "(None, 33, 33, 64)"),
+    ),
 }
 OUTPUT = "[data-evaluator] [data-output-shape]"
 COUNT = "[data-evaluator] [data-param-count]"
@@ -40,9 +67,8 @@ def _ready(page, url):
 
 @pytest.mark.parametrize("slug", SLUGS)
 def test_each_seed_question_updates_live(page, live_server, slug):
-    edits, shape, count = SEED_EDITS[slug]
+    edits, shape, count, (timed_value, timed_shape) = SEED_EDITS[slug]
     _ready(page, f"{live_server}/questions/{slug}")
-    before = page.locator("[data-substituted]").inner_text()
     for selector, value in edits:
         page.fill(selector, value)
     page.wait_for_function(
@@ -51,7 +77,7 @@ def test_each_seed_question_updates_live(page, live_server, slug):
     assert page.locator(COUNT).inner_text().strip() == count
     assert page.locator("[data-summary]").inner_text().strip() == f"Output shape {shape}, {count} parameters"
     # The formulas with the user's numbers follow (the substitute=true answer).
-    page.wait_for_function("(before) => document.querySelector('[data-substituted]').innerText !== before", arg=before)
+    page.wait_for_selector("[data-evaluator]:not([aria-busy])")
     assert page.locator("[data-substituted] math").count() >= 1
     assert page.locator("[data-substituted] math").first.bounding_box()["height"] > 0
     # The address is the permalink of what is shown.
@@ -59,22 +85,24 @@ def test_each_seed_question_updates_live(page, live_server, slug):
     for selector, value in edits:
         assert query[selector.removeprefix("#f-")] == [value]
     # One more edit, timed (performance.now() from the input event to the new shape on screen).
-    timed = measure_edit(page, "#f-input_shape", edits[-1][1].replace(" ", "  ", 1))
-    assert timed["ms"] is None or timed["text"] == shape  # same dimensions, spaced differently: same answer
+    timed = measure_edit(page, "#f-input_shape", timed_value)
+    assert timed["text"] == timed_shape and timed["ms"] is not None
     assert page.locator("[data-error-summary]").is_hidden()
 
 
 def test_live_output_shape_appears_within_100_ms(page, live_server):
     _ready(page, f"{live_server}/layers/keras/Conv1D")
+    page.wait_for_load_state("networkidle")  # a page at rest, as a reader finds it before typing
     measured = []
     for length in (11, 23, 47, 64, 100, 128, 257, 300, 512, 1000):
         result = measure_edit(page, "#f-input_shape", f"None, {length}, 32")
         assert result["text"] == f"(None, {length}, 64)"
         measured.append(result["ms"])
     assert None not in measured
+    in_order = [round(m, 1) for m in measured]
     measured.sort()
     median = measured[len(measured) // 2]
-    print(f"\nlive evaluation latency (ms): median {median:.1f}, all {[round(m, 1) for m in measured]}")
+    print(f"\nlive evaluation latency (ms): median {median:.1f}, in order {in_order}")
     assert median < 100, measured
     assert len(LATENCIES) >= 10
 
@@ -114,9 +142,11 @@ def test_an_invalid_value_shows_the_engine_message_next_to_its_field(watched, li
         ("/questions/keras-conv1d-output-shape", {"#f-filters": "0"}),
     ],
 )
-def test_without_javascript_the_form_gives_the_same_answer(watched, nojs_page, live_server, path, edits):
+def test_without_javascript_the_form_gives_the_same_answer(watched, nojs_watched, live_server, path, edits):
     page, watch = watched
     watch.allow_status(422)
+    nojs_page, nojs_watch = nojs_watched
+    nojs_watch.allow_status(400)  # the server's answer to a form it cannot compute
     _ready(page, live_server + path)
     for selector, value in edits.items():
         page.fill(selector, value)

@@ -192,7 +192,11 @@ def test_resolve_errors():
     assert "did you mean kernel_size" in err.value.message
     with pytest.raises(ShapeError) as err:
         spec.resolve({"filters": 8})
-    assert (err.value.code, err.value.message, err.value.field) == ("missing_param", "Conv2D needs kernel_size", "params.kernel_size")
+    assert (err.value.code, err.value.message, err.value.field) == (
+        "missing_param",
+        "Conv2D needs kernel_size",
+        "params.kernel_size",
+    )
     with pytest.raises(ShapeError) as err:
         spec.resolve({"filters": 0, "kernel_size": 3})
     assert (err.value.code, err.value.field) == ("invalid_param", "params.filters")
@@ -218,11 +222,35 @@ def test_resolve_errors():
 
 def _random_param_value(rng, spec, prm):
     kind = prm.parse.kind
-    pool = [None, True, False, 0, 1, 2, 3, -1, 2**31, 2**31 + 1, 1.5, "same", "valid", "SAME", "x", [], [1], [2, 3], (1, 2, 3), [1, "a"], {}]
+    pool = [
+        None,
+        True,
+        False,
+        0,
+        1,
+        2,
+        3,
+        -1,
+        2**31,
+        2**31 + 1,
+        1.5,
+        "same",
+        "valid",
+        "SAME",
+        "x",
+        [],
+        [1],
+        [2, 3],
+        (1, 2, 3),
+        [1, "a"],
+        {},
+    ]
     if "'" in kind:
         pool += [part.strip().strip("'") for part in kind.split("|") if "'" in part] * 3
     if "int" in kind:
-        pool += [rng.randint(1, 9) for _ in range(6)] + [[rng.randint(1, 5) for _ in range(spec.rank)] for _ in range(4)]
+        pool += [rng.randint(1, 9) for _ in range(6)] + [
+            [rng.randint(1, 5) for _ in range(spec.rank)] for _ in range(4)
+        ]
     return rng.choice(pool)
 
 
@@ -257,7 +285,11 @@ def test_declaration_with_failing_default_still_fails_at_resolve():
     spec = LayerSpec(
         framework="pytorch",
         name="TestCoreBadDefault",
-        params=(Param("size", integer(minimum=2), 1), Param("flag", boolean(), True), Param("mode", choice("a", "b"), "a")),
+        params=(
+            Param("size", integer(minimum=2), 1),
+            Param("flag", boolean(), True),
+            Param("mode", choice("a", "b"), "a"),
+        ),
         rule=lambda ctx: Outcome({"output": ctx.x}),
     )
     with pytest.raises(ShapeError) as err:
@@ -383,8 +415,38 @@ def test_evaluate_answers_are_independent():
     assert params == {"in_channels": 3, "out_channels": 4, "kernel_size": 3}
 
 
+def test_evaluate_shows_plain_params_only():
+    """Tuples (and tuple subclasses) show as lists; values JSON cannot show are left out; order kept."""
+    from collections import namedtuple
+
+    pair = namedtuple("Pair", "a b")
+    spec = LayerSpec(
+        framework="pytorch",
+        name="TestCoreShown",
+        params=(
+            Param("obj", lambda v, rank, fld: object(), 1),
+            Param("pair", lambda v, rank, fld: pair(1, 2), 1),
+            Param("k", per_axis(), 3),
+            Param("name", choice("a", "b"), "a"),
+        ),
+        rule=lambda ctx: Outcome({"output": ctx.x}),
+        rank=2,
+    )
+    registry.register(spec)
+    try:
+        answer = engine.evaluate("pytorch", "TestCoreShown", {}, [2, 3])
+    finally:
+        del registry._LAYERS[("pytorch", "testcoreshown")]
+        del registry._CANONICAL[("pytorch", "TestCoreShown")]
+    assert answer["params"] == {"pair": [1, 2], "k": [3, 3], "name": "a"}
+    assert list(answer["params"]) == ["pair", "k", "name"]
+    assert type(answer["params"]["pair"]) is list
+
+
 def test_evaluate_none_propagates():
-    answer = engine.evaluate("pytorch", "Conv2d", {"in_channels": 3, "out_channels": 4, "kernel_size": 3}, [None, 3, None, 8])
+    answer = engine.evaluate(
+        "pytorch", "Conv2d", {"in_channels": 3, "out_channels": 4, "kernel_size": 3}, [None, 3, None, 8]
+    )
     assert answer["output_shape"] == [None, 4, None, 6]
     assert answer["formulas"][0]["values"]["L_in"] is None
     with pytest.raises(ShapeError) as err:
@@ -393,13 +455,31 @@ def test_evaluate_none_propagates():
 
 
 def test_evaluate_substitute_keeps_numbers_visible():
-    answer = engine.evaluate("pytorch", "Conv2d", {"in_channels": 3, "out_channels": 4, "kernel_size": 3}, [2, 3, 10, 8], substitute=True)
+    answer = engine.evaluate(
+        "pytorch", "Conv2d", {"in_channels": 3, "out_channels": 4, "kernel_size": 3}, [2, 3, 10, 8], substitute=True
+    )
     assert answer["formulas"][0]["substituted"]["text"].startswith("L_out = floor(")
     assert "10" in answer["formulas"][0]["substituted"]["text"]
 
 
 def test_layer_names_are_looked_up_like_the_registry(rng):
-    names = ["Conv2D", "conv2d", " Conv2D ", "keras.layers.Conv2D", "layers.Conv2D", "Convolution2D", "Conv2d", "nn.Conv2d", "torch.nn.Conv2d", "Dense", "Nope", "", "x" * 101, 3, None]
+    names = [
+        "Conv2D",
+        "conv2d",
+        " Conv2D ",
+        "keras.layers.Conv2D",
+        "layers.Conv2D",
+        "Convolution2D",
+        "Conv2d",
+        "nn.Conv2d",
+        "torch.nn.Conv2d",
+        "Dense",
+        "Nope",
+        "",
+        "x" * 101,
+        3,
+        None,
+    ]
     frameworks = ["keras", "Keras", "pytorch", "torch", "TORCH", "jax", None, 1, ["keras"]]
     for _ in range(3):  # the second and third rounds read the kept keys
         for fw in frameworks:
@@ -416,7 +496,9 @@ def test_layer_names_are_looked_up_like_the_registry(rng):
 
 
 def test_lookup_reads_the_live_registry():
-    spec = LayerSpec(framework="pytorch", name="TestCoreTemporary", params=(), rule=lambda ctx: Outcome({"output": ctx.x}))
+    spec = LayerSpec(
+        framework="pytorch", name="TestCoreTemporary", params=(), rule=lambda ctx: Outcome({"output": ctx.x})
+    )
     with pytest.raises(ShapeError):
         api._lookup("pytorch", "TestCoreTemporary")
     registry.register(spec)
@@ -451,7 +533,9 @@ def test_trace_totals():
 
 
 def test_trace_symbolic_totals():
-    out = engine.trace("keras", [None, "F"], [{"layer": "Dense", "params": {"units": 3}}, {"layer": "Dense", "params": {"units": 2}}])
+    out = engine.trace(
+        "keras", [None, "F"], [{"layer": "Dense", "params": {"units": 3}}, {"layer": "Dense", "params": {"units": 2}}]
+    )
     assert out["layers"][0]["param_count"] == "3*F + 3"
     assert out["total_params"] == out["trainable_params"] == "3*F + 11"
     assert out["output_shape"] == [None, 2]
@@ -492,7 +576,17 @@ def test_trace_matches_evaluate_step_by_step(rng):
     layers, channels = [], 3
     for _ in range(20):
         width = rng.randint(1, 16)
-        layers.append({"layer": "Conv2d", "params": {"in_channels": channels, "out_channels": width, "kernel_size": rng.randint(1, 3), "padding": 1}})
+        layers.append(
+            {
+                "layer": "Conv2d",
+                "params": {
+                    "in_channels": channels,
+                    "out_channels": width,
+                    "kernel_size": rng.randint(1, 3),
+                    "padding": 1,
+                },
+            }
+        )
         channels = width
     out = engine.trace("pytorch", shape, layers)
     current = shape

@@ -36,6 +36,7 @@ def test_404_pages_in_the_site_style(client):
     assert r.status_code == 404
     html = r.get_data(as_text=True)
     assert 'class="site-header"' in html and "/layers" in html and "/search" in html
+    assert 'role="search"' in html and '<label for="error-q">' in html  # a way on from a dead end
     r = client.get("/layers/keras/Nope.json")
     assert r.status_code == 404 and r.get_json()["status"] == 404
 
