@@ -126,6 +126,13 @@ def test_index_lists_every_question_grouped_by_layer_type(client):
         for q in group["questions"]:
             assert group["key"] in q["layers"]
             assert str(escape(q["title"])) in page.html
+    # The page shows the same groups: each layer type's section links to its questions.
+    sections = page.html.split('<section class="layer-group">')[1:]
+    assert len(sections) == len(data["groups"])
+    for group, section in zip(data["groups"], sections):
+        section = section.split("</section>")[0]
+        assert f">{group['name']}</a>" in section and group["framework"] in section
+        assert [q["url"] for q in group["questions"]] == [u for u in Page(section).links if u.startswith("/questions/")]
     # Each question appears under every layer type it is about.
     for slug in SLUGS:
         entry = _entry(slug)
