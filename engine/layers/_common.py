@@ -9,7 +9,9 @@ AXIS_NAMES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
 
 def axis_name(rank: int, axis: int) -> str:
-    return AXIS_NAMES.get(rank, tuple(f"axis{n}" for n in range(rank)))[axis]
+    """'L', 'H', 'W' or 'D' for the axis of a 1-3D layer; axisN beyond that."""
+    names = AXIS_NAMES.get(rank)
+    return names[axis] if names is not None else f"axis{axis}"
 
 
 def split_channels(shape: tuple, rank: int, channels_last: bool, unbatched_ok: bool = False):

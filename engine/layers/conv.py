@@ -206,10 +206,11 @@ def keras_conv_params(rank: int):
 
 
 def torch_conv_params(rank: int):
+    padding_mode = choice("valid", "same", case_insensitive=False)
+    padding_amounts = per_axis(minimum=0)
+
     def padding(v, r, fld):
-        if isinstance(v, str):
-            return choice("valid", "same", case_insensitive=False)(v, r, fld)
-        return per_axis(minimum=0)(v, r, fld)
+        return padding_mode(v, r, fld) if isinstance(v, str) else padding_amounts(v, r, fld)
 
     padding.kind = "int | tuple[int, ...] | 'valid' | 'same'"
     return (
