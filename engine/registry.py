@@ -43,7 +43,7 @@ def lookup(framework, name) -> LayerSpec:
     bare = name.strip()
     for prefix in _PREFIXES:
         if bare.startswith(prefix):
-            bare = bare[len(prefix):]
+            bare = bare[len(prefix) :]
             break
     spec = _LAYERS.get((fw, bare.lower()))
     if spec is None:
@@ -61,4 +61,6 @@ def lookup(framework, name) -> LayerSpec:
 def all_layers(framework: str | None = None) -> list[LayerSpec]:
     """Every declaration, sorted by framework and name."""
     fw = framework_name(framework) if framework is not None else None
-    return sorted((s for s in _CANONICAL.values() if fw is None or s.framework == fw), key=lambda s: (s.framework, s.name))
+    return sorted(
+        (s for s in _CANONICAL.values() if fw is None or s.framework == fw), key=lambda s: (s.framework, s.name)
+    )

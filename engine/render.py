@@ -52,7 +52,7 @@ class _TextPrinter(StrPrinter):
 class _LatexPrinter(LatexPrinter):
     def _print_bracket(self, left, right, e):
         num, den = _as_fraction(e.args[0])
-        inner = self._print(num) if den == 1 else r"\frac{%s}{%s}" % (self._print(num), self._print(den))
+        inner = self._print(num) if den == 1 else rf"\frac{{{self._print(num)}}}{{{self._print(den)}}}"
         return rf"\left{left}{inner}\right{right}"
 
     def _print_floor(self, e, exp=None):

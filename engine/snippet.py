@@ -11,8 +11,12 @@ MAX_SNIPPET_CHARS = 20_000
 MAX_LITERAL_DEPTH = 8
 _KERAS_HINTS = ("layers.", "keras.", "Sequential", "Input(")
 _TORCH_HINTS = ("nn.", "torch.")
-_ARITH = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
-          ast.FloorDiv: lambda a, b: a // b}
+_ARITH = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.FloorDiv: lambda a, b: a // b,
+}
 
 
 class _Unreadable(Exception):
@@ -69,7 +73,9 @@ def parse_snippet(code, framework=None) -> dict:
     try:
         tree = ast.parse(code, mode="exec")
     except SyntaxError as err:
-        raise ShapeError("invalid_snippet", f"snippet is not valid Python: {err.msg} (line {err.lineno})", "code") from None
+        raise ShapeError(
+            "invalid_snippet", f"snippet is not valid Python: {err.msg} (line {err.lineno})", "code"
+        ) from None
     except (RecursionError, MemoryError, ValueError):
         raise ShapeError("invalid_snippet", "snippet is nested too deeply to read", "code") from None
 

@@ -8,7 +8,9 @@ from engine.registry import register
 from engine.spec import LayerSpec, Outcome, Param, boolean, identifier, integer
 from engine.symbols import P, i, u
 
-DENSE_PARAMS = Formula("dense_param_count", P, i * u + u, "A weight per (input feature, unit) pair plus one bias per unit.")
+DENSE_PARAMS = Formula(
+    "dense_param_count", P, i * u + u, "A weight per (input feature, unit) pair plus one bias per unit."
+)
 DENSE_PARAMS_NO_BIAS = Formula("dense_param_count_no_bias", P, i * u, "Without bias.")
 
 

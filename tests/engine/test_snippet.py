@@ -25,7 +25,13 @@ def test_keras1_sequential_snippet_gives_layer_and_input_shape():
 def test_torch_snippet_maps_positional_arguments_by_declaration_order():
     parsed = parse_snippet("c = nn.Conv2d(3, 32, kernel_size=5, stride=1, padding=2)")
     assert parsed["framework"] == "pytorch"
-    assert parsed["layers"][0]["params"] == {"in_channels": 3, "out_channels": 32, "kernel_size": 5, "stride": 1, "padding": 2}
+    assert parsed["layers"][0]["params"] == {
+        "in_channels": 3,
+        "out_channels": 32,
+        "kernel_size": 5,
+        "stride": 1,
+        "padding": 2,
+    }
 
 
 def test_module_level_literal_names_and_integer_arithmetic_are_folded():

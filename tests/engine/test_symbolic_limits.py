@@ -28,16 +28,24 @@ def test_symbolic_closed_form_agrees_with_numbers_along_a_trace():
     closed_forms = [sympy.parse_expr(step["output_shape"][2], local_dict={"L": length_symbol}) for step in symbolic]
     for length in (31, 32, 33, 64, 1000, 2**31):
         numeric = trace("pytorch", [2, 4, length], [STRIDED_CONV] * 4)["layers"]
-        assert [int(form.subs(length_symbol, length)) for form in closed_forms] == [n["output_shape"][2] for n in numeric]
+        assert [int(form.subs(length_symbol, length)) for form in closed_forms] == [
+            n["output_shape"][2] for n in numeric
+        ]
         assert [s["param_count"] for s in symbolic] == [n["param_count"] for n in numeric]
-    assert evaluate("pytorch", "Conv1d", STRIDED_CONV["params"], [2, 4, "L"])["output_shape"][2] == "floor((L - 3)/2) + 1"
+    assert (
+        evaluate("pytorch", "Conv1d", STRIDED_CONV["params"], [2, 4, "L"])["output_shape"][2] == "floor((L - 3)/2) + 1"
+    )
 
 
 @pytest.mark.parametrize(
     "framework, shape, layer",
     [
         ("pytorch", [None, 4, "L"], STRIDED_CONV),
-        ("keras", [None, "H", "W", 3], {"layer": "Conv2D", "params": {"filters": 3, "kernel_size": 3, "strides": 2, "padding": "same"}}),
+        (
+            "keras",
+            [None, "H", "W", 3],
+            {"layer": "Conv2D", "params": {"filters": 3, "kernel_size": 3, "strides": 2, "padding": "same"}},
+        ),
     ],
 )
 def test_runaway_symbolic_trace_is_a_fast_clean_error(framework, shape, layer):

@@ -129,7 +129,7 @@ def test_index_lists_every_question_grouped_by_layer_type(client):
     # The page shows the same groups: each layer type's section links to its questions.
     sections = page.html.split('<section class="layer-group">')[1:]
     assert len(sections) == len(data["groups"])
-    for group, section in zip(data["groups"], sections):
+    for group, section in zip(data["groups"], sections, strict=True):
         section = section.split("</section>")[0]
         assert f">{group['name']}</a>" in section and group["framework"] in section
         assert [q["url"] for q in group["questions"]] == [u for u in Page(section).links if u.startswith("/questions/")]
