@@ -13,7 +13,6 @@ import json
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, default_exceptions
-from werkzeug.http import HTTP_STATUS_CODES
 
 import engine
 from engine import ShapeError
@@ -49,17 +48,7 @@ def json_response(data, status: int = 200, mimetype: str = "application/json") -
 
 def problem(status: int, code: str, detail: str, field: str | None = None, layer_index: int | None = None) -> Response:
     """An RFC 9457 problem document; `code`, `field` and `layer_index` are ours (the engine's)."""
-    body = {
-        "type": "about:blank",
-        "title": HTTP_STATUS_CODES.get(status, "Error"),
-        "status": status,
-        "detail": detail,
-        "code": code,
-        "field": field,
-    }
-    if layer_index is not None:
-        body["layer_index"] = layer_index
-    return json_response(body, status, PROBLEM_JSON)
+    return json_response(openapi.problem_body(status, code, detail, field, layer_index), status, PROBLEM_JSON)
 
 
 _HTTP_CODES = {

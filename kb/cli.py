@@ -18,13 +18,16 @@ def _content_dir(directory: Path | None) -> Path:
     return Path(directory or current_app.config["SHAPEKB_CONTENT_DIR"])
 
 
-@kb_cli.command("sync")
-@click.option(
+_dir_option = click.option(
     "--dir",
     "directory",
     type=click.Path(file_okay=False, path_type=Path),
     help="Content directory (default: SHAPEKB_CONTENT_DIR).",
 )
+
+
+@kb_cli.command("sync")
+@_dir_option
 @click.option("--force", is_flag=True, help="Rewrite every entry, even those whose file did not change.")
 def sync_command(directory: Path | None, force: bool) -> None:
     """Load the content files into the database (upsert by slug, one transaction)."""
@@ -44,12 +47,7 @@ def sync_command(directory: Path | None, force: bool) -> None:
 
 
 @kb_cli.command("check")
-@click.option(
-    "--dir",
-    "directory",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Content directory (default: SHAPEKB_CONTENT_DIR).",
-)
+@_dir_option
 def check_command(directory: Path | None) -> None:
     """Validate the content files without touching the database."""
     try:

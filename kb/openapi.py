@@ -75,10 +75,11 @@ TRACE_REJECTED_EXAMPLE = {
 }
 
 
-def _problem_example(status: int, code: str, detail: str, field=None, layer_index=None) -> dict:
+def problem_body(status: int, code: str, detail: str, field: str | None = None, layer_index: int | None = None) -> dict:
+    """An RFC 9457 problem document; `code`, `field` and `layer_index` are ours (the engine's)."""
     out = {
         "type": "about:blank",
-        "title": HTTP_STATUS_CODES[status],
+        "title": HTTP_STATUS_CODES.get(status, "Error"),
         "status": status,
         "detail": detail,
         "code": code,
@@ -93,7 +94,7 @@ def _engine_problem(call) -> dict:
     try:
         call()
     except ShapeError as err:
-        return _problem_example(422, err.code, err.message, err.field, err.layer_index)
+        return problem_body(422, err.code, err.message, err.field, err.layer_index)
     raise AssertionError("the example was meant to be rejected")  # pragma: no cover
 
 
@@ -423,24 +424,22 @@ RESPONSES = {
         "The body is not JSON, too deeply nested, or has a wrong type (codes: invalid_json, too_deep, "
         "string_too_long, number_too_long, invalid_number, invalid_type, missing_field, unexpected_field, "
         "invalid_page, invalid_query).",
-        _problem_example(
-            400, "invalid_type", "input_shape must be an array of dimensions, received string", "input_shape"
-        ),
+        problem_body(400, "invalid_type", "input_shape must be an array of dimensions, received string", "input_shape"),
     ),
     "NotFound": _problem(
-        "No such resource.", _problem_example(404, "not_found", "no API resource at /api/v1/nothing; see /api/v1/docs")
+        "No such resource.", problem_body(404, "not_found", "no API resource at /api/v1/nothing; see /api/v1/docs")
     ),
     "MethodNotAllowed": _problem(
         "The path exists, the method does not.",
-        _problem_example(405, "method_not_allowed", "GET is not allowed here; allowed: OPTIONS, POST"),
+        problem_body(405, "method_not_allowed", "GET is not allowed here; allowed: OPTIONS, POST"),
     ),
     "TooLarge": _problem(
         f"The body is larger than {schemas.MAX_BODY_BYTES} bytes.",
-        _problem_example(413, "body_too_large", f"the request body is larger than {schemas.MAX_BODY_BYTES} bytes"),
+        problem_body(413, "body_too_large", f"the request body is larger than {schemas.MAX_BODY_BYTES} bytes"),
     ),
     "Unprocessable": _problem(
         "A configuration the framework would reject (or an unknown layer/framework), with the engine's code and message.",
-        _problem_example(
+        problem_body(
             422, "unknown_layer", "keras has no layer 'Conv2d'; did you mean Conv1D, Conv2D, Conv3D?", "layer"
         ),
     ),

@@ -265,15 +265,20 @@ def _api_layer_url(framework: str, name: str) -> str | None:
     return url_for("api.layer", framework=spec.framework, name=spec.name)
 
 
-def get_question(slug: str) -> dict | None:
-    """The whole entry as JSON data, or None."""
-    question = db.session.scalars(
+def load_question(slug: str) -> Question | None:
+    """The question with its layer types, formula links and examples loaded, or None."""
+    return db.session.scalars(
         sa.select(Question)
         .where(Question.slug == slug)
         .options(
             selectinload(Question.layer_types), selectinload(Question.formula_links), selectinload(Question.examples)
         )
     ).one_or_none()
+
+
+def get_question(slug: str) -> dict | None:
+    """The whole entry as JSON data, or None."""
+    question = load_question(slug)
     if question is None:
         return None
     return {

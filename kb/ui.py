@@ -32,7 +32,7 @@ from engine.spec import FRAMEWORKS, LayerSpec
 from kb.extensions import db
 from kb.formvalues import MISSING, FormValueError, format_value, parse_shape, parse_value
 from kb.models import Example, FormulaLink, LayerType, Question, question_layers
-from kb.web import respond
+from kb.web import call_args_filter, py_literal, respond
 
 layers_bp = Blueprint("layers", __name__)
 trace_bp = Blueprint("trace", __name__)
@@ -686,22 +686,13 @@ _LAYER_NAME = re.compile(r"(?:[A-Za-z_][A-Za-z0-9_]{0,60}\.){0,4}[A-Za-z_][A-Za-
 
 
 def _py(value) -> str:
-    """A parameter value the way Python code spells it: 'same', None, True, (3, 3)."""
-    if isinstance(value, dict) and "layer" in value:
-        return f"{value['layer']}({_call_args(value.get('params') or {})})"
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return repr(value)
-    if isinstance(value, (list, tuple)):
-        inner = ", ".join(_py(v) for v in value)
-        return f"({inner},)" if len(value) == 1 else f"({inner})"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{_py(k)}: {_py(v)}" for k, v in value.items()) + "}"
-    return repr(value)
+    """A parameter value the way Python code spells it: 'same', None, True, (3, 3), LSTM(units=4)."""
+    return py_literal(value, layer_calls=True)
 
 
 def _call_args(params: dict) -> str:
     """{'filters': 64, 'padding': 'same'} -> "filters=64, padding='same'" (what the parameters field holds)."""
-    return ", ".join(f"{k}={_py(v)}" for k, v in (params or {}).items())
+    return call_args_filter(params, layer_calls=True)
 
 
 class RowError(Exception):

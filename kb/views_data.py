@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 import engine
 from kb.extensions import db
 from kb.models import Example, LayerType, Question
+from kb.search import load_question
 from kb.ui import FRAMEWORK_LABELS, build_evaluator, formula_group, pair_formula_groups
 
 EVALUATE_KEYS = ("output_shape", "outputs", "param_count", "trainable_params", "weights")
@@ -149,13 +150,7 @@ def _query(values: dict) -> str:
 
 def question_data(slug: str, args) -> dict | None:
     """One question with its answer, layer tags, formulas, worked examples and evaluator; None if unknown."""
-    q = db.session.scalar(
-        sa.select(Question)
-        .where(Question.slug == slug)
-        .options(
-            selectinload(Question.layer_types), selectinload(Question.formula_links), selectinload(Question.examples)
-        )
-    )
+    q = load_question(slug)
     if q is None:
         return None
     evaluator_row = next((e for e in q.examples if e.is_evaluator), None)

@@ -82,21 +82,30 @@ def number_filter(value) -> str:
     return "None" if value is None else str(value)
 
 
-def py_literal(value) -> str:
-    """A JSON value the way Python code spells it: 'same', None, True, (3, 3)."""
+def py_literal(value, layer_calls: bool = False) -> str:
+    """A JSON value the way Python code spells it: 'same', None, True, (3, 3).
+
+    With `layer_calls`, a dict holding "layer" is a nested layer: {"layer": "LSTM", "params": {...}} -> LSTM(...).
+    """
+    if layer_calls and isinstance(value, dict) and "layer" in value:
+        return f"{value['layer']}({call_args_filter(value.get('params') or {}, layer_calls)})"
     if value is None or isinstance(value, bool):
         return repr(value)
     if isinstance(value, (list, tuple)):
-        inner = ", ".join(py_literal(v) for v in value)
+        inner = ", ".join(py_literal(v, layer_calls) for v in value)
         return f"({inner},)" if len(value) == 1 else f"({inner})"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{py_literal(k)}: {py_literal(v)}" for k, v in value.items()) + "}"
+        return (
+            "{"
+            + ", ".join(f"{py_literal(k, layer_calls)}: {py_literal(v, layer_calls)}" for k, v in value.items())
+            + "}"
+        )
     return repr(value)
 
 
-def call_args_filter(params: dict | None) -> str:
+def call_args_filter(params: dict | None, layer_calls: bool = False) -> str:
     """{'filters': 64, 'padding': 'same'} -> filters=64, padding='same'."""
-    return ", ".join(f"{k}={py_literal(v)}" for k, v in (params or {}).items())
+    return ", ".join(f"{k}={py_literal(v, layer_calls)}" for k, v in (params or {}).items())
 
 
 def show_filter(value, key: str = "") -> str:

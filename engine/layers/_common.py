@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from engine.errors import ShapeError
 from engine.spec import is_known
 
@@ -26,6 +28,21 @@ def split_channels(shape: tuple, rank: int, channels_last: bool, unbatched_ok: b
 
 def join_channels(lead: tuple, channels, spatial: list, channels_last: bool) -> tuple:
     return (*lead, *spatial, channels) if channels_last else (*lead, channels, *spatial)
+
+
+def keras_conv_legacy(rank: int) -> dict:
+    """Keras 1 keywords a convolution still accepts: nb_filter, border_mode, subsample (nb_row/nb_col in 2D)."""
+    legacy = {"nb_filter": "filters", "border_mode": "padding", "subsample": "strides"}
+    if rank == 2:
+        legacy.update({"nb_row": ("kernel_size", 0), "nb_col": ("kernel_size", 1)})
+    return legacy
+
+
+def require_finite(v, name: str, fld: str):
+    """A real, finite number (not a bool): anything else is an invalid parameter."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        raise ShapeError("invalid_param", f"{name} must be a number, received {v!r}", fld)
+    return v
 
 
 def require_known(value, what: str, fld: str):

@@ -12,7 +12,7 @@ import math
 
 from engine.compile import Formula
 from engine.errors import ShapeError
-from engine.layers._common import require_known, shape_text
+from engine.layers._common import require_finite, require_known, shape_text
 from engine.layers.recurrent import restrict_inert
 from engine.registry import register
 from engine.spec import LayerSpec, Outcome, Param, boolean, integer, is_known, optional
@@ -136,8 +136,7 @@ def axes_param():
 
 def dropout_rate(minimum: float | None, maximum: float):
     def parse(v, rank, fld):
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            raise ShapeError("invalid_param", f"dropout must be a number, received {v!r}", fld)
+        require_finite(v, "dropout", fld)
         if (minimum is not None and v < minimum) or v > maximum:
             low = f"between {minimum} and" if minimum is not None else "at most"
             raise ShapeError("invalid_param", f"dropout must be {low} {maximum}, received {v}", fld)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from engine.compile import Formula
-from engine.layers._common import join_channels
+from engine.layers._common import join_channels, keras_conv_legacy
 from engine.layers.conv import CONV_SAME_KERAS, CONV_VALID, keras_conv_lengths, keras_split_channels
 from engine.registry import register
 from engine.spec import LayerSpec, Outcome, Param, boolean, choice, identifier, integer, per_axis
@@ -125,9 +125,7 @@ for _rank in (1, 2):
             f"Conv{_rank}d(C, C*depth_multiplier, k, groups=C).",
         )
     )
-    _legacy = {"nb_filter": "filters", "border_mode": "padding", "subsample": "strides"}
-    if _rank == 2:
-        _legacy.update({"nb_row": ("kernel_size", 0), "nb_col": ("kernel_size", 1)})
+    _legacy = keras_conv_legacy(_rank)
     register(
         LayerSpec(
             framework="keras",

@@ -6,7 +6,14 @@ import sympy as sp
 
 from engine.compile import Formula
 from engine.errors import ShapeError
-from engine.layers._common import axis_name, check_divisible, check_equal, join_channels, split_channels
+from engine.layers._common import (
+    axis_name,
+    check_divisible,
+    check_equal,
+    join_channels,
+    keras_conv_legacy,
+    split_channels,
+)
 from engine.layers.conv import CONV_PARAMS, CONV_PARAMS_NO_BIAS, check_stride_with_dilation, keras_split_channels
 from engine.registry import register
 from engine.spec import LayerSpec, Outcome, Param, boolean, choice, identifier, integer, is_known, optional, per_axis
@@ -231,9 +238,7 @@ _KERAS_ALIASES = {
 }
 
 for _rank in (1, 2, 3):
-    _legacy = {"nb_filter": "filters", "border_mode": "padding", "subsample": "strides"}
-    if _rank == 2:
-        _legacy.update({"nb_row": ("kernel_size", 0), "nb_col": ("kernel_size", 1)})
+    _legacy = keras_conv_legacy(_rank)
     register(
         LayerSpec(
             framework="keras",

@@ -7,7 +7,6 @@ bias. Keras keeps one bias vector per gate (two for GRU with reset_after=True); 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import sympy as sp
@@ -15,7 +14,7 @@ import sympy as sp
 from engine import registry
 from engine.compile import Formula
 from engine.errors import ShapeError
-from engine.layers._common import check_equal, require_known, shape_text
+from engine.layers._common import check_equal, require_finite, require_known, shape_text
 from engine.registry import register
 from engine.spec import (
     Context,
@@ -133,9 +132,7 @@ def rate():
     """A finite real number (a Keras dropout rate): Keras clamps it to [0, 1] instead of rejecting it."""
 
     def parse(v, rank, fld):
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            raise ShapeError("invalid_param", f"{fld.split('.')[-1]} must be a number, received {v!r}", fld)
-        return v
+        return require_finite(v, fld.split(".")[-1], fld)
 
     parse.kind = "float"
     return parse

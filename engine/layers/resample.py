@@ -187,44 +187,49 @@ def keras_upsampling_rule(ctx) -> Outcome:
     return Outcome({"output": join_channels(lead, channels, out, channels_last)})
 
 
-def keras_padding_rule(ctx) -> Outcome:
-    """Keras ZeroPadding1D/2D/3D: each spatial axis grows by its two pads."""
+def _keras_edges_rule(ctx, param: str, formula, check) -> Outcome:
+    """Each spatial axis changes by the (start, end) pair of `param`; `check` rejects a bad length."""
     rank = ctx.spec.rank
     lead, channels, spatial, offset, channels_last = _keras_axes(ctx)
     out = []
     for a, length in enumerate(spatial):
-        start, end = ctx.p["padding"][a]
+        start, end = ctx.p[param][a]
         where = f"axis {axis_name(rank, a)}"
-        value = ctx.apply(PAD_LENGTH, where, L_in=length, c_l=start, c_r=end)
-        if is_known(value) and value < 0:
-            raise ShapeError(
-                "negative_output",
-                f"negative padding {start} on each side of {where} leaves {value} (input {length}): "
-                "negative dimensions are not allowed",
-                f"input_shape[{offset + a}]",
-            )
+        value = ctx.apply(formula, where, L_in=length, c_l=start, c_r=end)
+        if is_known(value):
+            check(value, start, end, length, where, f"input_shape[{offset + a}]")
         out.append(value)
     return Outcome({"output": join_channels(lead, channels, out, channels_last)})
+
+
+def _check_padded(value, start, end, length, where, fld):
+    if value < 0:
+        raise ShapeError(
+            "negative_output",
+            f"negative padding {start} on each side of {where} leaves {value} (input {length}): "
+            "negative dimensions are not allowed",
+            fld,
+        )
+
+
+def _check_cropped(value, start, end, length, where, fld):
+    if value < 1:
+        raise ShapeError(
+            "crop_too_large",
+            f"cropping ({start}, {end}) must be smaller than the input: it removes {start + end} of {length} "
+            f"on {where}",
+            fld,
+        )
+
+
+def keras_padding_rule(ctx) -> Outcome:
+    """Keras ZeroPadding1D/2D/3D: each spatial axis grows by its two pads."""
+    return _keras_edges_rule(ctx, "padding", PAD_LENGTH, _check_padded)
 
 
 def keras_cropping_rule(ctx) -> Outcome:
     """Keras Cropping1D/2D/3D: each spatial axis loses its two crops; at least 1 must remain."""
-    rank = ctx.spec.rank
-    lead, channels, spatial, offset, channels_last = _keras_axes(ctx)
-    out = []
-    for a, length in enumerate(spatial):
-        start, end = ctx.p["cropping"][a]
-        where = f"axis {axis_name(rank, a)}"
-        value = ctx.apply(CROP_LENGTH, where, L_in=length, c_l=start, c_r=end)
-        if is_known(value) and value < 1:
-            raise ShapeError(
-                "crop_too_large",
-                f"cropping ({start}, {end}) must be smaller than the input: it removes {start + end} of {length} "
-                f"on {where}",
-                f"input_shape[{offset + a}]",
-            )
-        out.append(value)
-    return Outcome({"output": join_channels(lead, channels, out, channels_last)})
+    return _keras_edges_rule(ctx, "cropping", CROP_LENGTH, _check_cropped)
 
 
 def torch_pad_rule(ctx) -> Outcome:
