@@ -175,8 +175,12 @@ def _call_params(spec, written_name, node, names, notes):
             except _Unreadable:
                 pass
             continue
-        if isinstance(kw.value, ast.Call) and kw.arg == "layer":
-            params["layer"] = _nested(kw.value, names, notes, spec.framework)
+        if (
+            isinstance(kw.value, ast.Call)
+            and kw.arg in spec.by_name
+            and _is_layer(_dotted(kw.value.func) or "", spec.framework)
+        ):
+            params[kw.arg] = _nested(kw.value, names, notes, spec.framework)  # layer=, backward_layer=
             continue
         try:
             params[kw.arg] = _literal(kw.value, names)

@@ -81,3 +81,13 @@ def test_deeply_nested_source_is_a_clean_error():
     with pytest.raises(ShapeError) as err:
         parse_snippet("layers.Dense(" + "[" * 5000 + "]" * 5000 + ")")
     assert err.value.code in ("invalid_snippet", "snippet_too_long")
+
+
+def test_bidirectional_reads_nested_layers_positional_and_keyword():
+    code = "layers.Bidirectional(layers.LSTM(8, return_sequences=True), backward_layer=layers.LSTM(8, go_backwards=True, return_sequences=True))"
+    (layer,) = parse_snippet(code, framework="keras")["layers"]
+    assert layer["layer"] == "Bidirectional"
+    assert layer["params"]["layer"] == {"layer": "LSTM", "params": {"units": 8, "return_sequences": True}}
+    assert layer["params"]["backward_layer"]["params"]["go_backwards"] is True
+    result = evaluate("keras", "Bidirectional", layer["params"], [None, 5, 3])
+    assert result["output_shape"] == [None, 5, 16]
