@@ -86,7 +86,13 @@ def pytest_sessionfinish(session, exitstatus):
     if not full_run or not all_modules <= ran_modules:
         return
     missing = sorted(spec.key for spec in engine.layers() if spec.key not in _CHECKED_LAYERS)
-    print(f"\nconformance: {len(_CHECKED_LAYERS)} layer types checked against their framework")
+    from tests.engine.conformance import CHECKED
+
+    print(
+        f"\nconformance: {len(_CHECKED_LAYERS)} layer types checked against their framework, "
+        f"{CHECKED['accepted'] + CHECKED['rejected']} random configurations "
+        f"({CHECKED['accepted']} accepted, {CHECKED['rejected']} rejected by both)"
+    )
     if missing:
         print("conformance: no conformance test checks " + ", ".join(missing))
         session.exitstatus = 1

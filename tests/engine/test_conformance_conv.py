@@ -7,94 +7,25 @@ output shape, parameter counts and weight shapes, and raise ShapeError exactly w
 
 from __future__ import annotations
 
-import math
-import warnings
-
-import numpy as np
 import pytest
 
-import engine
-from engine import ShapeError
+from tests.engine import conformance
+from tests.engine.conformance import Tally, run_keras
 from tests.engine.conftest import CONFIGS_PER_LAYER
 
 pytestmark = pytest.mark.conformance
-
-FRAMEWORK_ERRORS = (ValueError, RuntimeError, TypeError, IndexError)
-
 
 # ---- running the real layers ----------------------------------------------------------------------
 
 
 def run_torch(torch, layer: str, kwargs: dict, shape: tuple):
     """('ok', output shape, total params, trainable params, weights) or ('error', message)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            module = getattr(torch.nn, layer)(**kwargs)
-            with torch.no_grad():
-                out = tuple(module(torch.zeros(shape)).shape)
-        except FRAMEWORK_ERRORS as err:
-            return ("error", f"{type(err).__name__}: {err}")
-    if 0 in out:
+    real = conformance.run_torch(torch, layer, kwargs, shape)
+    if real[0] == "ok" and 0 in real[1]:
         # ConvTranspose on the oneDNN path (batch >= 2 or groups > 1) returns an empty axis where the
         # native path raises "Output size is too small": both mean an output below 1.
-        return ("error", f"empty output {out}")
-    params = dict(module.named_parameters())
-    total = sum(p.numel() for p in params.values())
-    trainable = sum(p.numel() for p in params.values() if p.requires_grad)
-    return ("ok", out, total, trainable, {name: tuple(p.shape) for name, p in params.items()})
-
-
-def run_keras(keras, layer: str, kwargs: dict, shape: tuple):
-    """Like run_torch; a None in the spatial or channel dims is traced through keras.Input."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            obj = getattr(keras.layers, layer)(**kwargs)
-            if any(v is None for v in shape[1:]):
-                out = tuple(obj(keras.Input(batch_shape=shape)).shape)
-            else:
-                real = (2 if shape[0] is None else shape[0], *shape[1:])
-                out = tuple(obj(np.zeros(real, dtype="float32")).shape)
-                out = (shape[0], *out[1:])
-        except FRAMEWORK_ERRORS as err:
-            return ("error", f"{type(err).__name__}: {err}")
-    weights = {w.name: tuple(w.shape) for w in obj.weights}
-    trainable = sum(math.prod(w.shape) for w in obj.trainable_weights)
-    return ("ok", out, obj.count_params(), trainable, weights)
-
-
-def run_engine(framework: str, layer: str, params: dict, shape: tuple):
-    try:
-        r = engine.evaluate(framework, layer, params, list(shape))
-    except ShapeError as err:
-        return ("error", f"{err.code} [{err.field}]: {err.message}")
-    weights = {name: tuple(s) for name, s in r["weights"].items()}
-    return ("ok", tuple(r["output_shape"]), r["param_count"], r["trainable_params"], weights)
-
-
-class Tally:
-    """Counts configurations checked; a conformance test that silently checks nothing must fail."""
-
-    def __init__(self):
-        self.accepted = 0
-        self.rejected = 0
-
-    def check(self, framework: str, layer: str, params: dict, kwargs: dict, shape: tuple, real: tuple):
-        mine = run_engine(framework, layer, params, shape)
-        context = f"{framework} {layer}({kwargs}) on {shape}: framework {real!r}, engine {mine!r}"
-        assert mine[0] == real[0], "engine and framework disagree on accepting: " + context
-        if real[0] == "ok":
-            assert mine[1:] == real[1:], context
-            self.accepted += 1
-        else:
-            self.rejected += 1
-
-    def assert_floor(self, configs: int):
-        total = self.accepted + self.rejected
-        assert total >= configs, f"only {total} configurations checked"
-        assert self.accepted >= configs // 3, f"only {self.accepted} accepted configurations"
-        assert self.rejected >= 1, f"only {self.rejected} rejected configurations"
+        return ("error", f"empty output {real[1]}")
+    return real
 
 
 # ---- drawing configurations ---------------------------------------------------------------------------

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from tests.engine.conformance import Tally
 from tests.engine.conftest import CONFIGS_PER_LAYER
-from tests.engine.test_conformance_reshape import Tally, dims, maybe_none, run_keras, run_torch
+from tests.engine.test_conformance_reshape import dims, maybe_none, run_keras, run_torch
 
 pytestmark = pytest.mark.conformance
 
 
 def test_keras_dense_matches_keras(rng, keras):
-    tally = Tally()
+    tally = Tally.strict()
     for _ in range(CONFIGS_PER_LAYER):
         rank = rng.randint(2, 4)
         shape = list(maybe_none(rng, [rng.randint(1, 3), *dims(rng, rank - 1, 1, 9)], 0.15))
@@ -25,12 +26,12 @@ def test_keras_dense_matches_keras(rng, keras):
         if rng.random() < 0.05:
             kwargs["unitz"] = 3  # misspelt keyword: both reject it
         shape = tuple(shape)
-        tally.check("keras", "Dense", kwargs, shape, run_keras(keras, "Dense", kwargs, shape))
+        tally.check("keras", "Dense", kwargs, kwargs, shape, run_keras(keras, "Dense", kwargs, shape))
     tally.assert_floor(CONFIGS_PER_LAYER, min_rejected=1)
 
 
 def test_torch_linear_matches_torch(rng, torch):
-    tally = Tally()
+    tally = Tally.strict()
     for _ in range(CONFIGS_PER_LAYER):
         rank = rng.randint(1, 4)
         shape = dims(rng, rank, 1, 9)
@@ -39,7 +40,7 @@ def test_torch_linear_matches_torch(rng, torch):
         if rng.random() < 0.3:
             kwargs["bias"] = rng.random() < 0.5
         shape = tuple(shape)
-        tally.check("pytorch", "Linear", kwargs, shape, run_torch(torch, "Linear", kwargs, shape))
+        tally.check("pytorch", "Linear", kwargs, kwargs, shape, run_torch(torch, "Linear", kwargs, shape))
     tally.assert_floor(CONFIGS_PER_LAYER, min_rejected=1)
 
 

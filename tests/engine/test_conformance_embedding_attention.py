@@ -8,14 +8,24 @@ in order), parameter counts and weight shapes, and raise ShapeError exactly when
 
 from __future__ import annotations
 
-import math
 import warnings
+from functools import partial
 
 import numpy as np
 import pytest
 
-import engine
-from engine import ShapeError
+from tests.engine import conformance
+from tests.engine.conformance import (
+    BOTH,
+    LIST,
+    Tally,
+    concrete,
+    framework_error,
+    keras_counts,
+    keras_weights,
+    last_path_part,
+    torch_counts,
+)
 from tests.engine.conftest import CONFIGS_PER_LAYER
 
 pytestmark = pytest.mark.conformance
@@ -23,59 +33,8 @@ pytestmark = pytest.mark.conformance
 FRAMEWORK_ERRORS = (ValueError, RuntimeError, TypeError, AssertionError, IndexError)
 
 
-class Tally:
-    """Counts configurations checked; a conformance test that silently checks nothing must fail."""
-
-    def __init__(self):
-        self.accepted = 0
-        self.rejected = 0
-
-    def check(self, framework: str, layer: str, params: dict, kwargs: dict, shape: tuple, real: tuple):
-        mine = run_engine(framework, layer, params, shape)
-        context = (
-            f"{framework} {layer}(engine {params}; framework {kwargs}) on {shape}: framework {real!r}, engine {mine!r}"
-        )
-        assert mine[0] == real[0], "engine and framework disagree on accepting: " + context
-        if real[0] == "ok":
-            assert mine[1:] == real[1:], context
-            self.accepted += 1
-        else:
-            self.rejected += 1
-
-    def assert_floor(self, configs: int):
-        total = self.accepted + self.rejected
-        assert total >= configs, f"only {total} configurations checked"
-        assert self.accepted >= configs // 3, f"only {self.accepted} accepted configurations"
-        assert self.rejected >= 1, f"only {self.rejected} rejected configurations"
-
-
-def run_engine(framework: str, layer: str, params: dict, shape: tuple):
-    try:
-        r = engine.evaluate(framework, layer, params, list(shape))
-    except ShapeError as err:
-        return ("error", f"{err.code} [{err.field}]: {err.message}")
-    outputs = [tuple(s) for s in r["outputs"].values()]
-    weights = {name: tuple(s) for name, s in r["weights"].items()}
-    return ("ok", outputs, r["param_count"], r["trainable_params"], weights)
-
-
-def concrete(shape) -> tuple:
-    return tuple(2 if v is None else v for v in shape)
-
-
-def torch_counts(module):
-    params = dict(module.named_parameters())
-    total = sum(p.numel() for p in params.values())
-    trainable = sum(p.numel() for p in params.values() if p.requires_grad)
-    return total, trainable, {name: tuple(p.shape) for name, p in params.items()}
-
-
-def keras_counts(obj, strip_layer_name: bool):
-    def name(w):
-        return w.path.split("/", 1)[1] if strip_layer_name else w.path.rsplit("/", 1)[-1]
-
-    trainable = sum(math.prod(w.shape) for w in obj.trainable_weights)
-    return obj.count_params(), trainable, {name(w): tuple(w.shape) for w in obj.weights}
+def strip_layer_name(w) -> str:
+    return w.path.split("/", 1)[1]
 
 
 def random_shape(rng, rank: int, none_prob: float = 0.0) -> tuple:
@@ -92,9 +51,9 @@ def run_keras_embedding(keras, kwargs: dict, shape: tuple):
             obj = keras.layers.Embedding(**kwargs)
             out = tuple(obj(np.zeros(concrete(shape), dtype="int32")).shape)
         except FRAMEWORK_ERRORS as err:
-            return ("error", f"{type(err).__name__}: {err}")
+            return framework_error(err)
     out = (*(None if v is None else o for v, o in zip(shape, out[:-1], strict=True)), out[-1])
-    return ("ok", [out], *keras_counts(obj, strip_layer_name=False))
+    return ("ok", [out], *keras_counts(obj, partial(keras_weights, name=last_path_part)))
 
 
 def draw_keras_embedding(rng):
@@ -112,7 +71,7 @@ def draw_keras_embedding(rng):
 
 
 def test_keras_embedding_matches_keras(rng, torch, keras):
-    tally = Tally()
+    tally = Tally(LIST, BOTH)
     for _ in range(CONFIGS_PER_LAYER):
         kwargs, shape = draw_keras_embedding(rng)
         tally.check("keras", "Embedding", kwargs, kwargs, shape, run_keras_embedding(keras, kwargs, shape))
@@ -120,15 +79,9 @@ def test_keras_embedding_matches_keras(rng, torch, keras):
 
 
 def run_torch_embedding(torch, kwargs: dict, shape: tuple):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            module = torch.nn.Embedding(**kwargs)
-            with torch.no_grad():
-                out = tuple(module(torch.zeros(shape, dtype=torch.long)).shape)
-        except FRAMEWORK_ERRORS as err:
-            return ("error", f"{type(err).__name__}: {err}")
-    return ("ok", [out], *torch_counts(module))
+    return conformance.run_torch(
+        torch, "Embedding", kwargs, shape, errors=FRAMEWORK_ERRORS, form=LIST, dtype=torch.long
+    )
 
 
 def draw_torch_embedding(rng):
@@ -150,7 +103,7 @@ def draw_torch_embedding(rng):
 
 
 def test_torch_embedding_matches_pytorch(rng, torch):
-    tally = Tally()
+    tally = Tally(LIST, BOTH)
     for _ in range(CONFIGS_PER_LAYER):
         kwargs, shape = draw_torch_embedding(rng)
         tally.check("pytorch", "Embedding", kwargs, kwargs, shape, run_torch_embedding(torch, kwargs, shape))
@@ -170,11 +123,11 @@ def run_keras_mha(keras, kwargs: dict, call: dict, query: tuple, value: tuple, k
                 args.append(np.zeros(concrete(key), dtype="float32"))
             y = obj(*args, **call)
         except FRAMEWORK_ERRORS as err:
-            return ("error", f"{type(err).__name__}: {err}")
+            return framework_error(err)
     outputs = [tuple(t.shape) for t in (y if isinstance(y, (list, tuple)) else [y])]
     if query[0] is None:  # a None batch (in query, value and key alike) ran as 2
         outputs = [(None, *s[1:]) for s in outputs]
-    return ("ok", outputs, *keras_counts(obj, strip_layer_name=True))
+    return ("ok", outputs, *keras_counts(obj, partial(keras_weights, name=strip_layer_name)))
 
 
 def draw_keras_mha(rng):
@@ -239,7 +192,7 @@ def draw_keras_mha(rng):
 
 
 def test_keras_multi_head_attention_matches_keras(rng, torch, keras):
-    tally = Tally()
+    tally = Tally(LIST, BOTH)
     for _ in range(CONFIGS_PER_LAYER):
         kwargs, call, params, query, value, key = draw_keras_mha(rng)
         real = run_keras_mha(keras, kwargs, call, query, value, key)
@@ -258,7 +211,7 @@ def run_torch_mha(torch, kwargs: dict, call: dict, query: tuple, key: tuple, val
             with torch.no_grad():
                 out, weights = module(torch.zeros(query), torch.zeros(key), torch.zeros(value), **call)
         except FRAMEWORK_ERRORS as err:
-            return ("error", f"{type(err).__name__}: {err}")
+            return framework_error(err)
     outputs = [tuple(out.shape)] + ([] if weights is None else [tuple(weights.shape)])
     return ("ok", outputs, *torch_counts(module))
 
@@ -314,7 +267,7 @@ def draw_torch_mha(rng):
 
 
 def test_torch_multihead_attention_matches_pytorch(rng, torch):
-    tally = Tally()
+    tally = Tally(LIST, BOTH)
     for _ in range(CONFIGS_PER_LAYER):
         kwargs, call, params, query, key, value = draw_torch_mha(rng)
         real = run_torch_mha(torch, kwargs, call, query, key, value)

@@ -17,8 +17,9 @@ import pytest
 import engine
 from engine import ShapeError
 from engine.layers.elementwise import KERAS_ACTIVATIONS
+from tests.engine.conformance import Tally, run_engine
 from tests.engine.conftest import CONFIGS_PER_LAYER
-from tests.engine.test_conformance_reshape import Tally, dims, maybe_none, run_engine, run_keras, run_torch
+from tests.engine.test_conformance_reshape import dims, maybe_none, run_keras, run_torch
 
 pytestmark = pytest.mark.conformance
 
@@ -34,7 +35,7 @@ def misspell(rng, kwargs: dict, names: tuple, force: bool = False) -> dict:
 
 
 def test_keras_batchnorm_matches_keras(rng, keras):
-    tally = Tally()
+    tally = Tally.strict()
     for _ in range(CONFIGS_PER_LAYER):
         rank = rng.choice((1, 2, 3, 3, 4, 4, 5))
         shape = maybe_none(rng, [rng.randint(1, 3), *dims(rng, rank - 1)], 0.15)
@@ -51,7 +52,9 @@ def test_keras_batchnorm_matches_keras(rng, keras):
         if rng.random() < 0.2:
             kwargs["epsilon"] = 1e-5
         kwargs = misspell(rng, kwargs, ("axis", "center"))
-        tally.check("keras", "BatchNormalization", kwargs, shape, run_keras(keras, "BatchNormalization", kwargs, shape))
+        tally.check(
+            "keras", "BatchNormalization", kwargs, kwargs, shape, run_keras(keras, "BatchNormalization", kwargs, shape)
+        )
     tally.assert_floor(CONFIGS_PER_LAYER)
 
 
@@ -64,7 +67,7 @@ def _torch_backend_layer_norm_bug(axes, shape) -> bool:
 
 
 def test_keras_layernorm_matches_keras(rng, keras):
-    tally = Tally()
+    tally = Tally.strict()
     backend_bug = 0
     for _ in range(CONFIGS_PER_LAYER):
         rank = rng.randint(1, 4)
@@ -106,7 +109,7 @@ def test_keras_layernorm_matches_keras(rng, keras):
                     real = (real[0], np.broadcast_shapes(gamma, shape), *real[2:])
                 except ValueError:
                     real = ("error", f"gamma {gamma} does not broadcast against {shape}")
-        tally.check("keras", "LayerNormalization", kwargs, shape, real)
+        tally.check("keras", "LayerNormalization", kwargs, kwargs, shape, real)
     tally.assert_floor(CONFIGS_PER_LAYER)
     print(f"{backend_bug} configurations hit the torch-backend layer_norm limitation")
 
@@ -116,7 +119,7 @@ def test_keras_layernorm_matches_keras(rng, keras):
 
 @pytest.mark.parametrize("rank", [1, 2, 3])
 def test_torch_batchnorm_matches_pytorch(rng, torch, rank):
-    tally = Tally()
+    tally = Tally.strict()
     layer = f"BatchNorm{rank}d"
     for _ in range(CONFIGS_PER_LAYER):
         channels = rng.randint(1, 5)
@@ -136,12 +139,12 @@ def test_torch_batchnorm_matches_pytorch(rng, torch, rank):
             shape = shape[1:] if rng.random() < 0.5 else [*shape, 2]  # wrong rank (no unbatched form)
         # Eval mode: a training-mode call with one value per channel fails, which no shape rule can know.
         real = run_torch(torch, layer, kwargs, tuple(shape), eval_mode=True)
-        tally.check("pytorch", layer, kwargs, tuple(shape), real)
+        tally.check("pytorch", layer, kwargs, kwargs, tuple(shape), real)
     tally.assert_floor(CONFIGS_PER_LAYER)
 
 
 def test_torch_layernorm_matches_pytorch(rng, torch):
-    tally = Tally()
+    tally = Tally.strict()
     for _ in range(CONFIGS_PER_LAYER):
         shape = dims(rng, rng.randint(1, 4), 1, 4)
         count = rng.randint(1, len(shape))
@@ -156,12 +159,14 @@ def test_torch_layernorm_matches_pytorch(rng, torch):
             if rng.random() < 0.3:
                 kwargs[flag] = rng.random() < 0.5
         kwargs = misspell(rng, kwargs, ("bias",))
-        tally.check("pytorch", "LayerNorm", kwargs, tuple(shape), run_torch(torch, "LayerNorm", kwargs, tuple(shape)))
+        tally.check(
+            "pytorch", "LayerNorm", kwargs, kwargs, tuple(shape), run_torch(torch, "LayerNorm", kwargs, tuple(shape))
+        )
     tally.assert_floor(CONFIGS_PER_LAYER)
 
 
 def test_torch_groupnorm_matches_pytorch(rng, torch):
-    tally = Tally()
+    tally = Tally.strict()
     for _ in range(CONFIGS_PER_LAYER):
         groups = rng.randint(1, 4)
         channels = groups * rng.randint(1, 3) + (rng.randint(1, groups - 1) if groups > 1 and rng.random() < 0.1 else 0)
@@ -173,7 +178,7 @@ def test_torch_groupnorm_matches_pytorch(rng, torch):
         shape = (rng.randint(1, 3), max(c, 1), *dims(rng, rng.randint(0, 3), 1, 3))
         if rng.random() < 0.03:
             shape = (channels,)
-        tally.check("pytorch", "GroupNorm", kwargs, shape, run_torch(torch, "GroupNorm", kwargs, shape))
+        tally.check("pytorch", "GroupNorm", kwargs, kwargs, shape, run_torch(torch, "GroupNorm", kwargs, shape))
     tally.assert_floor(CONFIGS_PER_LAYER)
 
 
@@ -250,7 +255,7 @@ TORCH_CASES = {
 @pytest.mark.parametrize("layer", sorted(KERAS_CASES))
 def test_keras_shape_keeping_layers_match_keras(rng, keras, layer):
     draw, ranks, nones, min_rejected = KERAS_CASES[layer]
-    tally = Tally()
+    tally = Tally.strict()
     for n in range(CONFIGS_PER_LAYER):
         rank = rng.choice(ranks) if len(ranks) > 2 else rng.randint(*ranks)
         shape = [rng.randint(1, 3), *dims(rng, rank - 1, 1, 4)]
@@ -260,26 +265,26 @@ def test_keras_shape_keeping_layers_match_keras(rng, keras, layer):
         shape = maybe_none(rng, shape, 0.15) if nones else tuple(shape)
         if layer != "Identity":
             kwargs = misspell(rng, kwargs, tuple(kwargs) or ("name",), force=n % 15 == 7)
-        tally.check("keras", layer, kwargs, shape, run_keras(keras, layer, kwargs, shape))
+        tally.check("keras", layer, kwargs, kwargs, shape, run_keras(keras, layer, kwargs, shape))
     tally.assert_floor(CONFIGS_PER_LAYER, min_rejected=min_rejected)
 
 
 @pytest.mark.parametrize("layer", sorted(TORCH_CASES))
 def test_torch_shape_keeping_layers_match_pytorch(rng, torch, layer):
     draw, ranks, min_rejected = TORCH_CASES[layer]
-    tally = Tally()
+    tally = Tally.strict()
     for n in range(CONFIGS_PER_LAYER):
         rank = rng.choice(ranks) if len(ranks) > 2 else rng.randint(*ranks)
         shape = tuple(dims(rng, rank, 1, 4))
         kwargs = draw(rng, rank)
         if layer != "Identity":  # nn.Identity accepts (and ignores) any argument
             kwargs = misspell(rng, kwargs, tuple(kwargs) or ("inplace",), force=n % 15 == 7)
-        tally.check("pytorch", layer, kwargs, shape, run_torch(torch, layer, kwargs, shape))
+        tally.check("pytorch", layer, kwargs, kwargs, shape, run_torch(torch, layer, kwargs, shape))
     tally.assert_floor(CONFIGS_PER_LAYER, min_rejected=min_rejected)
 
 
 def test_keras_prelu_matches_keras(rng, keras):
-    tally = Tally()
+    tally = Tally.strict()
     for _ in range(CONFIGS_PER_LAYER):
         rank = rng.randint(1, 5)
         base = [rng.randint(1, 3), *dims(rng, rank - 1, 1, 4)]
@@ -292,12 +297,12 @@ def test_keras_prelu_matches_keras(rng, keras):
         if rng.random() < 0.1:
             kwargs["alpha_initializer"] = "ones"
         shape = maybe_none(rng, base, 0.25)
-        tally.check("keras", "PReLU", kwargs, shape, run_keras(keras, "PReLU", kwargs, shape))
+        tally.check("keras", "PReLU", kwargs, kwargs, shape, run_keras(keras, "PReLU", kwargs, shape))
     tally.assert_floor(CONFIGS_PER_LAYER)
 
 
 def test_torch_prelu_matches_pytorch(rng, torch):
-    tally = Tally()
+    tally = Tally.strict()
     for _ in range(CONFIGS_PER_LAYER):
         shape = tuple(dims(rng, rng.randint(1, 4), 1, 5))
         channels = shape[1] if len(shape) >= 2 else 1
@@ -311,7 +316,7 @@ def test_torch_prelu_matches_pytorch(rng, torch):
             kwargs["num_parameters"] = 1
         if rng.random() < 0.2:
             kwargs["init"] = 0.1
-        tally.check("pytorch", "PReLU", kwargs, shape, run_torch(torch, "PReLU", kwargs, shape))
+        tally.check("pytorch", "PReLU", kwargs, kwargs, shape, run_torch(torch, "PReLU", kwargs, shape))
     tally.assert_floor(CONFIGS_PER_LAYER)
 
 

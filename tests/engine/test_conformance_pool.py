@@ -8,14 +8,14 @@ ShapeError exactly when the framework raises.
 
 from __future__ import annotations
 
-import math
 import warnings
+from functools import partial
 
 import numpy as np
 import pytest
 
-import engine
-from engine import ShapeError
+from tests.engine import conformance
+from tests.engine.conformance import TUPLE, Tally, framework_error, keras_counts
 from tests.engine.conftest import CONFIGS_PER_LAYER
 
 pytestmark = pytest.mark.conformance
@@ -26,22 +26,8 @@ AXES = (1, 2, 3)
 
 # ---- running the real layers ----------------------------------------------------------------------
 
-
-def run_torch(torch, layer: str, kwargs: dict, shape: tuple):
-    """('ok', output shapes, total params, trainable params, weights) or ('error', message)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            module = getattr(torch.nn, layer)(**kwargs)
-            with torch.no_grad():
-                out = module(torch.zeros(shape))
-        except FRAMEWORK_ERRORS as err:
-            return ("error", f"{type(err).__name__}: {err}")
-    outs = tuple(tuple(t.shape) for t in (out if isinstance(out, tuple) else (out,)))
-    params = dict(module.named_parameters())
-    total = sum(p.numel() for p in params.values())
-    trainable = sum(p.numel() for p in params.values() if p.requires_grad)
-    return ("ok", outs, total, trainable, {n: tuple(p.shape) for n, p in params.items()})
+# ('ok', output shapes, total params, trainable params, weights) or ('error', message).
+run_torch = partial(conformance.run_torch, errors=FRAMEWORK_ERRORS, form=TUPLE)
 
 
 def run_keras(keras, layer: str, kwargs: dict, shape: tuple):
@@ -52,18 +38,16 @@ def run_keras(keras, layer: str, kwargs: dict, shape: tuple):
             obj = getattr(keras.layers, layer)(**kwargs)
             traced = tuple(obj(keras.Input(batch_shape=shape)).shape)
         except FRAMEWORK_ERRORS as err:
-            return ("error", f"{type(err).__name__}: {err}")
+            return framework_error(err)
         if all(v is not None for v in shape):
             try:
                 real = tuple(obj(np.zeros(shape, dtype="float32")).shape)
             except FRAMEWORK_ERRORS as err:
                 if not torch_backend_avg_pool3d_bug(layer, kwargs, err):
-                    return ("error", f"{type(err).__name__}: {err}")
+                    return framework_error(err)
                 real = traced  # Keras itself accepts it (the trace): judge the engine by the trace
             assert real == traced, f"Keras trace {traced} and real call {real} differ"
-    weights = {w.name: tuple(w.shape) for w in obj.weights}
-    trainable = sum(math.prod(w.shape) for w in obj.trainable_weights)
-    return ("ok", (traced,), obj.count_params(), trainable, weights)
+    return ("ok", (traced,), *keras_counts(obj))
 
 
 def torch_backend_avg_pool3d_bug(layer: str, kwargs: dict, err: Exception) -> bool:
@@ -71,41 +55,6 @@ def torch_backend_avg_pool3d_bug(layer: str, kwargs: dict, err: Exception) -> bo
     avg_pool3d, which rejects an (unpadded) input smaller than the pool: the trace accepts it, and so
     would TensorFlow or JAX. The engine follows Keras (the trace); this is the one tolerated difference."""
     return layer == "AveragePooling3D" and kwargs.get("padding") == "same" and "smaller than kernel size" in str(err)
-
-
-def run_engine(framework: str, layer: str, params: dict, shape: tuple):
-    try:
-        r = engine.evaluate(framework, layer, params, list(shape))
-    except ShapeError as err:
-        return ("error", f"{err.code} [{err.field}]: {err.message}")
-    outs = tuple(tuple(s) for s in r["outputs"].values())
-    weights = {name: tuple(s) for name, s in r["weights"].items()}
-    return ("ok", outs, r["param_count"], r["trainable_params"], weights)
-
-
-class Tally:
-    """Counts configurations checked; a conformance test that silently checks nothing must fail."""
-
-    def __init__(self):
-        self.accepted = 0
-        self.rejected = 0
-
-    def check(self, framework: str, layer: str, params: dict, kwargs: dict, shape: tuple, real: tuple):
-        mine = run_engine(framework, layer, params, shape)
-        context = f"{framework} {layer}({kwargs}) on {shape}: framework {real!r}, engine {mine!r}"
-        assert mine[0] == real[0], "engine and framework disagree on accepting: " + context
-        if real[0] == "ok":
-            assert mine[1:] == real[1:], context
-            self.accepted += 1
-        else:
-            self.rejected += 1
-
-    def assert_floor(self, configs: int, reject_share: int = 20):
-        total = self.accepted + self.rejected
-        assert total >= configs, f"only {total} configurations checked"
-        assert self.accepted >= configs // 3, f"only {self.accepted} accepted configurations"
-        if reject_share:
-            assert self.rejected >= 1, f"only {self.rejected} rejected configurations"
 
 
 # ---- drawing configurations ---------------------------------------------------------------------------
@@ -177,7 +126,7 @@ def keras_data_format(rng, kwargs: dict) -> bool:
 @pytest.mark.parametrize("rank", AXES)
 def test_keras_pooling(keras, rng, kind, rank):
     layer = f"{kind}{rank}D"
-    tally = Tally()
+    tally = Tally(TUPLE)
     for _ in range(CONFIGS_PER_LAYER):
         pool = per_axis(rng, rank, 1, 4)
         kwargs = {"pool_size": pool}
@@ -210,7 +159,7 @@ def test_keras_pooling(keras, rng, kind, rank):
 @pytest.mark.parametrize("rank", AXES)
 def test_keras_global_pooling(keras, rng, kind, rank):
     layer = f"{kind}{rank}D"
-    tally = Tally()
+    tally = Tally(TUPLE)
     for _ in range(CONFIGS_PER_LAYER):
         kwargs = {}
         if rng.random() < 0.6:
@@ -218,7 +167,7 @@ def test_keras_global_pooling(keras, rng, kind, rank):
         channels_last = keras_data_format(rng, kwargs)
         shape = keras_input(rng, [rng.randint(1, 6) for _ in range(rank)], channels_last)
         tally.check("keras", layer, kwargs, kwargs, shape, run_keras(keras, layer, kwargs, shape))
-    tally.assert_floor(CONFIGS_PER_LAYER, reject_share=0)
+    tally.assert_floor(CONFIGS_PER_LAYER, min_rejected=0)
     assert tally.rejected >= 1 or CONFIGS_PER_LAYER < 60, "the wrong-rank inputs were never drawn"
 
 
@@ -229,7 +178,7 @@ def test_keras_global_pooling(keras, rng, kind, rank):
 @pytest.mark.parametrize("rank", AXES)
 def test_torch_pooling(torch, rng, kind, rank):
     layer = f"{kind}Pool{rank}d"
-    tally = Tally()
+    tally = Tally(TUPLE)
     for _ in range(CONFIGS_PER_LAYER):
         kernel = per_axis(rng, rank, 1, 5)
         kwargs = {"kernel_size": kernel}
@@ -274,7 +223,7 @@ def test_torch_pooling(torch, rng, kind, rank):
 @pytest.mark.parametrize("rank", AXES)
 def test_torch_adaptive_pooling(torch, rng, kind, rank):
     layer = f"Adaptive{kind}Pool{rank}d"
-    tally = Tally()
+    tally = Tally(TUPLE)
     for _ in range(CONFIGS_PER_LAYER):
         roll = rng.random()
         if roll < 0.15:

@@ -8,14 +8,12 @@ weight shapes, and raise ShapeError exactly when the framework raises.
 
 from __future__ import annotations
 
-import math
-import warnings
+from functools import partial
 
-import numpy as np
 import pytest
 
-import engine
-from engine import ShapeError
+from tests.engine import conformance
+from tests.engine.conformance import BOTH, LIST, Tally, keras_weights, last_path_part
 from tests.engine.conftest import CONFIGS_PER_LAYER
 
 pytestmark = pytest.mark.conformance
@@ -23,71 +21,21 @@ pytestmark = pytest.mark.conformance
 FRAMEWORK_ERRORS = (ValueError, RuntimeError, TypeError, AssertionError)
 
 
-class Tally:
-    """Counts configurations checked; a conformance test that silently checks nothing must fail."""
-
-    def __init__(self):
-        self.accepted = 0
-        self.rejected = 0
-
-    def check(self, framework: str, layer: str, params: dict, kwargs: dict, shape: tuple, real: tuple):
-        mine = run_engine(framework, layer, params, shape)
-        context = (
-            f"{framework} {layer}(engine {params}; framework {kwargs}) on {shape}: framework {real!r}, engine {mine!r}"
-        )
-        assert mine[0] == real[0], "engine and framework disagree on accepting: " + context
-        if real[0] == "ok":
-            assert mine[1:] == real[1:], context
-            self.accepted += 1
-        else:
-            self.rejected += 1
-
-    def assert_floor(self, configs: int):
-        total = self.accepted + self.rejected
-        assert total >= configs, f"only {total} configurations checked"
-        assert self.accepted >= configs // 3, f"only {self.accepted} accepted configurations"
-        assert self.rejected >= 1, f"only {self.rejected} rejected configurations"
-
-
-def run_engine(framework: str, layer: str, params: dict, shape: tuple):
-    try:
-        r = engine.evaluate(framework, layer, params, list(shape))
-    except ShapeError as err:
-        return ("error", f"{err.code} [{err.field}]: {err.message}")
-    outputs = [tuple(s) for s in r["outputs"].values()]
-    weights = {name: tuple(s) for name, s in r["weights"].items()}
-    return ("ok", outputs, r["param_count"], r["trainable_params"], weights)
-
-
 # ---- Keras ----------------------------------------------------------------------------------------
-
-
-def _keras_weights(layer, prefix: str = "") -> dict:
-    return {prefix + w.path.rsplit("/", 1)[-1]: tuple(w.shape) for w in layer.weights}
 
 
 def run_keras(keras, build, shape: tuple, symbolic: bool):
     """Build with `build(keras)`; call on zeros (a None batch runs as 2 and is put back) or on keras.Input."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            obj = build(keras)
-            if symbolic:
-                y = obj(keras.Input(batch_shape=shape))
-            else:
-                real = tuple(2 if v is None else v for v in shape)
-                y = obj(np.zeros(real, dtype="float32"))
-        except FRAMEWORK_ERRORS as err:
-            return ("error", f"{type(err).__name__}: {err}")
-    outputs = [tuple(t.shape) for t in (y if isinstance(y, (list, tuple)) else [y])]
-    if shape[0] is None:
-        outputs = [(None, *s[1:]) for s in outputs]
-    if isinstance(obj, keras.layers.Bidirectional):
-        weights = {**_keras_weights(obj.forward_layer, "forward/"), **_keras_weights(obj.backward_layer, "backward/")}
-    else:
-        weights = _keras_weights(obj)
-    trainable = sum(math.prod(w.shape) for w in obj.trainable_weights)
-    return ("ok", outputs, obj.count_params(), trainable, weights)
+
+    def weights(obj) -> dict:
+        if isinstance(obj, keras.layers.Bidirectional):
+            forward = keras_weights(obj.forward_layer, last_path_part, "forward/")
+            return {**forward, **keras_weights(obj.backward_layer, last_path_part, "backward/")}
+        return keras_weights(obj, last_path_part)
+
+    return conformance.run_keras(
+        keras, build, {}, shape, symbolic=symbolic, errors=FRAMEWORK_ERRORS, form=LIST, weights=weights
+    )
 
 
 KERAS_RNNS = ("SimpleRNN", "LSTM", "GRU")
@@ -145,7 +93,7 @@ def draw_keras_sequence(rng, kwargs: dict, allow_errors: bool = True):
 
 @pytest.mark.parametrize("layer", KERAS_RNNS)
 def test_keras_recurrent_matches_keras(rng, torch, keras, layer):
-    tally = Tally()
+    tally = Tally(LIST, BOTH)
     for _ in range(CONFIGS_PER_LAYER):
         params, kwargs = draw_keras_rnn(rng, layer)
         shape, symbolic = draw_keras_sequence(rng, kwargs)
@@ -185,7 +133,7 @@ def draw_bidirectional(rng):
 
 
 def test_keras_bidirectional_matches_keras(rng, torch, keras):
-    tally = Tally()
+    tally = Tally(LIST, BOTH)
     for _ in range(CONFIGS_PER_LAYER):
         layer, kwargs, merge, backward, params = draw_bidirectional(rng)
         shape, symbolic = draw_keras_sequence(rng, kwargs, allow_errors=rng.random() < 0.3)
@@ -212,21 +160,7 @@ def test_keras_bidirectional_matches_keras(rng, torch, keras):
 # ---- PyTorch --------------------------------------------------------------------------------------
 
 
-def run_torch(torch, layer: str, kwargs: dict, shape: tuple):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            module = getattr(torch.nn, layer)(**kwargs)
-            with torch.no_grad():
-                out, state = module(torch.zeros(shape))
-        except FRAMEWORK_ERRORS as err:
-            return ("error", f"{type(err).__name__}: {err}")
-    states = list(state) if isinstance(state, tuple) else [state]
-    outputs = [tuple(out.shape), *(tuple(s.shape) for s in states)]
-    params = dict(module.named_parameters())
-    total = sum(p.numel() for p in params.values())
-    trainable = sum(p.numel() for p in params.values() if p.requires_grad)
-    return ("ok", outputs, total, trainable, {name: tuple(p.shape) for name, p in params.items()})
+run_torch = partial(conformance.run_torch, errors=FRAMEWORK_ERRORS, form=LIST)
 
 
 def draw_torch_rnn(rng, layer: str):
@@ -260,7 +194,7 @@ def draw_torch_rnn(rng, layer: str):
 
 @pytest.mark.parametrize("layer", ["RNN", "LSTM", "GRU"])
 def test_torch_recurrent_matches_pytorch(rng, torch, layer):
-    tally = Tally()
+    tally = Tally(LIST, BOTH)
     for _ in range(CONFIGS_PER_LAYER):
         kwargs, shape = draw_torch_rnn(rng, layer)
         tally.check("pytorch", layer, kwargs, kwargs, shape, run_torch(torch, layer, kwargs, shape))

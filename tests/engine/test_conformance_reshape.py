@@ -4,19 +4,21 @@ PyTorch Flatten / Unflatten.
 Each configuration builds the real layer and runs a tensor of zeros on the CPU; a Keras input with a None
 dim is traced symbolically through keras.Input instead. The engine must give the same output shape,
 parameter counts and weight shapes, and raise ShapeError exactly when the framework raises. The helpers
-here (run_torch, run_keras, run_engine, Tally) are shared with test_conformance_norm_elementwise.py.
+here (run_torch, run_keras: the reshape family's error set) are shared with test_conformance_norm_elementwise.py
+and test_conformance_dense.py.
 """
 
 from __future__ import annotations
 
 import math
-import warnings
+from functools import partial
 
-import numpy as np
 import pytest
 
 import engine
 from engine import ShapeError
+from tests.engine import conformance
+from tests.engine.conformance import Tally
 from tests.engine.conftest import CONFIGS_PER_LAYER
 
 pytestmark = pytest.mark.conformance
@@ -24,80 +26,16 @@ pytestmark = pytest.mark.conformance
 FRAMEWORK_ERRORS = (ValueError, RuntimeError, TypeError, IndexError, ZeroDivisionError)
 
 
-# ---- running the real layers and the engine -------------------------------------------------------
+# ---- running the real layers -----------------------------------------------------------------------
 
-
-def run_torch(torch, layer: str, kwargs: dict, shape: tuple, eval_mode: bool = False):
-    """('ok', output shape, total params, trainable params, weights) or ('error', message)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            module = getattr(torch.nn, layer)(**kwargs)
-            if eval_mode:
-                module.eval()
-            with torch.no_grad():
-                out = tuple(module(torch.zeros(shape)).shape)
-        except FRAMEWORK_ERRORS as err:
-            return ("error", f"{type(err).__name__}: {err}"[:300])
-    params = dict(module.named_parameters())
-    total = sum(p.numel() for p in params.values())
-    trainable = sum(p.numel() for p in params.values() if p.requires_grad)
-    return ("ok", out, total, trainable, {name: tuple(p.shape) for name, p in params.items()})
+# Shared with test_conformance_norm_elementwise.py and test_conformance_dense.py.
+run_torch = partial(conformance.run_torch, errors=FRAMEWORK_ERRORS, limit=300)
 
 
 def run_keras(keras, layer: str, kwargs: dict, shape: tuple, symbolic: bool = False):
-    """Like run_torch. A shape with a None (batch included) is traced through keras.Input; else a real call."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            obj = getattr(keras.layers, layer)(**kwargs)
-            if symbolic or any(v is None for v in shape):
-                out = tuple(obj(keras.Input(batch_shape=shape)).shape)
-            else:
-                out = tuple(obj(np.zeros(shape, dtype="float32")).shape)
-        except FRAMEWORK_ERRORS as err:
-            return ("error", f"{type(err).__name__}: {err}"[:300])
-    weights = {w.name: tuple(w.shape) for w in obj.weights}
-    trainable = sum(math.prod(w.shape) for w in obj.trainable_weights)
-    return ("ok", out, obj.count_params(), trainable, weights)
-
-
-def run_engine(framework: str, layer: str, params: dict, shape: tuple):
-    try:
-        r = engine.evaluate(framework, layer, params, list(shape))
-    except ShapeError as err:
-        return ("error", f"{err.code} [{err.field}]: {err.message}")
-    weights = {name: tuple(s) for name, s in r["weights"].items()}
-    return ("ok", tuple(r["output_shape"]), r["param_count"], r["trainable_params"], weights)
-
-
-class Tally:
-    """Counts configurations checked; a conformance test that silently checks nothing must fail."""
-
-    def __init__(self):
-        self.accepted = 0
-        self.rejected = 0
-
-    def check(self, framework: str, layer: str, kwargs: dict, shape: tuple, real: tuple):
-        mine = run_engine(framework, layer, kwargs, shape)
-        context = f"{framework} {layer}(**{kwargs}) on {shape}: framework {real!r}, engine {mine!r}"
-        assert mine[0] == real[0], "engine and framework disagree on accepting: " + context
-        if real[0] == "ok":
-            assert mine[1:] == real[1:], context
-            self.accepted += 1
-        else:
-            assert mine[1].split(" ")[0].isidentifier(), context
-            self.rejected += 1
-        return mine
-
-    def assert_floor(self, configs: int, min_rejected: int | None = None):
-        total = self.accepted + self.rejected
-        print(f"checked {total} configurations: {self.accepted} accepted, {self.rejected} rejected")
-        assert total >= configs, f"only {total} configurations checked"
-        assert self.accepted >= configs // 3, f"only {self.accepted} accepted configurations"
-        # At least one rejection; a floor tied to the draw rates would fail by chance now and then.
-        floor = 1 if min_rejected is None else min_rejected
-        assert self.rejected >= floor, f"only {self.rejected} rejected configurations"
+    """A shape with a None (batch included) is traced through keras.Input; else a real call."""
+    symbolic = symbolic or any(v is None for v in shape)
+    return conformance.run_keras(keras, layer, kwargs, shape, symbolic=symbolic, errors=FRAMEWORK_ERRORS, limit=300)
 
 
 # ---- drawing helpers ------------------------------------------------------------------------------
@@ -153,7 +91,7 @@ def sizes_for(rng, total, parts: int) -> tuple:
 
 
 def test_keras_flatten_matches_keras(rng, keras):
-    tally = Tally()
+    tally = Tally.strict()
     for _ in range(CONFIGS_PER_LAYER):
         rank = rng.randint(1, 5)
         shape = maybe_none(rng, [rng.randint(1, 3), *dims(rng, rank - 1)], 0.2)
@@ -163,12 +101,12 @@ def test_keras_flatten_matches_keras(rng, keras):
             kwargs["data_format"] = rng.choice(("channels_last", "channels_first"))
         elif roll < 0.36:
             kwargs["data_format"] = "channels_middle"
-        tally.check("keras", "Flatten", kwargs, shape, run_keras(keras, "Flatten", kwargs, shape))
+        tally.check("keras", "Flatten", kwargs, kwargs, shape, run_keras(keras, "Flatten", kwargs, shape))
     tally.assert_floor(CONFIGS_PER_LAYER, min_rejected=1)
 
 
 def test_keras_reshape_matches_keras(rng, keras):
-    tally = Tally()
+    tally = Tally.strict()
     for _ in range(CONFIGS_PER_LAYER):
         rest = dims(rng, rng.randint(1, 3), 1, 6)
         shape = maybe_none(rng, [rng.randint(1, 3), *rest], 0.15)
@@ -182,12 +120,12 @@ def test_keras_reshape_matches_keras(rng, keras):
         elif roll < 0.06 and total == 1:
             target = ()
         kwargs = {"target_shape": target}
-        tally.check("keras", "Reshape", kwargs, shape, run_keras(keras, "Reshape", kwargs, shape))
+        tally.check("keras", "Reshape", kwargs, kwargs, shape, run_keras(keras, "Reshape", kwargs, shape))
     tally.assert_floor(CONFIGS_PER_LAYER)
 
 
 def test_keras_permute_matches_keras(rng, keras):
-    tally = Tally()
+    tally = Tally.strict()
     for _ in range(CONFIGS_PER_LAYER):
         k = rng.randint(1, 4)
         shape = maybe_none(rng, [rng.randint(1, 3), *dims(rng, k)], 0.2)
@@ -201,17 +139,17 @@ def test_keras_permute_matches_keras(rng, keras):
         elif roll < 0.22:
             perm = perm + [k + 1] if rng.random() < 0.5 else perm[:-1] or [1]  # rank mismatch
         kwargs = {"dims": tuple(perm)}
-        tally.check("keras", "Permute", kwargs, shape, run_keras(keras, "Permute", kwargs, shape))
+        tally.check("keras", "Permute", kwargs, kwargs, shape, run_keras(keras, "Permute", kwargs, shape))
     tally.assert_floor(CONFIGS_PER_LAYER)
 
 
 def test_keras_repeat_vector_matches_keras(rng, keras):
-    tally = Tally()
+    tally = Tally.strict()
     for _ in range(CONFIGS_PER_LAYER):
         rank = 2 if rng.random() < 0.85 else rng.choice((1, 3))
         shape = maybe_none(rng, [rng.randint(1, 3), *dims(rng, rank - 1)], 0.2)
         kwargs = {"n": rng.randint(1, 5) if rng.random() < 0.93 else 0}
-        tally.check("keras", "RepeatVector", kwargs, shape, run_keras(keras, "RepeatVector", kwargs, shape))
+        tally.check("keras", "RepeatVector", kwargs, kwargs, shape, run_keras(keras, "RepeatVector", kwargs, shape))
     tally.assert_floor(CONFIGS_PER_LAYER)
 
 
@@ -219,7 +157,7 @@ def test_keras_repeat_vector_matches_keras(rng, keras):
 
 
 def test_torch_flatten_matches_pytorch(rng, torch):
-    tally = Tally()
+    tally = Tally.strict()
     for _ in range(CONFIGS_PER_LAYER):
         rank = rng.randint(1, 5)
         shape = tuple(dims(rng, rank, 1, 4))
@@ -228,12 +166,12 @@ def test_torch_flatten_matches_pytorch(rng, torch):
             kwargs["start_dim"] = rng.randint(-rank - 1, rank)
         if rng.random() < 0.6:
             kwargs["end_dim"] = rng.randint(-rank - 1, rank)
-        tally.check("pytorch", "Flatten", kwargs, shape, run_torch(torch, "Flatten", kwargs, shape))
+        tally.check("pytorch", "Flatten", kwargs, kwargs, shape, run_torch(torch, "Flatten", kwargs, shape))
     tally.assert_floor(CONFIGS_PER_LAYER)
 
 
 def test_torch_unflatten_matches_pytorch(rng, torch):
-    tally = Tally()
+    tally = Tally.strict()
     for _ in range(CONFIGS_PER_LAYER):
         rank = rng.randint(1, 4)
         shape = tuple(dims(rng, rank, 1, 8))
@@ -248,7 +186,7 @@ def test_torch_unflatten_matches_pytorch(rng, torch):
         elif roll < 0.5:
             sizes = list(sizes)
         kwargs = {"dim": dim, "unflattened_size": sizes}
-        tally.check("pytorch", "Unflatten", kwargs, shape, run_torch(torch, "Unflatten", kwargs, shape))
+        tally.check("pytorch", "Unflatten", kwargs, kwargs, shape, run_torch(torch, "Unflatten", kwargs, shape))
     tally.assert_floor(CONFIGS_PER_LAYER)
 
 
