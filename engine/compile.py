@@ -130,15 +130,14 @@ class Formula:
 
     def substituted(self, values: dict) -> dict:
         """The formula with the given numbers put in, in all three renderings (for display)."""
-        # Numbers stand in as symbols named by their digits, so SymPy keeps the formula's shape
-        # (floor((10 + 2*0 - 1*(3 - 1) - 1)/2) + 1) instead of folding it to the answer.
-        env = {}
-        for a in self.args:
-            v = values.get(a.name)
-            if v is None or isinstance(v, bool):
-                continue
-            env[a] = sp.Symbol(repr(v)) if isinstance(v, (int, float)) else v
-        return render.render(sp.Eq(self.target, self.expr.xreplace(env), evaluate=False), explicit_times=True)
+        # The general formula is printed with each symbol shown as its value, so the layout stays the
+        # formula's own (floor((10 - 1*(3 - 1) + 2*0 - 1)/2) + 1) instead of SymPy folding it.
+        shown = {
+            a: values[a.name]
+            for a in self.args
+            if values.get(a.name) is not None and not isinstance(values[a.name], bool)
+        }
+        return render.render(self.equation, explicit_times=True, shown=shown)
 
 
 # Names the generated fast evaluator uses itself; a formula whose symbols collide keeps the general method.

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.mathml import MathMLPresentationPrinter
 from sympy.printing.str import StrPrinter
 
-_NUMBER_AS_IDENTIFIER = re.compile(r"<mi>(-?[0-9]+(?:\.[0-9]+)?)</mi>")
 MATHML_NS = "http://www.w3.org/1998/Math/MathML"
 
 
@@ -32,6 +29,16 @@ def _as_fraction(arg):
 
 
 class _TextPrinter(StrPrinter):
+    shown: dict = {}
+
+    def _print_Symbol(self, e):
+        value = self.shown.get(e)
+        if value is None:
+            return super()._print_Symbol(e)
+        if isinstance(value, (int, float)):
+            return repr(value)
+        return _TextPrinter().doprint(value) if value.is_Atom else f"({_TextPrinter().doprint(value)})"
+
     def _print_bracket(self, name, e):
         num, den = _as_fraction(e.args[0])
         if den == 1:
@@ -50,6 +57,17 @@ class _TextPrinter(StrPrinter):
 
 
 class _LatexPrinter(LatexPrinter):
+    shown: dict = {}
+
+    def _print_Symbol(self, e, style="plain"):
+        value = self.shown.get(e)
+        if value is None:
+            return super()._print_Symbol(e, style)
+        if isinstance(value, (int, float)):
+            return repr(value)
+        inner = _LatexPrinter().doprint(value)
+        return inner if value.is_Atom else rf"\left({inner}\right)"
+
     def _print_bracket(self, left, right, e):
         num, den = _as_fraction(e.args[0])
         inner = self._print(num) if den == 1 else rf"\frac{{{self._print(num)}}}{{{self._print(den)}}}"
@@ -63,6 +81,29 @@ class _LatexPrinter(LatexPrinter):
 
 
 class _MathMLPrinter(MathMLPresentationPrinter):
+    shown: dict = {}
+
+    def _print_Symbol(self, e, style="plain"):
+        value = self.shown.get(e)
+        if value is None:
+            return super()._print_Symbol(e, style)
+        if isinstance(value, (int, float)):
+            number = self.dom.createElement("mn")
+            number.appendChild(self.dom.createTextNode(repr(value)))
+            return number
+        return _MathMLPrinter()._print(value) if value.is_Atom else self._parenthesized(value)
+
+    def _parenthesized(self, value):
+        mrow = self.dom.createElement("mrow")
+        for part in ("(", value, ")"):
+            if isinstance(part, str):
+                node = self.dom.createElement("mo")
+                node.appendChild(self.dom.createTextNode(part))
+            else:
+                node = _MathMLPrinter()._print(part)
+            mrow.appendChild(node)
+        return mrow
+
     def _print_bracket(self, left, right, e):
         num, den = _as_fraction(e.args[0])
         mrow = self.dom.createElement("mrow")
@@ -88,32 +129,36 @@ class _MathMLPrinter(MathMLPresentationPrinter):
         return self._print_bracket("\u2308", "\u2309", e)
 
 
-def to_text(expr) -> str:
+def _printer(cls, explicit_times: bool, shown: dict | None):
+    printer = cls({"mul_symbol": "dot"} if explicit_times else None)
+    printer.shown = shown or {}
+    return printer
+
+
+def to_text(expr, shown: dict | None = None) -> str:
     """Plain text, e.g. floor((H - 1)/2) + 1."""
-    return _TextPrinter().doprint(expr)
+    return _printer(_TextPrinter, False, shown).doprint(expr) if shown else _TextPrinter().doprint(expr)
 
 
-def to_latex(expr, explicit_times: bool = False) -> str:
+def to_latex(expr, explicit_times: bool = False, shown: dict | None = None) -> str:
     """LaTeX source."""
-    return _LatexPrinter({"mul_symbol": "dot"} if explicit_times else None).doprint(expr)
+    return _printer(_LatexPrinter, explicit_times, shown).doprint(expr)
 
 
-def to_mathml(expr, display: str = "block", explicit_times: bool = False) -> str:
+def to_mathml(expr, display: str = "block", explicit_times: bool = False, shown: dict | None = None) -> str:
     """A complete presentation-MathML <math> element."""
-    body = _MathMLPrinter({"mul_symbol": "dot"} if explicit_times else None).doprint(expr)
-    if explicit_times:
-        # Substituted numbers travel as symbols named by their digits; show them upright, as numbers.
-        body = _NUMBER_AS_IDENTIFIER.sub(r"<mn>\1</mn>", body)
+    body = _printer(_MathMLPrinter, explicit_times, shown).doprint(expr)
     return f'<math xmlns="{MATHML_NS}" display="{display}">{body}</math>'
 
 
-def render(expr, explicit_times: bool = False) -> dict:
+def render(expr, explicit_times: bool = False, shown: dict | None = None) -> dict:
     """All three renderings of one expression or equation.
 
-    explicit_times: show a visible multiplication dot; needed once numbers are substituted,
-    since 3 times 32 written side by side would read as 332."""
+    shown: {symbol: value} printed in place of those symbols, keeping the formula's own layout;
+    explicit_times: a visible multiplication dot, needed once numbers stand side by side (3 times 32
+    written as 3 32 would read as 332)."""
     return {
-        "text": to_text(expr),
-        "latex": to_latex(expr, explicit_times),
-        "mathml": to_mathml(expr, explicit_times=explicit_times),
+        "text": to_text(expr, shown),
+        "latex": to_latex(expr, explicit_times, shown),
+        "mathml": to_mathml(expr, explicit_times=explicit_times, shown=shown),
     }
