@@ -133,7 +133,9 @@ def _apply(spec: LayerSpec, params, shape: tuple):
     resolved = spec.resolve(params)
     ranks = spec.input_ranks
     if ranks and len(shape) not in ranks:
-        want = " or ".join(str(r) for r in spec.input_ranks)
+        ranks = spec.input_ranks
+        contiguous = len(ranks) > 2 and list(ranks) == list(range(ranks[0], ranks[-1] + 1))
+        want = f"{ranks[0]} to {ranks[-1]}" if contiguous else " or ".join(str(r) for r in ranks)
         raise ShapeError(
             "rank_mismatch",
             f"{spec.name} expects an input of rank {want} (batch included), received rank {len(shape)}: {show_shape(shape)}",
