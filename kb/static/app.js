@@ -957,6 +957,9 @@
     var note = snippetForm.querySelector("[data-error-for]");
     var textarea = snippetForm.querySelector("textarea");
     var notes = snippetForm.querySelector("[data-snippet-notes]");
+    // A table edit still waiting on its debounce would start a newer trace and swallow this answer.
+    clearTimeout(this.timer);
+    this.timer = null;
     var seq = ++this.seq;
     var response;
     var data;

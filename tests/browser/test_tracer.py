@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -208,3 +209,29 @@ def test_the_browser_and_the_server_read_form_values_alike(page, live_server):
     # A choice word that is also a keyword stays a string when the field is a choice (GELU's approximate).
     assert page.evaluate("ShapeKB.parseValue(' none ', ['none', 'tanh'])") == "none"
     assert page.evaluate("ShapeKB.parseValue('none', []) === null")
+
+
+def test_a_snippet_right_after_a_table_edit_still_answers(watched, live_server):
+    # The table edit's debounced trace used to fire after the click and swallow the snippet's answer.
+    page, watch = watched
+    watch.allow_status(400)
+    _ready(page, f"{live_server}/trace?example=keras-gan-generator-shapes")
+    page.fill("#snippet", "layers.Dense(")  # not Python: the snippet gets an error message
+
+    def slow_snippet_answer(route):
+        if route.request.method == "POST":
+            time.sleep(0.3)  # longer than the table's debounce, as on a loaded machine
+        route.continue_()
+
+    page.route("**/trace.json**", slow_snippet_answer)
+    # The edit and the click in one task, so the edit's debounce is still pending at the click.
+    page.evaluate(
+        """() => {
+            const field = document.querySelector("#p-11");
+            field.value = "filters=2, kernel_size=7, padding='same'";
+            field.dispatchEvent(new Event("input", { bubbles: true }));
+            document.querySelector("[data-snippet-form]").requestSubmit();
+        }"""
+    )
+    page.locator("#snippet-error").wait_for(state="visible", timeout=5000)
+    assert "not valid Python" in page.locator("#snippet-error").inner_text()
