@@ -61,7 +61,7 @@ class Formula:
     def __init__(self, key: str, target: sp.Symbol, expr: sp.Expr, doc: str = ""):
         self.key = key
         self.target = target
-        self.expr = sp.sympify(expr)  # our own SymPy objects only, never a user string
+        self.expr = expr if isinstance(expr, sp.Basic) else sp.Integer(expr)  # declarations only
         self.args = tuple(sorted(self.expr.free_symbols, key=lambda sym: sym.name))
         self.arg_names = tuple(a.name for a in self.args)
         self.doc = doc

@@ -211,32 +211,21 @@ SHAPE_KEEPING = [
         equivalent="Dropout",
         note="Shape kept, no parameters; active only in training (at inference it returns the input).",
     ),
-    dict(
-        framework="keras",
-        name="SpatialDropout1D",
-        params=(_rate("channels"), SEED),
-        input_ranks=(3,),
-        category="dropout",
-        equivalent="Dropout1d",
-        note="Input (N, T, C), shape kept, no parameters; " + SPATIAL,
-    ),
-    dict(
-        framework="keras",
-        name="SpatialDropout2D",
-        params=(_rate("channels"), KERAS_FORMAT, SEED),
-        input_ranks=(4,),
-        category="dropout",
-        equivalent="Dropout2d",
-        note="Input (N, H, W, C) (or channels_first), shape kept, no parameters; " + SPATIAL,
-    ),
-    dict(
-        framework="keras",
-        name="SpatialDropout3D",
-        params=(_rate("channels"), KERAS_FORMAT, SEED),
-        input_ranks=(5,),
-        category="dropout",
-        equivalent="Dropout3d",
-        note="Input (N, D, H, W, C) (or channels_first), shape kept, no parameters; " + SPATIAL,
+    *(
+        dict(
+            framework="keras",
+            name=f"SpatialDropout{rank}D",
+            params=(_rate("channels"), SEED) if rank == 1 else (_rate("channels"), KERAS_FORMAT, SEED),
+            input_ranks=(rank + 2,),
+            category="dropout",
+            equivalent=f"Dropout{rank}d",
+            note=f"Input {layout}, shape kept, no parameters; " + SPATIAL,
+        )
+        for rank, layout in (
+            (1, "(N, T, C)"),
+            (2, "(N, H, W, C) (or channels_first)"),
+            (3, "(N, D, H, W, C) (or channels_first)"),
+        )
     ),
     dict(
         framework="keras",

@@ -125,6 +125,20 @@ def fill_value():
     return parse
 
 
+def _one_or_up_to_three(one, message: str, kind: str, single=lambda x: x):
+    """A parser for one value or a tuple of 1 to 3 values, each checked by `one`."""
+
+    def parse(v, rank, fld):
+        if isinstance(v, (list, tuple)):
+            if not 0 < len(v) <= 3:
+                _bad(fld, f"{message}, received {list(v)!r}")
+            return tuple(one(x, fld) for x in v)
+        return single(one(v, fld))
+
+    parse.kind = kind
+    return parse
+
+
 def int_or_ints(minimum: int):
     """Upsample size: an int or a list of ints (its length is checked against the input)."""
 
@@ -133,15 +147,7 @@ def int_or_ints(minimum: int):
             _bad(fld, f"size must hold integers >= {minimum}, received {x!r}")
         return x
 
-    def parse(v, rank, fld):
-        if isinstance(v, (list, tuple)):
-            if not 0 < len(v) <= 3:
-                _bad(fld, f"size must be an int or a tuple of 1 to 3 ints, received {list(v)!r}")
-            return tuple(one(x, fld) for x in v)
-        return one(v, fld)
-
-    parse.kind = "int | tuple[int, ...]"
-    return parse
+    return _one_or_up_to_three(one, "size must be an int or a tuple of 1 to 3 ints", "int | tuple[int, ...]")
 
 
 def scale_factors():
@@ -154,15 +160,13 @@ def scale_factors():
             _bad(fld, f"scale_factor must be positive, received {x}")
         return x
 
-    def parse(v, rank, fld):
-        if isinstance(v, (list, tuple)):
-            if not 0 < len(v) <= 3:
-                _bad(fld, f"scale_factor must be a number or a tuple of 1 to 3 numbers, received {list(v)!r}")
-            return tuple(one(x, fld) for x in v)
-        return one(v, fld) or None  # Upsample stores `float(scale_factor) if scale_factor else None`
-
-    parse.kind = "float | tuple[float, ...]"
-    return parse
+    # A single 0 means 'not given': Upsample stores `float(scale_factor) if scale_factor else None`.
+    return _one_or_up_to_three(
+        one,
+        "scale_factor must be a number or a tuple of 1 to 3 numbers",
+        "float | tuple[float, ...]",
+        single=lambda x: x or None,
+    )
 
 
 # ---- rules -----------------------------------------------------------------------------------
