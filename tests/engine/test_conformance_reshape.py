@@ -99,7 +99,7 @@ def test_keras_flatten_matches_keras(rng, keras):
         roll = rng.random()
         if roll < 0.3:
             kwargs["data_format"] = rng.choice(("channels_last", "channels_first"))
-        elif roll < 0.36:
+        elif roll < 0.42:  # Flatten accepts every rank, so a bad data_format is its only rejection
             kwargs["data_format"] = "channels_middle"
         tally.check("keras", "Flatten", kwargs, kwargs, shape, run_keras(keras, "Flatten", kwargs, shape))
     tally.assert_floor(CONFIGS_PER_LAYER, min_rejected=1)
