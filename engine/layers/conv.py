@@ -6,9 +6,10 @@ import sympy as sp
 
 from engine.compile import Formula
 from engine.errors import ShapeError
+from engine.layers._activations import apply_output_activation, output_activation_param
 from engine.layers._common import axis_name, check_divisible, check_equal, join_channels, require_known, split_channels
 from engine.registry import register
-from engine.spec import LayerSpec, Outcome, Param, boolean, choice, identifier, integer, is_known, per_axis
+from engine.spec import LayerSpec, Outcome, Param, boolean, choice, integer, is_known, per_axis
 from engine.symbols import C_in, C_out, K, L_in, L_out, P, d, g, k, p, s
 
 # Dumoulin & Visin, relationship 6 (zero padding p, stride s, dilation d): the kernel's effective
@@ -182,7 +183,12 @@ def keras_conv_rule(ctx) -> Outcome:
     if prm["use_bias"]:
         weights["bias"] = (filters,)
     channels_last = prm["data_format"] != "channels_first"
-    return Outcome({"output": join_channels(lead, filters, out, channels_last)}, weights, param_count=count)
+    output = apply_output_activation(
+        ctx,
+        join_channels(lead, filters, out, channels_last),
+        "params.filters" if channels_last else "params.activation",
+    )
+    return Outcome({"output": output}, weights, param_count=count)
 
 
 def keras_conv_params(rank: int):
@@ -200,7 +206,7 @@ def keras_conv_params(rank: int):
         Param("data_format", choice("channels_last", "channels_first"), "channels_last", "Where the channel axis is."),
         Param("dilation_rate", per_axis(), 1, "Spacing between kernel taps; cannot combine with strides > 1."),
         Param("groups", integer(), 1, "Split input and filters into this many groups."),
-        Param("activation", identifier(), None, "Applied element-wise; does not change the shape."),
+        output_activation_param(),
         Param("use_bias", boolean(), True, "Add one bias per filter."),
     )
 

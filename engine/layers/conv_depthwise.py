@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from engine.compile import Formula
+from engine.layers._activations import apply_output_activation, output_activation_param
 from engine.layers._common import join_channels, keras_conv_legacy
 from engine.layers.conv import CONV_SAME_KERAS, CONV_VALID, keras_conv_lengths, keras_split_channels
 from engine.registry import register
-from engine.spec import LayerSpec, Outcome, Param, boolean, choice, identifier, integer, per_axis
+from engine.spec import LayerSpec, Outcome, Param, boolean, choice, integer, per_axis
 from engine.symbols import C_in, C_out, K, P, m
 
 DEPTHWISE_PARAMS = Formula(
@@ -45,7 +46,8 @@ def depthwise_rule(ctx) -> Outcome:
     if prm["use_bias"]:
         weights["bias"] = (channels * mult,)
     channels_last = prm["data_format"] != "channels_first"
-    return Outcome({"output": join_channels(lead, channels * mult, out, channels_last)}, weights, param_count=count)
+    output = apply_output_activation(ctx, join_channels(lead, channels * mult, out, channels_last))
+    return Outcome({"output": output}, weights, param_count=count)
 
 
 def separable_rule(ctx) -> Outcome:
@@ -64,7 +66,12 @@ def separable_rule(ctx) -> Outcome:
     if prm["use_bias"]:
         weights["bias"] = (filters,)
     channels_last = prm["data_format"] != "channels_first"
-    return Outcome({"output": join_channels(lead, filters, out, channels_last)}, weights, param_count=count)
+    output = apply_output_activation(
+        ctx,
+        join_channels(lead, filters, out, channels_last),
+        "params.filters" if channels_last else "params.activation",
+    )
+    return Outcome({"output": output}, weights, param_count=count)
 
 
 _COMMON = {
@@ -76,7 +83,7 @@ _COMMON = {
         "data_format", choice("channels_last", "channels_first"), "channels_last", "Where the channel axis is."
     ),
     "dilation_rate": Param("dilation_rate", per_axis(), 1, "Spacing between kernel taps (strides > 1 allowed here)."),
-    "activation": Param("activation", identifier(), None, "Applied element-wise; does not change the shape."),
+    "activation": output_activation_param(),
     "use_bias": Param("use_bias", boolean(), True, "Add one bias per output channel."),
     "filters": Param("filters", integer(), doc="Number of filters of the pointwise step: the output's channel count."),
 }

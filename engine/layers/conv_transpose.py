@@ -6,6 +6,7 @@ import sympy as sp
 
 from engine.compile import Formula
 from engine.errors import ShapeError
+from engine.layers._activations import apply_output_activation, output_activation_param
 from engine.layers._common import (
     axis_name,
     check_divisible,
@@ -16,7 +17,7 @@ from engine.layers._common import (
 )
 from engine.layers.conv import CONV_PARAMS, CONV_PARAMS_NO_BIAS, check_stride_with_dilation, keras_split_channels
 from engine.registry import register
-from engine.spec import LayerSpec, Outcome, Param, boolean, choice, identifier, integer, is_known, optional, per_axis
+from engine.spec import LayerSpec, Outcome, Param, boolean, choice, integer, is_known, optional, per_axis
 from engine.symbols import L_in, L_out, d, k, op, p, s
 
 # Dumoulin & Visin, relationship 14 (with dilation): the transpose of a convolution with padding p and
@@ -145,7 +146,12 @@ def keras_conv_transpose_rule(ctx) -> Outcome:
     if prm["use_bias"]:
         weights["bias"] = (filters,)
     channels_last = prm["data_format"] != "channels_first"
-    return Outcome({"output": join_channels(lead, filters, out, channels_last)}, weights, param_count=count)
+    output = apply_output_activation(
+        ctx,
+        join_channels(lead, filters, out, channels_last),
+        "params.filters" if channels_last else "params.activation",
+    )
+    return Outcome({"output": output}, weights, param_count=count)
 
 
 def keras_conv_transpose_params(rank: int):
@@ -171,7 +177,7 @@ def keras_conv_transpose_params(rank: int):
         "dilation_rate": Param(
             "dilation_rate", per_axis(), 1, "Spacing between kernel taps; cannot combine with strides > 1."
         ),
-        "activation": Param("activation", identifier(), None, "Applied element-wise; does not change the shape."),
+        "activation": output_activation_param(),
         "use_bias": Param("use_bias", boolean(), True, "Add one bias per filter."),
     }
     # Conv3DTranspose takes data_format before output_padding; Conv1DTranspose and Conv2DTranspose after.

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from engine.compile import Formula
+from engine.layers._activations import apply_output_activation, output_activation_param
 from engine.layers._common import check_equal, require_known
 from engine.registry import register
-from engine.spec import LayerSpec, Outcome, Param, boolean, identifier, integer
+from engine.spec import LayerSpec, Outcome, Param, boolean, integer
 from engine.symbols import P, i, u
 
 DENSE_PARAMS = Formula(
@@ -21,7 +22,8 @@ def keras_dense_rule(ctx) -> Outcome:
     bias = ctx.p["use_bias"]
     count = ctx.apply(DENSE_PARAMS if bias else DENSE_PARAMS_NO_BIAS, "parameters", i=features, u=units)
     weights = {"kernel": (features, units), **({"bias": (units,)} if bias else {})}
-    return Outcome({"output": (*ctx.x[:-1], units)}, weights, param_count=count)
+    output = apply_output_activation(ctx, (*ctx.x[:-1], units), "params.units")
+    return Outcome({"output": output}, weights, param_count=count)
 
 
 def torch_linear_rule(ctx) -> Outcome:
@@ -39,7 +41,7 @@ register(
         name="Dense",
         params=(
             Param("units", integer(), doc="Size of the output's last axis."),
-            Param("activation", identifier(), None, "Applied element-wise; does not change the shape."),
+            output_activation_param(),
             Param("use_bias", boolean(), True, "Add one bias per unit."),
         ),
         rule=keras_dense_rule,

@@ -6,10 +6,9 @@ activation name Keras knows). Each layer is still its own registry entry, declar
 
 from __future__ import annotations
 
-import difflib
-
 from engine.compile import Formula
 from engine.errors import ShapeError
+from engine.layers._activations import GLU_HALF, halve_last_axis, keras_activation_name, reject_threshold
 from engine.layers._common import require_known, shape_text
 from engine.layers.reshape import normalize_axis
 from engine.registry import register
@@ -28,7 +27,7 @@ from engine.spec import (
     optional,
     product,
 )
-from engine.symbols import L_in, L_out, P, i
+from engine.symbols import P, i
 
 PRELU_PARAMS = Formula(
     "prelu_param_count",
@@ -37,40 +36,10 @@ PRELU_PARAMS = Formula(
     "One learned negative slope per entry of alpha: i is the entry count (Keras: the product of the input's "
     "non-batch sizes with shared_axes set to 1; PyTorch: num_parameters, 1 or the channel count).",
 )
-GLU_HALF = Formula(
-    "glu_halved_length",
-    L_out,
-    L_in / 2,
-    "GLU splits the last axis in two halves (value and gate) and multiplies them: the axis is halved; it must be even.",
-)
-
-# keras.activations in Keras 3.15 (names are case-sensitive).
-KERAS_ACTIVATIONS = frozenset(
-    """celu elu exponential gelu glu hard_shrink hard_sigmoid hard_silu hard_swish hard_tanh leaky_relu linear
-    log_sigmoid log_softmax mish relu relu6 selu sigmoid silu soft_shrink softmax softplus softsign sparse_plus
-    sparse_sigmoid sparsemax squareplus swish tanh tanh_shrink threshold""".split()
-)
-
 ANY_INT = integer(minimum=-MAX_INT)
 ANY_NUMBER = number(minimum=-float(MAX_INT))
 RATE = number(0.0, 1.0)
 ALL_RANKS = tuple(range(1, 9))
-
-
-def keras_activation_name():
-    def parse(val, rank, fld):
-        if val is None:
-            return "linear"
-        if isinstance(val, str) and val in KERAS_ACTIVATIONS:
-            return val
-        close = difflib.get_close_matches(str(val).lower(), sorted(KERAS_ACTIVATIONS), n=3, cutoff=0.6)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise ShapeError(
-            "unknown_activation", f"could not interpret activation function identifier: {val!r}{hint}"[:200], fld
-        )
-
-    parse.kind = "str | None"
-    return parse
 
 
 def keras_axes():
@@ -103,23 +72,10 @@ def check_axes(name: str):
 
 def check_keras_activation(ctx):
     """'glu' halves the last axis (it must be even); 'threshold' needs arguments Activation cannot pass."""
-    name = ctx.p["activation"]
-    if name == "threshold":
-        raise ShapeError(
-            "invalid_param",
-            "activation 'threshold' needs threshold and default_value arguments, which Activation cannot pass: "
-            "use keras.ops.threshold in a Lambda layer",
-            "params.activation",
-        )
-    if name != "glu":
+    reject_threshold(ctx)
+    if ctx.p["activation"] != "glu":
         return ctx.x
-    last = ctx.x[-1]
-    fld = f"input_shape[{ctx.rank - 1}]"
-    if is_known(last) and last % 2:
-        raise ShapeError(
-            "odd_length", f"glu halves the last axis, which must be even: received {last} in {shape_text(ctx.x)}", fld
-        )
-    return (*ctx.x[:-1], ctx.apply(GLU_HALF, f"axis {ctx.rank - 1}", L_in=last))
+    return halve_last_axis(ctx, ctx.x, "input", f"input_shape[{ctx.rank - 1}]")
 
 
 def check_feature_dropout_rank(ctx):
@@ -233,7 +189,7 @@ SHAPE_KEEPING = [
         params=(
             Param(
                 "activation",
-                keras_activation_name(),
+                keras_activation_name(none_as="linear"),
                 doc="Name of a keras.activations function ('relu', 'softmax', ...); None means linear.",
             ),
         ),

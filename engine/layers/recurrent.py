@@ -14,6 +14,7 @@ import sympy as sp
 from engine import registry
 from engine.compile import Formula
 from engine.errors import ShapeError
+from engine.layers._activations import GLU_HALF, keras_activation_name, reject_threshold
 from engine.layers._common import check_equal, require_finite, require_known, shape_text
 from engine.registry import register
 from engine.spec import (
@@ -24,7 +25,6 @@ from engine.spec import (
     anything,
     boolean,
     choice,
-    identifier,
     integer,
     number,
     optional,
@@ -233,11 +233,60 @@ def keras_rnn_rule(ctx) -> Outcome:
     if bias:
         two_biases = cell == "gru" and prm["reset_after"]
         weights["bias"] = (2, width) if two_biases else (width,)
-    outputs = {"output": (batch, steps, units) if prm["return_sequences"] else (batch, units)}
+    width = keras_rnn_output_width(ctx, units, steps)
+    outputs = {"output": (batch, steps, width) if prm["return_sequences"] else (batch, width)}
     if prm["return_state"]:
         for state in ctx.spec.options["states"]:
-            outputs[state] = (batch, units)
+            outputs[state] = (batch, width)
     return Outcome(outputs, weights, param_count=count)
+
+
+def keras_rnn_output_width(ctx, units: int, steps):
+    """The width of the output and states: units, unless a 'glu' activation halves the vectors it acts on.
+
+    GLU returns u/2 values where the cell expects u. In LSTM and GRU the halved vector meets u-wide ones in
+    element-wise products, which only broadcast when u/2 is 1; SimpleRNN's halved state cannot multiply its
+    (u, u) recurrent kernel, nor fill a stateful layer's (batch, u) variable, so it only runs for a single time
+    step without stateful, and then gives u/2.
+    """
+    prm, cell = ctx.p, ctx.spec.options["cell"]
+    names = ("activation",) if cell == "simple" else ("activation", "recurrent_activation")
+    for name in names:
+        reject_threshold(ctx, name)
+    glu = [name for name in names if prm[name] == "glu"]
+    if not glu:
+        return units
+    fld = f"params.{glu[0]}"
+    if units % 2:
+        raise ShapeError(
+            "odd_length",
+            f"{glu[0]}='glu' halves vectors of size units, which must be even: received units={units}",
+            fld,
+        )
+    if cell != "simple":
+        if units != 2:
+            raise ShapeError(
+                "invalid_param",
+                f"{glu[0]}='glu' halves the {units}-wide {ctx.spec.name} vectors to {units // 2}, which cannot combine "
+                f"with the {units}-wide state (only units=2 broadcasts)",
+                fld,
+            )
+        return units
+    if steps != 1:
+        raise ShapeError(
+            "invalid_param",
+            f"activation='glu' halves the SimpleRNN state to {units // 2}, which cannot multiply the ({units}, {units}) "
+            f"recurrent kernel at the next step: it only runs on a single time step, received T={steps}",
+            fld,
+        )
+    if prm["stateful"]:
+        raise ShapeError(
+            "invalid_param",
+            f"activation='glu' halves the SimpleRNN state to {units // 2}, which stateful=True cannot store in its "
+            f"(batch, {units}) state variable",
+            fld,
+        )
+    return ctx.apply(GLU_HALF, "output width", L_in=units)
 
 
 def _run_nested(ctx, nested: NestedLayer, where: str) -> Outcome:
@@ -325,10 +374,22 @@ def keras_bidirectional_rule(ctx) -> Outcome:
 
 def keras_rnn_params(cell: str) -> tuple:
     head = [Param("units", integer(), doc="Size of the output's last axis and of each state.")]
-    head.append(Param("activation", identifier(), "tanh", "Output activation; does not change the shape."))
+    head.append(
+        Param(
+            "activation",
+            keras_activation_name(),
+            "tanh",
+            "Cell and output activation; shape kept (for 'glu', which halves vectors, see the note).",
+        )
+    )
     if cell != "simple":
         head.append(
-            Param("recurrent_activation", identifier(), "sigmoid", "Gate activation; does not change the shape.")
+            Param(
+                "recurrent_activation",
+                keras_activation_name(),
+                "sigmoid",
+                "Gate activation; shape kept (for 'glu', see the note).",
+            )
         )
     head.append(Param("use_bias", boolean(), True, "Add the bias vector(s)."))
     tail = [
@@ -377,7 +438,9 @@ def keras_rnn_params(cell: str) -> tuple:
 KERAS_RNN_ALIASES = {"output_dim": "units", "dropout_W": "dropout", "dropout_U": "recurrent_dropout"}
 KERAS_NOTE = (
     "Input (batch, timesteps, features). Default output (N, u); return_sequences=True gives (N, T, u); "
-    "return_state=True adds the final states{states}, each (N, u). "
+    "return_state=True adds the final states{states}, each (N, u). A 'glu' activation halves the vectors it "
+    "acts on, so it only runs where the cell's arithmetic still fits: LSTM and GRU with units=2 (the halves "
+    "broadcast), SimpleRNN on a single time step and not stateful (output u/2). "
 )
 _KERAS_CELLS = {
     "SimpleRNN": dict(

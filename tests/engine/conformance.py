@@ -153,6 +153,21 @@ def run_engine(framework: str, layer: str, params: dict, shape: tuple, form: str
 CHECKED = {"accepted": 0, "rejected": 0}
 
 
+# The activation keyword as layers take it: common names, the two that change or break the shape, and
+# names Keras refuses. Keras's symbolic shapes miss what 'glu' and 'threshold' do; only a real call shows it.
+LAYER_ACTIVATIONS = ("relu", "tanh", "softmax", "linear", None, "glu", "glu", "threshold", "Relu", "swish2")
+REAL_CALL_ONLY = frozenset({"glu", "threshold"})
+
+
+def draw_activation(rng, kwargs: dict, shape: tuple, probability: float, key: str = "activation") -> tuple:
+    """Now and then set kwargs[key]; with a name only a real call judges, unknown non-batch dims become known."""
+    if rng.random() < probability:
+        kwargs[key] = rng.choice(LAYER_ACTIVATIONS)
+    if kwargs.get(key) in REAL_CALL_ONLY:
+        shape = (shape[0], *(rng.randint(1, 5) if v is None else v for v in shape[1:]))
+    return shape
+
+
 def accepted_floor(configs: int) -> int:
     """The fewest accepted configurations a conformance test of `configs` draws may see."""
     return configs // 5

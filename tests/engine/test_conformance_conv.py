@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from tests.engine import conformance
-from tests.engine.conformance import Tally, run_keras
+from tests.engine.conformance import Tally, draw_activation, run_keras
 from tests.engine.conftest import CONFIGS_PER_LAYER
 
 pytestmark = pytest.mark.conformance
@@ -223,11 +223,9 @@ def draw_keras_conv(rng, rank: int):
         kwargs["groups"] = groups
     if rng.random() < 0.2:
         kwargs["use_bias"] = False
-    if rng.random() < 0.1:
-        kwargs["activation"] = "relu"
     ks, ds = widen(kernel, rank), widen(dilation, rank)
     spatial = lengths_near(rng, [d * (k - 1) + 1 for k, d in zip(ks, ds, strict=True)])
-    return kwargs, keras_input(rng, channels, spatial, channels_first)
+    return kwargs, draw_activation(rng, kwargs, keras_input(rng, channels, spatial, channels_first), 0.25)
 
 
 @pytest.mark.parametrize("rank", [1, 2, 3])
@@ -266,7 +264,7 @@ def draw_keras_conv_transpose(rng, rank: int):
     if rng.random() < 0.2:
         kwargs["use_bias"] = False
     spatial = [1 if rng.random() < 0.25 else rng.randint(1, 6) for _ in range(rank)]
-    return kwargs, keras_input(rng, channels, spatial, channels_first)
+    return kwargs, draw_activation(rng, kwargs, keras_input(rng, channels, spatial, channels_first), 0.25)
 
 
 @pytest.mark.parametrize("rank", [1, 2, 3])
@@ -299,7 +297,7 @@ def draw_keras_depthwise(rng, rank: int, separable: bool):
         kwargs["use_bias"] = False
     ks, ds = widen(kernel, rank), widen(dilation, rank)
     spatial = lengths_near(rng, [d * (k - 1) + 1 for k, d in zip(ks, ds, strict=True)])
-    return kwargs, keras_input(rng, channels, spatial, channels_first)
+    return kwargs, draw_activation(rng, kwargs, keras_input(rng, channels, spatial, channels_first), 0.25)
 
 
 @pytest.mark.parametrize("layer", ["DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D"])

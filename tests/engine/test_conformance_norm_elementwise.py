@@ -16,7 +16,7 @@ import pytest
 
 import engine
 from engine import ShapeError
-from engine.layers.elementwise import KERAS_ACTIVATIONS
+from engine.layers._activations import KERAS_ACTIVATIONS
 from tests.engine.conformance import Tally, run_engine
 from tests.engine.conftest import CONFIGS_PER_LAYER
 from tests.engine.test_conformance_reshape import dims, maybe_none, run_keras, run_torch

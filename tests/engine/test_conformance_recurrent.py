@@ -13,7 +13,7 @@ from functools import partial
 import pytest
 
 from tests.engine import conformance
-from tests.engine.conformance import BOTH, LIST, Tally, keras_weights, last_path_part
+from tests.engine.conformance import BOTH, LAYER_ACTIVATIONS, LIST, REAL_CALL_ONLY, Tally, keras_weights, last_path_part
 from tests.engine.conftest import CONFIGS_PER_LAYER
 
 pytestmark = pytest.mark.conformance
@@ -46,9 +46,11 @@ def draw_keras_rnn(rng, layer: str, allow_errors: bool = True):
     units = rng.randint(1, 8)
     kwargs: dict = {"units": units}
     if rng.random() < 0.3:
-        kwargs["activation"] = rng.choice(("relu", "sigmoid", None, "tanh"))
+        kwargs["activation"] = rng.choice(("relu", "sigmoid", None, "tanh", *LAYER_ACTIVATIONS))
     if layer != "SimpleRNN" and rng.random() < 0.2:
-        kwargs["recurrent_activation"] = rng.choice(("hard_sigmoid", "tanh", "sigmoid"))
+        kwargs["recurrent_activation"] = rng.choice(("hard_sigmoid", "tanh", "sigmoid", *LAYER_ACTIVATIONS))
+    if "glu" in (kwargs.get("activation"), kwargs.get("recurrent_activation")):
+        kwargs["units"] = rng.choice((2, 2, 3, 4))  # LSTM and GRU run 'glu' with units=2 only
     if rng.random() < 0.25:
         kwargs["use_bias"] = False
     for flag in ("return_sequences", "return_state"):
@@ -87,6 +89,15 @@ def draw_keras_sequence(rng, kwargs: dict, allow_errors: bool = True):
     shape: tuple = (batch, steps, features)
     if allow_errors and rng.random() < 0.04:
         shape = rng.choice(((batch, features), (batch, 2, steps, features)))
+    if REAL_CALL_ONLY & {kwargs.get("activation"), kwargs.get("recurrent_activation")}:
+        # Keras's symbolic shapes miss what 'glu' and 'threshold' do: run them for real, often on one
+        # time step (where SimpleRNN runs 'glu').
+        batch = batch if batch is not None or not kwargs.get("stateful") else 2
+        shape = (
+            batch,
+            *(rng.choice((1, 1, 3)) if v is None or rng.random() < 0.4 else v for v in shape[1:-1]),
+            shape[-1],
+        )
     symbolic = any(v is None for v in shape[1:]) or (kwargs.get("stateful", False) and batch is None)
     return shape, symbolic
 
