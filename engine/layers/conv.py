@@ -6,7 +6,7 @@ import sympy as sp
 
 from engine.compile import Formula
 from engine.errors import ShapeError
-from engine.layers._activations import apply_output_activation, output_activation_param
+from engine.layers._activations import GLU_HALF, apply_output_activation, output_activation_param
 from engine.layers._common import axis_name, check_divisible, check_equal, join_channels, require_known, split_channels
 from engine.registry import register
 from engine.spec import LayerSpec, Outcome, Param, boolean, choice, integer, is_known, per_axis
@@ -252,7 +252,7 @@ for _rank in (1, 2, 3):
             aliases=(f"Convolution{_rank}D",) + (("AtrousConvolution1D",) if _rank == 1 else ()),
             params=keras_conv_params(_rank),
             rule=keras_conv_rule,
-            formulas=(CONV_VALID, CONV_SAME_KERAS, CONV_PARAMS, CONV_PARAMS_NO_BIAS),
+            formulas=(CONV_VALID, CONV_SAME_KERAS, CONV_PARAMS, CONV_PARAMS_NO_BIAS, GLU_HALF),
             param_aliases=_legacy,
             rank=_rank,
             input_ranks=(_rank + 2,),

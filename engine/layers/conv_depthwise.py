@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from engine.compile import Formula
-from engine.layers._activations import apply_output_activation, output_activation_param
+from engine.layers._activations import GLU_HALF, apply_output_activation, output_activation_param
 from engine.layers._common import join_channels, keras_conv_legacy
 from engine.layers.conv import CONV_SAME_KERAS, CONV_VALID, keras_conv_lengths, keras_split_channels
 from engine.registry import register
@@ -121,7 +121,7 @@ for _rank in (1, 2):
             name=f"DepthwiseConv{_rank}D",
             params=tuple(_COMMON[n] for n in _DEPTHWISE_ORDER),
             rule=depthwise_rule,
-            formulas=(CONV_VALID, CONV_SAME_KERAS, DEPTHWISE_PARAMS, DEPTHWISE_PARAMS_NO_BIAS),
+            formulas=(CONV_VALID, CONV_SAME_KERAS, DEPTHWISE_PARAMS, DEPTHWISE_PARAMS_NO_BIAS, GLU_HALF),
             param_aliases={"border_mode": "padding", "subsample": "strides"},
             rank=_rank,
             input_ranks=(_rank + 2,),
@@ -140,7 +140,7 @@ for _rank in (1, 2):
             aliases=(f"SeparableConvolution{_rank}D",),
             params=tuple(_COMMON[n] for n in _SEPARABLE_ORDER),
             rule=separable_rule,
-            formulas=(CONV_VALID, CONV_SAME_KERAS, SEPARABLE_PARAMS, SEPARABLE_PARAMS_NO_BIAS),
+            formulas=(CONV_VALID, CONV_SAME_KERAS, SEPARABLE_PARAMS, SEPARABLE_PARAMS_NO_BIAS, GLU_HALF),
             param_aliases=_legacy,
             rank=_rank,
             input_ranks=(_rank + 2,),

@@ -6,7 +6,7 @@ import sympy as sp
 
 from engine.compile import Formula
 from engine.errors import ShapeError
-from engine.layers._activations import apply_output_activation, output_activation_param
+from engine.layers._activations import GLU_HALF, apply_output_activation, output_activation_param
 from engine.layers._common import (
     axis_name,
     check_divisible,
@@ -252,7 +252,7 @@ for _rank in (1, 2, 3):
             aliases=_KERAS_ALIASES[_rank],
             params=keras_conv_transpose_params(_rank),
             rule=keras_conv_transpose_rule,
-            formulas=(CONVT_VALID_KERAS, CONVT_SAME_KERAS, CONVT_EXPLICIT, CONV_PARAMS, CONV_PARAMS_NO_BIAS),
+            formulas=(CONVT_VALID_KERAS, CONVT_SAME_KERAS, CONVT_EXPLICIT, CONV_PARAMS, CONV_PARAMS_NO_BIAS, GLU_HALF),
             param_aliases=_legacy,
             rank=_rank,
             input_ranks=(_rank + 2,),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from engine.compile import Formula
-from engine.layers._activations import apply_output_activation, output_activation_param
+from engine.layers._activations import GLU_HALF, apply_output_activation, output_activation_param
 from engine.layers._common import check_equal, require_known
 from engine.registry import register
 from engine.spec import LayerSpec, Outcome, Param, boolean, integer
@@ -45,7 +45,7 @@ register(
             Param("use_bias", boolean(), True, "Add one bias per unit."),
         ),
         rule=keras_dense_rule,
-        formulas=(DENSE_PARAMS,),
+        formulas=(DENSE_PARAMS, GLU_HALF),
         param_aliases={"output_dim": "units", "bias": "use_bias"},
         input_ranks=tuple(range(2, 9)),
         category="dense",

@@ -485,7 +485,8 @@ for _name, _info in _KERAS_CELLS.items():
             rule=keras_rnn_rule,
             formulas=(_info["formula"],)
             + ((KERAS_GRU_V1_PARAMS,) if _info["cell"] == "gru" else ())
-            + (KERAS_RNN_PARAMS_NO_BIAS,),
+            + (KERAS_RNN_PARAMS_NO_BIAS,)
+            + ((GLU_HALF,) if _info["cell"] == "simple" else ()),
             param_aliases=_aliases,
             input_ranks=(3,),
             category="recurrent",

@@ -128,9 +128,26 @@ def test_every_formula_an_answer_uses_is_declared_on_the_layer():
             {"in_channels": 1, "out_channels": 2, "kernel_size": 3, "padding": "same", "bias": False},
             [1, 1, 4],
         ),
+        # activation='glu' halves the output's last axis through its own formula
+        ("keras", "Dense", {"units": 4, "activation": "glu"}, [None, 3]),
+        ("keras", "Conv1D", {"filters": 4, "kernel_size": 3, "activation": "glu"}, [None, 5, 1]),
+        ("keras", "Conv2DTranspose", {"filters": 4, "kernel_size": 3, "activation": "glu"}, [None, 4, 4, 1]),
+        ("keras", "DepthwiseConv2D", {"kernel_size": 1, "depth_multiplier": 2, "activation": "glu"}, [None, 4, 4, 1]),
+        ("keras", "SeparableConv1D", {"filters": 2, "kernel_size": 3, "activation": "glu"}, [None, 4, 1]),
+        ("keras", "SimpleRNN", {"units": 4, "activation": "glu"}, [None, 1, 3]),
+        (
+            "keras",
+            "Bidirectional",
+            {"layer": {"layer": "SimpleRNN", "params": {"units": 4, "activation": "glu"}}},
+            [None, 1, 3],
+        ),
     ]
     for framework, name, params, shape in cases:
         declared = {f.key for f in get_layer(framework, name).formulas}
+        # A wrapper's answer also shows the formulas of the layers it wraps, declared on those layers.
+        for key in ("layer", "backward_layer"):
+            if isinstance(params.get(key), dict):
+                declared |= {f.key for f in get_layer(framework, params[key]["layer"]).formulas}
         used = {f["key"] for f in engine.evaluate(framework, name, params, shape)["formulas"]}
         assert used <= declared, (name, used - declared)
 
