@@ -64,6 +64,9 @@ E_k = _positive("E_k")  # torch MultiheadAttention kdim
 E_v = _positive("E_v")  # torch MultiheadAttention vdim
 n_bias = _nonnegative("b")  # bias vectors of length E in torch MultiheadAttention
 lora_r = _positive("r")  # LoRA rank (lora_rank)
+# PixelShuffle upscale_factor / PixelUnshuffle downscale_factor (Shi et al. 2016 write r). The same
+# SymPy symbol as lora_r (equal name and assumptions); each formula uses only one of the two meanings.
+shuffle_r = _positive("r")
 
 
 def user_symbol(name: str, field: str):

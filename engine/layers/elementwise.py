@@ -1,4 +1,4 @@
-"""Shape-keeping layers: dropout and activations (0 parameters), and PReLU (learned slopes).
+"""Shape-keeping layers: dropout, noise and activations (0 parameters), and PReLU (learned slopes).
 
 One rule serves them all; a few layers add a check through `options["check"]` (an axis in range, an
 activation name Keras knows). Each layer is still its own registry entry, declared in the loop below.
@@ -86,6 +86,21 @@ def check_feature_dropout_rank(ctx):
             f"feature dropout requires at least 2 dimensions in the input, received rank 1: {shape_text(ctx.x)}",
             "input_shape",
         )
+    return ctx.x
+
+
+def check_hardtanh_range(ctx):
+    """Hardtanh refuses an empty clip range at construction: max_val must exceed min_val."""
+    low, high = ctx.p["min_val"], ctx.p["max_val"]
+    if high <= low:
+        raise ShapeError("invalid_param", f"max_val ({high}) must be greater than min_val ({low})", "params.max_val")
+    return ctx.x
+
+
+def check_celu_alpha(ctx):
+    """CELU divides by alpha: alpha=0 fails when the module runs."""
+    if ctx.p["alpha"] == 0:
+        raise ShapeError("invalid_param", f"alpha cannot be 0 for CELU, received {ctx.p['alpha']}", "params.alpha")
     return ctx.x
 
 
@@ -231,6 +246,55 @@ SHAPE_KEEPING = [
         note=KEEP + " The axis must exist in the input.",
         options={"check": check_axes("axis")},
     ),
+    dict(
+        framework="keras",
+        name="GaussianNoise",
+        params=(
+            Param("stddev", number(0.0, 1.0), doc="Standard deviation of the added noise, in [0, 1]."),
+            SEED,
+        ),
+        category="regularization",
+        note=KEEP + " Adds zero-centred Gaussian noise in training only; Keras 3 refuses a stddev outside [0, 1]. "
+        "PyTorch has no layer (x + sigma * torch.randn_like(x)).",
+    ),
+    dict(
+        framework="keras",
+        name="GaussianDropout",
+        params=(_rate("inputs"), SEED),
+        category="dropout",
+        note=KEEP + " Multiplies by Gaussian noise of mean 1 and variance rate / (1 - rate), in training only. "
+        "PyTorch has no layer.",
+    ),
+    dict(
+        framework="keras",
+        name="AlphaDropout",
+        params=(
+            _rate("inputs"),
+            Param("noise_shape", anything(), None, "Shape of the dropout mask; no shape effect."),
+            SEED,
+        ),
+        category="dropout",
+        equivalent="AlphaDropout",
+        note=KEEP + " Dropout for SELU networks: keeps mean and variance, in training only.",
+    ),
+    dict(
+        framework="keras",
+        name="ActivityRegularization",
+        params=(
+            Param("l1", optional(number()), 0.0, "L1 penalty factor on the activations; must be >= 0 and finite."),
+            Param("l2", optional(number()), 0.0, "L2 penalty factor on the activations; must be >= 0 and finite."),
+        ),
+        category="regularization",
+        note=KEEP + " Returns its input and adds l1·sum|x| + l2·sum x² to the loss. PyTorch has no layer.",
+    ),
+    dict(
+        framework="keras",
+        name="Masking",
+        params=(Param("mask_value", ANY_NUMBER, 0.0, "Timesteps whose features all equal it are masked."),),
+        category="masking",
+        note=KEEP + " Masks each timestep whose last-axis values all equal mask_value (zeroing them) for the "
+        "layers downstream. PyTorch has no layer (pack_padded_sequence or an explicit mask).",
+    ),
     dict(framework="keras", name="Identity", equivalent="Identity", note="Returns its input: " + KEEP),
     dict(
         framework="pytorch",
@@ -312,6 +376,117 @@ SHAPE_KEEPING = [
         equivalent="Softmax",
         note=KEEP + " dim must exist in the input; dim=None picks one implicitly (deprecated, with a warning).",
         options={"check": check_axes("dim")},
+    ),
+    dict(
+        framework="pytorch",
+        name="AlphaDropout",
+        params=(_rate("an element", 0.5), INPLACE),
+        category="dropout",
+        equivalent="AlphaDropout",
+        note="Any shape, kept; no parameters; dropout for SELU networks (keeps mean and variance), in training only.",
+    ),
+    dict(
+        framework="pytorch",
+        name="Softplus",
+        params=(
+            Param("beta", ANY_NUMBER, 1.0, "Sharpness: log(1 + exp(beta·x)) / beta."),
+            Param("threshold", ANY_NUMBER, 20.0, "Above beta·x > threshold the output is x (numerical stability)."),
+        ),
+        equivalent="Activation",
+        note=KEEP + " Keras: Activation('softplus') (beta = 1).",
+    ),
+    dict(
+        framework="pytorch",
+        name="Hardswish",
+        params=(INPLACE,),
+        equivalent="Activation",
+        note=KEEP + " Keras: Activation('hard_swish').",
+    ),
+    dict(
+        framework="pytorch",
+        name="Hardsigmoid",
+        params=(INPLACE,),
+        equivalent="Activation",
+        note=KEEP + " Keras: Activation('hard_sigmoid') (relu6(x + 3) / 6 in Keras 3).",
+    ),
+    dict(
+        framework="pytorch",
+        name="Hardtanh",
+        params=(
+            Param("min_val", ANY_NUMBER, -1.0, "Lower clip value."),
+            Param("max_val", ANY_NUMBER, 1.0, "Upper clip value; must be greater than min_val."),
+            INPLACE,
+        ),
+        param_aliases={"min_value": "min_val", "max_value": "max_val"},
+        equivalent="Activation",
+        note=KEEP + " The constructor asserts max_val > min_val (AssertionError). min_value / max_value are "
+        "deprecated spellings. Keras: Activation('hard_tanh') (clip to [-1, 1]).",
+        options={"check": check_hardtanh_range},
+    ),
+    dict(
+        framework="pytorch",
+        name="ReLU6",
+        params=(INPLACE,),
+        equivalent="ReLU",
+        note=KEEP + " min(max(0, x), 6). Keras: ReLU(max_value=6) or Activation('relu6').",
+    ),
+    dict(
+        framework="pytorch",
+        name="SELU",
+        params=(INPLACE,),
+        equivalent="Activation",
+        note=KEEP + " Keras: Activation('selu').",
+    ),
+    dict(
+        framework="pytorch",
+        name="CELU",
+        params=(Param("alpha", ANY_NUMBER, 1.0, "Scale of the negative part; must not be 0."), INPLACE),
+        equivalent="Activation",
+        note=KEEP + " alpha=0 is accepted by the constructor but fails when the module runs. Keras: "
+        "Activation('celu') (alpha = 1).",
+        options={"check": check_celu_alpha},
+    ),
+    dict(
+        framework="pytorch",
+        name="Mish",
+        params=(INPLACE,),
+        equivalent="Activation",
+        note=KEEP + " x·tanh(softplus(x)). Keras: Activation('mish').",
+    ),
+    dict(framework="pytorch", name="Softsign", equivalent="Activation", note=KEEP + " Keras: Activation('softsign')."),
+    dict(
+        framework="pytorch",
+        name="Tanhshrink",
+        equivalent="Activation",
+        note=KEEP + " x - tanh(x). Keras: Activation('tanh_shrink').",
+    ),
+    dict(
+        framework="pytorch",
+        name="LogSoftmax",
+        params=(Param("dim", optional(ANY_INT), None, "Dim the probabilities sum over (always give it)."),),
+        equivalent="Activation",
+        note=KEEP + " dim must exist in the input; dim=None picks one implicitly (deprecated, with a warning). "
+        "Keras: Activation('log_softmax') (last axis).",
+        options={"check": check_axes("dim")},
+    ),
+    dict(
+        framework="pytorch",
+        name="Softmin",
+        params=(Param("dim", optional(ANY_INT), None, "Dim the probabilities sum over (always give it)."),),
+        note=KEEP + " softmax(-x) along dim, which must exist in the input; dim=None picks one implicitly "
+        "(deprecated, with a warning). Keras has no layer.",
+        options={"check": check_axes("dim")},
+    ),
+    dict(
+        framework="pytorch",
+        name="Threshold",
+        params=(
+            Param("threshold", ANY_NUMBER, doc="Values at or below it are replaced."),
+            Param("value", ANY_NUMBER, doc="What replaces them."),
+            INPLACE,
+        ),
+        note=KEEP + " y = x if x > threshold else value; both arguments are required. Keras has no layer "
+        "(keras.ops.threshold; Activation('threshold') cannot pass the arguments).",
     ),
     dict(framework="pytorch", name="Identity", equivalent="Identity", note="Returns its input: " + KEEP),
 ]

@@ -1,4 +1,5 @@
-"""Normalization: Keras BatchNormalization / LayerNormalization; PyTorch BatchNorm1d/2d/3d, LayerNorm, GroupNorm.
+"""Normalization: Keras BatchNormalization / LayerNormalization / GroupNormalization / UnitNormalization;
+PyTorch BatchNorm1d/2d/3d, LayerNorm, GroupNorm, InstanceNorm1d/2d/3d.
 
 The output always has the input's shape. What differs is the parameter count: Keras counts the moving
 statistics of batch normalization (non-trainable weights), PyTorch keeps them as buffers, outside
@@ -142,6 +143,90 @@ def _broadcast_dim(ctx, w, x, shape):
     )
 
 
+def group_count():
+    """Keras GroupNormalization's groups: a positive int, or -1 (one group per channel: instance normalization)."""
+
+    def parse(val, rank, fld):
+        if type(val) is not int or not (val >= 1 or val == -1) or val > MAX_INT:
+            raise ShapeError(
+                "invalid_param",
+                f"groups must be a positive integer (or -1 for instance normalization), received {val!r}",
+                fld,
+            )
+        return val
+
+    parse.kind = "int"
+    return parse
+
+
+def axes_or_empty():
+    """Keras UnitNormalization's axis: an int, or a list/tuple of ints (an empty list normalizes nothing)."""
+    inner = int_list(minimum=-MAX_INT)
+
+    def parse(val, rank, fld):
+        if isinstance(val, (list, tuple)) and not val:
+            return ()
+        if type(val) is not int and not isinstance(val, (list, tuple)):
+            raise ShapeError(
+                "invalid_param", f"axis must be an int or a list/tuple of ints, received {val!r}"[:200], fld
+            )
+        return inner(val, rank, fld)
+
+    parse.kind = "int | list[int]"
+    return parse
+
+
+def keras_groupnorm_rule(ctx) -> Outcome:
+    """Shape kept; C = input_shape[axis] (known) split into `groups` groups; gamma and beta of size C."""
+    prm = ctx.p
+    axis = normalize_axis(prm["axis"], ctx.rank, "params.axis")
+    fld = f"input_shape[{axis}]"
+    channels = require_known(ctx.x[axis], f"size of the group axis {prm['axis']}", fld)
+    groups = channels if prm["groups"] == -1 else prm["groups"]
+    if is_known(channels) and channels < groups:
+        raise ShapeError(
+            "groups_mismatch",
+            f"number of groups ({groups}) cannot be more than the number of channels ({channels}) of "
+            f"{shape_text(ctx.x)}",
+            fld,
+        )
+    if is_known(channels) and channels % groups:
+        raise ShapeError(
+            "groups_mismatch",
+            f"the number of channels ({channels}) of {shape_text(ctx.x)} must be a multiple of the number of groups "
+            f"({groups})",
+            fld,
+        )
+    if prm["axis"] == -ctx.rank:
+        # call() special-cases axis == -1 and indexes the reduction axes with axis - 1 otherwise: -rank
+        # (the default -1 on a rank-1 input) points one past the first of them.
+        raise ShapeError(
+            "invalid_axis",
+            f"axis {prm['axis']} fails in GroupNormalization.call on a rank-{ctx.rank} input (pop index out of "
+            f"range): Keras computes the reduction axes from axis - 1; give the axis as {axis}",
+            "params.axis",
+        )
+    names = [n for n, on in (("gamma", prm["scale"]), ("beta", prm["center"])) if on]
+    weights = {n: (channels,) for n in names}
+    return Outcome({"output": ctx.x}, weights, param_count=_affine_count(ctx, len(weights), channels))
+
+
+def keras_unitnorm_rule(ctx) -> Outcome:
+    """Shape kept, no weights; each axis must exist and appear once."""
+    seen = {}
+    for raw in ctx.p["axis"] if isinstance(ctx.p["axis"], tuple) else (ctx.p["axis"],):
+        axis = normalize_axis(raw, ctx.rank, "params.axis")
+        if axis in seen:
+            raise ShapeError(
+                "duplicate_axis",
+                f"axis {list(ctx.p['axis'])} names dim {axis} twice ({seen[axis]} and {raw}) for a rank-{ctx.rank} "
+                "input",
+                "params.axis",
+            )
+        seen[axis] = raw
+    return Outcome({"output": ctx.x}, param_count=0)
+
+
 # ---- PyTorch --------------------------------------------------------------------------------------
 
 
@@ -234,6 +319,38 @@ def torch_groupnorm_rule(ctx) -> Outcome:
     if ctx.p["affine"]:
         weights["weight"] = (channels,)
         if ctx.p["bias"]:
+            weights["bias"] = (channels,)
+    return Outcome({"output": ctx.x}, weights, param_count=_affine_count(ctx, len(weights), channels))
+
+
+def torch_instancenorm_rule(ctx) -> Outcome:
+    """(N, C, *spatial) or unbatched (C, *spatial) kept; weight and bias of num_features only with affine."""
+    prm = ctx.p
+    channels = prm["num_features"]
+    unbatched = ctx.rank == ctx.spec.rank + 1
+    dim = 0 if unbatched else 1
+    if prm["affine"] or prm["track_running_stats"]:
+        # weight / bias or running_mean / running_var have num_features entries; without them num_features
+        # is not used and a different channel count only warns.
+        if channels < 0:
+            raise ShapeError(
+                "invalid_param",
+                f"num_features must not be negative with affine or track_running_stats (they allocate "
+                f"num_features entries), received {channels}",
+                "params.num_features",
+            )
+        check_equal(channels, ctx.x[dim], f"num_features (dim {dim})", f"input_shape[{dim}]", ctx.spec.name)
+    if not prm["track_running_stats"] and product(ctx.x[dim + 1 :]) == 1:
+        raise ShapeError(
+            "single_spatial_element",
+            f"expected more than 1 spatial element when training, got input size {shape_text(ctx.x)}: without "
+            "running statistics the instance statistics are always used",
+            f"input_shape[{dim + 1}]",
+        )
+    weights = {}
+    if prm["affine"]:
+        weights["weight"] = (channels,)
+        if prm["bias"]:
             weights["bias"] = (channels,)
     return Outcome({"output": ctx.x}, weights, param_count=_affine_count(ctx, len(weights), channels))
 
@@ -356,9 +473,99 @@ register(
         formulas=(NORM_AFFINE,),
         input_ranks=ALL_RANKS,
         category="normalization",
-        equivalent=None,
+        equivalent="GroupNormalization",
         note="Input (N, C, *), shape kept; num_groups must divide num_channels, and dim 1 must equal "
         "num_channels (only with affine: without weights any channel count divisible by num_groups passes); each group needs more than one value (N·(C/G)·spatial > 1). Parameters 2C (per channel, "
-        "not per group). Keras 3 has GroupNormalization(groups, axis=-1).",
+        "not per group). Keras: GroupNormalization(groups, axis=-1), channels last.",
     )
 )
+
+register(
+    LayerSpec(
+        framework="keras",
+        name="GroupNormalization",
+        params=(
+            Param(
+                "groups", group_count(), 32, "Groups the channels are split into (-1: one per channel); must divide C."
+            ),
+            Param("axis", ANY_INT, -1, "The channel axis, an int; -1 is the last (channels_last)."),
+            Param("epsilon", ANY_NUMBER, 0.001, "Added to the variance; no shape effect."),
+            Param("center", boolean(), True, "Learn a shift beta (C weights)."),
+            Param("scale", boolean(), True, "Learn a scale gamma (C weights)."),
+        ),
+        rule=keras_groupnorm_rule,
+        formulas=(NORM_AFFINE, NORM_ONE_VECTOR),
+        input_ranks=ALL_RANKS,
+        category="normalization",
+        equivalent="GroupNorm",
+        note="Shape kept. C = input_shape[axis] must be known, at least groups and a multiple of it (the default "
+        "groups=32 rejects fewer than 32 channels); gamma and beta have C entries each: 2C parameters, per channel "
+        "and not per group. groups=-1 is instance normalization. axis=-rank fails in call() (Keras derives the "
+        "reduction axes from axis - 1), so the default axis=-1 cannot run on a rank-1 input. PyTorch: "
+        "GroupNorm(num_groups, num_channels), channels first.",
+    )
+)
+register(
+    LayerSpec(
+        framework="keras",
+        name="UnitNormalization",
+        params=(
+            Param(
+                "axis",
+                axes_or_empty(),
+                -1,
+                "Axis or axes the L2 norm is taken over (per sample); -1 is the last. An empty list normalizes "
+                "each value on its own.",
+            ),
+        ),
+        rule=keras_unitnorm_rule,
+        input_ranks=ALL_RANKS,
+        category="normalization",
+        equivalent=None,
+        note="Divides by the L2 norm over axis: shape kept, no parameters. Each axis must exist and appear once "
+        "(the symbolic trace only checks the range; the real call refuses a repeated axis). PyTorch has no layer: "
+        "F.normalize(x, dim=...).",
+    )
+)
+
+for _rank, _layout in (
+    (1, "(N, C, L) or unbatched (C, L)"),
+    (2, "(N, C, H, W) or unbatched (C, H, W)"),
+    (3, "(N, C, D, H, W) or unbatched (C, D, H, W)"),
+):
+    register(
+        LayerSpec(
+            framework="pytorch",
+            name=f"InstanceNorm{_rank}d",
+            params=(
+                Param(
+                    "num_features",
+                    ANY_INT,
+                    doc="C, the channel count (dim 1, or dim 0 unbatched); only checked with affine or "
+                    "track_running_stats.",
+                ),
+                Param("eps", ANY_NUMBER, 1e-5, "Added to the variance; no shape effect."),
+                Param("momentum", optional(ANY_NUMBER), 0.1, "Running-average momentum (None: cumulative average)."),
+                Param("affine", boolean(), False, "Learn weight (scale) and bias (shift), C each."),
+                Param("track_running_stats", boolean(), False, "Keep running_mean / running_var buffers of C."),
+                Param("bias", boolean(), True, "With affine, also learn the shift (keyword-only, torch 2.13)."),
+            ),
+            rule=torch_instancenorm_rule,
+            formulas=(NORM_AFFINE, NORM_ONE_VECTOR),
+            rank=_rank,
+            input_ranks=(_rank + 1, _rank + 2),
+            category="normalization",
+            equivalent=None,
+            note=f"Input {_layout}, shape kept; each sample and channel is normalized over its spatial axes. "
+            "By default (affine=False, track_running_stats=False) there are no parameters and num_features is not "
+            "used: a different channel count only warns. With affine (weight and bias, 2C parameters) or "
+            "track_running_stats (running_mean / running_var buffers, not counted) the channel dim must equal "
+            "num_features. A rank-"
+            + str(_rank + 1)
+            + " input is unbatched: its channels are dim 0"
+            + (" (so a (N, C) input is read as (C, L), unlike BatchNorm1d)" if _rank == 1 else "")
+            + ". Without running statistics a single spatial element fails ('Expected more than 1 spatial "
+            "element when training'; with them, only in training mode). Keras has no InstanceNormalization "
+            "layer: GroupNormalization(groups=-1) normalizes the same way, channels last.",
+        )
+    )

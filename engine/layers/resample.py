@@ -1,4 +1,5 @@
-"""Resampling and padding: Keras UpSampling/ZeroPadding/Cropping ND, PyTorch Upsample/ZeroPad/ConstantPad."""
+"""Resampling and padding: Keras UpSampling/ZeroPadding/Cropping ND, PyTorch Upsample and Zero/Constant/Reflection/
+Replication/CircularPad."""
 
 from __future__ import annotations
 
@@ -263,6 +264,247 @@ def torch_pad_rule(ctx) -> Outcome:
     return Outcome({"output": tuple(shape)})
 
 
+# PyTorch's reflect / replicate / circular padding (F.pad with a non-constant mode). Its rules, as torch 2.13 runs them:
+# the layer passes its padding tuple on as it is (an int is widened to 2·rank values), so the tuple's length
+# 2n decides which axes are padded and which input ranks work (n + 1 unbatched or n + 2 batched, n = 1 to 3).
+PAD_AXIS_LETTERS = ("W", "H", "D")  # the axis each (start, end) pair pads, last axis first as in the tuple
+
+
+def _dims_text(shape) -> str:
+    """A shape as torch prints sizes: [1, 3, 4, 5] (None for an unknown dim)."""
+    from engine.api import show_shape
+
+    return "[" + ", ".join("None" if v is None else str(v) for v in show_shape(shape)) + "]"
+
+
+def _check_mode_dispatch(pads: tuple, shape: tuple):
+    """F.pad with a non-constant mode: 2n values pad the last n axes of an (n + 1)- or (n + 2)-D input, n <= 3."""
+    dim, size = len(shape), len(pads)
+    if size > 2 * dim:
+        raise ShapeError(
+            "rank_mismatch",
+            f"Padding length should be less than or equal to two times the input dimension but got padding length "
+            f"{size} and input of dimension {dim}",
+            "input_shape",
+        )
+    n = size // 2
+    if n > 3 or dim not in (n + 1, n + 2):
+        raise ShapeError(
+            "rank_mismatch",
+            f"Padding size {size} is not supported for {dim}D input tensor ("
+            + (
+                "this mode pads at most 3 axes (6 values)"
+                if n > 3
+                else f"{size} values pad the last {n} {'axis' if n == 1 else 'axes'} of an input of rank {n + 1} or {n + 2}"
+            )
+            + f"; received {_dims_text(shape)})",
+            "input_shape",
+        )
+
+
+def _check_not_empty(pads: tuple, shape: tuple):
+    """Reflection/replication kernels refuse an empty dim (an empty batch of a batched input is fine)."""
+    n = len(pads) // 2
+    first = 1 if len(shape) == n + 2 else 0
+    for index in range(first, len(shape)):
+        if shape[index] == 0:
+            raise ShapeError(
+                "empty_input",
+                f"Expected {n + 1}D or {n + 2}D (batch mode) tensor with possibly 0 batch size and other non-zero "
+                f"dimensions for input, but got: {_dims_text(shape)}",
+                f"input_shape[{index}]",
+            )
+
+
+def _check_reflect_limits(pads: tuple, shape: tuple):
+    """Reflection mirrors without repeating the edge: each pad must be smaller than its axis (W, then H, then D)."""
+    for j in range(len(pads) // 2):
+        start, end = pads[2 * j], pads[2 * j + 1]
+        index = len(shape) - 1 - j
+        length = shape[index]
+        if is_known(length) and (start >= length or end >= length):
+            raise ShapeError(
+                "padding_too_large",
+                f"Argument #{4 + 2 * j}: Padding size should be less than the corresponding input dimension, but got: "
+                f"padding ({start}, {end}) at dimension {index} of input {_dims_text(shape)}",
+                "params.padding",
+            )
+
+
+def _check_kernel_output(pads: tuple, shape: tuple, out: list):
+    """Reflection/replication: the kernel refuses an output whose padded axes are all empty (or less); past that
+    check, an axis that would be negative cannot be allocated. One empty axis next to a non-empty one is fine."""
+    n = len(pads) // 2
+    axes = range(len(shape) - n, len(shape))  # the padded axes, outermost first
+    sizes = [out[i] for i in axes]
+    known = [v for v in sizes if is_known(v)]
+    if len(known) == n and max(known) < 1:
+        letters = PAD_AXIS_LETTERS[:n][::-1]
+        given = ", ".join(f"{a}: {shape[i]}" for a, i in zip(letters, axes, strict=True))
+        got = " ".join(f"{a}: {v}" for a, v in zip(letters, sizes, strict=True))
+        index = next(i for i in axes if out[i] == min(known))
+        raise ShapeError(
+            "output_too_small",
+            f"input ({given}) is too small. Calculated output {got} (padding {list(pads)})",
+            f"input_shape[{index}]",
+        )
+    for i in axes:
+        if is_known(out[i]) and out[i] < 0:
+            raise ShapeError(
+                "negative_output",
+                f"Trying to create tensor with negative dimension {out[i]}: {_dims_text(out)} (padding {list(pads)} "
+                f"on input {_dims_text(shape)})",
+                f"input_shape[{i}]",
+            )
+
+
+def _check_circular(pads: tuple, shape: tuple, out: list):
+    """Circular padding wraps around at most once (each pad <= its axis); an axis may become empty, not negative.
+
+    Checked axis by axis, outermost padded axis first; then the slice copies that build the output."""
+    n = len(pads) // 2
+    axes = []
+    for index in range(len(shape) - n, len(shape)):
+        j = len(shape) - 1 - index
+        start, end = pads[2 * j], pads[2 * j + 1]
+        length = shape[index]
+        where = f"dim {index} (axis {PAD_AXIS_LETTERS[j]})"
+        if is_known(length) and (start > length or end > length):
+            raise ShapeError(
+                "padding_too_large",
+                f"Padding value causes wrapping around more than once: padding ({start}, {end}) on {where} is "
+                f"larger than the input size {length}",
+                "params.padding",
+            )
+        if is_known(out[index]) and out[index] < 0:
+            raise ShapeError(
+                "negative_output",
+                f"Negative padding value is resulting in an empty dimension: padding ({start}, {end}) leaves "
+                f"{out[index]} on {where} (input {length})",
+                f"input_shape[{index}]",
+            )
+        axes.append((index, start, end, length, where))
+    _check_circular_copies(axes, out)
+
+
+def _slice(size: int, start: int, end: int) -> tuple:
+    """(start, end) of tensor.slice(start, end) on an axis of `size`: negative bounds count from the end, then
+    both are clamped to the axis and end to at least start."""
+    bounds = range(size)[start:end]
+    return (bounds.start, max(bounds.stop, bounds.start))
+
+
+def _copy_fails(written: tuple, read: tuple, same_tensor_dense: bool):
+    """Why torch's copy_ of `read` into `written` (slices of one axis) fails, or None.
+
+    A 1-entry source broadcasts. When both are slices of the output and dense in memory, a partial overlap is
+    refused; an identical slice (full overlap) is fine."""
+    wrote, got = written[1] - written[0], read[1] - read[0]
+    if same_tensor_dense and wrote and got and written != read and written[0] < read[1] and read[0] < written[1]:
+        return "overlap", wrote, got
+    if wrote != got and got != 1:
+        return "size", wrote, got
+    return None
+
+
+def _check_circular_copies(axes: list, out: list):
+    """CircularPad builds its output with slice copies, and torch 2.13 checks nothing more before them: a crop
+    deeper than the axis makes a slice bound negative, it counts from the end and the two sides no longer match;
+    and a wrap-around copy between overlapping slices of the output is refused when the slices are dense in
+    memory (every output dim before the axis is 1): CircularPad1d((2, -2)) rejects a (1, 3) input, not (2, 3).
+    Skipped on an axis whose sizes are unknown."""
+    copies = []  # (index, start, end, length, where, written, read, same tensor and dense) in torch's order
+    for index, start, end, length, where in axes:  # the input copied into the middle: every axis in one copy
+        if is_known(length) and is_known(out[index]):
+            size = out[index]
+            middle = (
+                _slice(size, max(start, 0), size - max(end, 0)),
+                _slice(length, max(-start, 0), length + min(end, 0)),
+            )
+            copies.append((index, start, end, length, where, *middle, False))
+    for index, start, end, length, where in reversed(axes):  # then the wrap-around, last axis first
+        size = out[index]
+        if not (is_known(length) and is_known(size)):
+            continue
+        others = [v for i, v in enumerate(out) if i != index]
+        dense = all(is_known(v) for v in others) and all(v != 0 for v in others)
+        dense = dense and all(v == 1 for v in out[:index])
+        right = max(end, 0)
+        if start > 0:
+            copies.append(
+                (
+                    index,
+                    start,
+                    end,
+                    length,
+                    where,
+                    _slice(size, 0, start),
+                    _slice(size, size - start - right, size - right),
+                    dense,
+                )
+            )
+        if end > 0:
+            left = max(start, 0)
+            copies.append(
+                (
+                    index,
+                    start,
+                    end,
+                    length,
+                    where,
+                    _slice(size, size - end, size),
+                    _slice(size, left, left + end),
+                    dense,
+                )
+            )
+    for index, start, end, length, where, written, read, dense in copies:
+        failure = _copy_fails(written, read, dense)
+        if failure is None:
+            continue
+        kind, wrote, got = failure
+        if kind == "overlap":
+            detail = (
+                f"the wrap-around copy reads entries {read[0]}..{read[1] - 1} of the output into entries "
+                f"{written[0]}..{written[1] - 1}, which overlap (unsupported operation: some elements of the input "
+                "tensor and the written-to tensor refer to a single memory location)"
+            )
+        else:
+            detail = (
+                f"a copy reads {got} entries into {wrote} (The size of tensor a ({wrote}) must match the size of "
+                f"tensor b ({got}))"
+            )
+        raise ShapeError(
+            "crop_too_large" if kind == "size" else "padding_overlap",
+            f"circular padding ({start}, {end}) on {where} (input {length}, output {out[index]}) cannot be built: "
+            + detail,
+            "params.padding",
+        )
+
+
+def torch_mode_pad_rule(ctx) -> Outcome:
+    """PyTorch ReflectionPad / ReplicationPad / CircularPad 1d-3d: the last n axes grow by their two pads."""
+    mode = ctx.spec.options["mode"]
+    pads = ctx.p["padding"]
+    shape = tuple(ctx.x)
+    # CircularPadNd checks its input rank (N + 1 or N + 2) before F.pad: input_ranks does it for the engine.
+    _check_mode_dispatch(pads, shape)
+    if mode != "circular":
+        _check_not_empty(pads, shape)
+    if mode == "reflect":
+        _check_reflect_limits(pads, shape)
+    n = len(pads) // 2
+    out = list(shape)
+    for index in range(len(shape) - n, len(shape)):  # outermost padded axis first, for the formulas' order
+        j = len(shape) - 1 - index
+        where = f"dim {index} (axis {PAD_AXIS_LETTERS[j]})"
+        out[index] = ctx.apply(PAD_LENGTH, where, L_in=shape[index], c_l=pads[2 * j], c_r=pads[2 * j + 1])
+    if mode == "circular":
+        _check_circular(pads, shape, out)
+    else:
+        _check_kernel_output(pads, shape, out)
+    return Outcome({"output": tuple(out)})
+
+
 UPSAMPLE_MODE_RANK = {"linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5}
 UPSAMPLE_MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact", "lanczos")
 
@@ -450,6 +692,62 @@ for _rank in (1, 2, 3):
                 note="Pads (left, right) of the last axis, then (top, bottom) of the one before, then (front, back). "
                 "A tuple may name fewer or more axes than the layer's name says (any even length up to twice the "
                 "input rank). Negative padding crops; an axis may become empty (0) but not negative.",
+            )
+        )
+
+PAD_MODES = {
+    "Reflection": (
+        "reflect",
+        "mirrors the input without repeating its edge, so each pad must be smaller than the input size on its "
+        "axis (pad < L; ReflectionPad2d(3) rejects a 3x3 input)",
+    ),
+    "Replication": (
+        "replicate",
+        "repeats the edge value, so any pad works, even on an axis of size 1",
+    ),
+    "Circular": (
+        "circular",
+        "wraps around, at most once: each pad may be at most the input size on its axis (pad <= L)",
+    ),
+}
+
+for _kind, (_mode, _how) in PAD_MODES.items():
+    for _rank in (1, 2, 3):
+        _torch_pad_doc = (
+            "An int (every side) or a tuple in PyTorch order, last axis first: (left, right"
+            + (", top, bottom" if _rank > 1 else "")
+            + (", front, back" if _rank > 2 else "")
+            + "). Negative values crop."
+        )
+        if _mode == "circular":
+            _ranks_note = (
+                f"The input is (C, *spatial) or (N, C, *spatial): rank {_rank + 1} or {_rank + 2}, checked by the "
+                "layer; a padding tuple of 2n values pads the last n axes and needs a rank n + 1 or n + 2 as well. "
+                "An axis may become empty (0), not negative."
+            )
+        else:
+            _ranks_note = (
+                "The padding tuple's length decides (the layer passes it on as it is): 2n values pad the last n "
+                "axes (n = 1 to 3) of an input of rank n + 1 (unbatched) or n + 2 (batched). Every dim but the "
+                "batch must be non-empty. One padded axis may become empty (0) if another keeps at least 1; an "
+                "axis below 0, or all of them at 0 or below, is rejected."
+            )
+        register(
+            LayerSpec(
+                framework="pytorch",
+                name=f"{_kind}Pad{_rank}d",
+                params=(Param("padding", torch_padding(), doc=_torch_pad_doc),),
+                rule=torch_mode_pad_rule,
+                formulas=(PAD_LENGTH,),
+                rank=_rank,
+                input_ranks=(_rank + 1, _rank + 2) if _mode == "circular" else (2, 3, 4, 5),
+                category="padding",
+                equivalent=None,
+                note=f"F.pad(mode='{_mode}'): each padded axis becomes L + pad_start + pad_end, like ZeroPad{_rank}d; "
+                f"only the fill differs. {_kind} padding {_how}. Negative padding crops (allowed in every mode). "
+                + _ranks_note
+                + " Keras has no such layer (ZeroPadding fills zeros).",
+                options={"mode": _mode},
             )
         )
 

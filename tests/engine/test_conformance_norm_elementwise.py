@@ -1,8 +1,11 @@
 """Normalization, dropout and activation layers against the real frameworks.
 
-Keras: BatchNormalization, LayerNormalization, Dropout, SpatialDropout1D/2D/3D, Activation, ReLU, LeakyReLU,
-ELU, Softmax, Identity, PReLU. PyTorch: BatchNorm1d/2d/3d, LayerNorm, GroupNorm, Dropout, Dropout1d/2d/3d,
-ReLU, LeakyReLU, Tanh, Sigmoid, GELU, ELU, SiLU, Softmax, Identity, PReLU.
+Keras: BatchNormalization, LayerNormalization, GroupNormalization, UnitNormalization, Dropout,
+SpatialDropout1D/2D/3D, GaussianNoise, GaussianDropout, AlphaDropout, ActivityRegularization, Masking, Activation,
+ReLU, LeakyReLU, ELU, Softmax, Identity, PReLU. PyTorch: BatchNorm1d/2d/3d, InstanceNorm1d/2d/3d, LayerNorm,
+GroupNorm, Dropout, Dropout1d/2d/3d, AlphaDropout, ReLU, LeakyReLU, Tanh, Sigmoid, GELU, ELU, SiLU, Softmax,
+Identity, PReLU, Softplus, Hardswish, Hardsigmoid, Hardtanh, ReLU6, SELU, CELU, Mish, Softsign, Tanhshrink,
+LogSoftmax, Softmin, Threshold.
 
 Each configuration builds the real layer and runs zeros through it (a Keras input with a None is traced
 through keras.Input). Shapes, parameter counts (Keras count_params() with the non-trainable moving
@@ -22,6 +25,9 @@ from tests.engine.conftest import CONFIGS_PER_LAYER
 from tests.engine.test_conformance_reshape import dims, maybe_none, run_keras, run_torch
 
 pytestmark = pytest.mark.conformance
+
+# The reshape family's error set, plus the AssertionError of Hardtanh's constructor.
+TORCH_ERRORS = (ValueError, RuntimeError, TypeError, IndexError, ZeroDivisionError, AssertionError)
 
 
 def misspell(rng, kwargs: dict, names: tuple, force: bool = False) -> dict:
@@ -114,6 +120,66 @@ def test_keras_layernorm_matches_keras(rng, keras):
     print(f"{backend_bug} configurations hit the torch-backend layer_norm limitation")
 
 
+def test_keras_groupnorm_matches_keras(rng, keras):
+    tally = Tally.strict()
+    for _ in range(CONFIGS_PER_LAYER):
+        rank = rng.choice((1, 2, 2, 3, 3, 4, 5))
+        shape = [rng.randint(1, 3), *dims(rng, rank - 1, 1, 4)]
+        kwargs = {}
+        if rng.random() < 0.35:
+            kwargs["axis"] = rng.randint(-rank - 1, rank)
+        axis = kwargs.get("axis", -1)
+        groups = rng.choice((1, 2, 2, 3, 4, -1, 32))
+        if rng.random() < 0.04:
+            groups = rng.choice((0, -2, 2.0))
+        if groups != 32 or rng.random() < 0.5:
+            kwargs["groups"] = groups
+        size = groups if isinstance(groups, int) and groups > 0 else rng.randint(1, 4)
+        channels = size * rng.randint(1, 2)
+        if rng.random() < 0.12:
+            channels = max(1, channels + rng.choice((-1, 1)))
+        if -rank <= axis < rank:
+            shape[axis] = channels
+        for flag in ("center", "scale"):
+            if rng.random() < 0.3:
+                kwargs[flag] = rng.random() < 0.5
+        if rng.random() < 0.2:
+            kwargs["epsilon"] = 1e-5
+        kwargs = misspell(rng, kwargs, ("groups", "axis"))
+        # Keras's symbolic trace never runs call(), where axis=-rank fails: give that case a real call.
+        shape = tuple(shape) if axis == -rank else maybe_none(rng, shape, 0.15)
+        real = run_keras(keras, "GroupNormalization", kwargs, shape)
+        tally.check("keras", "GroupNormalization", kwargs, kwargs, shape, real)
+    tally.assert_floor(CONFIGS_PER_LAYER, min_rejected=5)
+
+
+def test_keras_unitnorm_matches_keras(rng, keras):
+    tally = Tally.strict()
+    for _ in range(CONFIGS_PER_LAYER):
+        rank = rng.randint(1, 4)
+        roll = rng.random()
+        if roll < 0.4:
+            axis = rng.randint(-rank - 1, rank) if rng.random() < 0.3 else rng.randint(-rank, rank - 1)
+        elif roll < 0.9:
+            axis = [rng.randint(-rank, rank - 1) for _ in range(rng.randint(1, min(2, rank)))]
+            if rng.random() < 0.1:
+                axis.append(rng.choice((rank, -rank - 1)))
+            if rng.random() < 0.3:
+                axis = tuple(axis)
+        else:
+            axis = rng.choice(([], None, 1.0))
+        kwargs = {} if axis == -1 and rng.random() < 0.5 else {"axis": axis}
+        kwargs = misspell(rng, kwargs, ("axis",))
+        listed = axis if isinstance(axis, (list, tuple)) else [axis] if isinstance(axis, int) else []
+        unique = len({a % rank for a in listed}) == len(listed)
+        base = [rng.randint(1, 3), *dims(rng, rank - 1, 1, 4)]
+        # The symbolic trace checks only the range of each axis; the real call also refuses a repeated one.
+        shape = maybe_none(rng, base, 0.15) if unique else tuple(base)
+        real = run_keras(keras, "UnitNormalization", kwargs, shape)
+        tally.check("keras", "UnitNormalization", kwargs, kwargs, shape, real)
+    tally.assert_floor(CONFIGS_PER_LAYER, min_rejected=5)
+
+
 # ---- PyTorch normalization ----------------------------------------------------------------------------
 
 
@@ -141,6 +207,36 @@ def test_torch_batchnorm_matches_pytorch(rng, torch, rank):
         real = run_torch(torch, layer, kwargs, tuple(shape), eval_mode=True)
         tally.check("pytorch", layer, kwargs, kwargs, tuple(shape), real)
     tally.assert_floor(CONFIGS_PER_LAYER)
+
+
+@pytest.mark.parametrize("rank", [1, 2, 3])
+def test_torch_instancenorm_matches_pytorch(rng, torch, rank):
+    tally = Tally.strict()
+    layer = f"InstanceNorm{rank}d"
+    for _ in range(CONFIGS_PER_LAYER):
+        channels = rng.randint(1, 5)
+        kwargs = {"num_features": channels}
+        for flag in ("affine", "track_running_stats", "bias"):
+            if rng.random() < 0.35:
+                kwargs[flag] = rng.random() < 0.5
+        if rng.random() < 0.2:
+            kwargs["momentum"] = rng.choice((None, 0.3))
+        if rng.random() < 0.2:
+            kwargs["eps"] = rng.choice((1e-3, 0.0))
+        c = channels if rng.random() > 0.25 else channels + rng.choice((-1, 1)) or 2
+        if rng.random() < 0.04:
+            kwargs["num_features"] = rng.choice((0, -2))
+        kwargs = misspell(rng, kwargs, ("affine", "num_features"))
+        shape = [rng.randint(1, 3), c, *dims(rng, rank, 1, 4)]
+        if rng.random() < 0.3:
+            shape = shape[1:]  # unbatched: the channels are dim 0
+        if rng.random() < 0.1:
+            shape = shape[1:] if rng.random() < 0.5 else [*shape, 2]  # maybe a wrong rank
+        # Eval mode: with running statistics, a training call with one spatial element fails, which no shape
+        # rule can know (without them, the instance statistics are used in both modes).
+        real = run_torch(torch, layer, kwargs, tuple(shape), eval_mode=True)
+        tally.check("pytorch", layer, kwargs, kwargs, tuple(shape), real)
+    tally.assert_floor(CONFIGS_PER_LAYER, min_rejected=5)
 
 
 def test_torch_layernorm_matches_pytorch(rng, torch):
@@ -198,6 +294,24 @@ def draw_axis(rng, rank: int, name: str, allow_list: bool) -> dict:
     return {name: rng.randint(-rank - 1, rank) if rng.random() < 0.3 else rng.randint(-rank, rank - 1)}
 
 
+def draw_foreign(rng, kwargs: dict) -> dict:
+    """Now and then a keyword of another module ('dim'): both PyTorch and the engine must refuse it."""
+    return {**kwargs, "dim": 1} if rng.random() < 0.15 else kwargs
+
+
+def draw_inplace(rng) -> dict:
+    return draw_foreign(rng, {"inplace": rng.random() < 0.5} if rng.random() < 0.5 else {})
+
+
+def draw_clip(rng) -> dict:
+    """Hardtanh's clip range, now and then empty or reversed, in the current or deprecated spelling."""
+    kwargs = {}
+    for name, old in (("min_val", "min_value"), ("max_val", "max_value")):
+        if rng.random() < 0.6:
+            kwargs[old if rng.random() < 0.15 else name] = rng.choice((-1.0, -2, 0, 0.5, 1, 3))
+    return kwargs
+
+
 # layer -> (draw params, rank range (low, high) or ranks to pick from, may use None dims, minimum rejected configs)
 KERAS_CASES = {
     "Dropout": (lambda rng, r: draw_rate(rng, "rate"), (1, 5), True, 5),
@@ -232,6 +346,34 @@ KERAS_CASES = {
     ),
     "ELU": (lambda rng, r: {"alpha": rng.choice((1.0, 0.5, -1.0))}, (1, 4), True, 0),
     "Softmax": (lambda rng, r: draw_axis(rng, r, "axis", allow_list=True), (1, 4), False, 5),
+    "GaussianNoise": (
+        lambda rng, r: {"stddev": rng.choice((0.0, 0.1, 0.5, 1.0, 1.5, -0.1))} if rng.random() < 0.95 else {},
+        (1, 5),
+        True,
+        5,
+    ),
+    "GaussianDropout": (lambda rng, r: draw_rate(rng, "rate"), (1, 5), True, 5),
+    "AlphaDropout": (
+        lambda rng, r: {**draw_rate(rng, "rate"), **({"noise_shape": (1, 1)} if rng.random() < 0.2 else {})},
+        (1, 5),
+        True,
+        5,
+    ),
+    "ActivityRegularization": (
+        lambda rng, r: {
+            k: rng.choice((0.0, 0.01, 2, None, -0.1, float("inf"))) for k in ("l1", "l2") if rng.random() < 0.5
+        },
+        (1, 4),
+        True,
+        5,
+    ),
+    # None and strings fail only when a real tensor is compared (the test gives them known dims).
+    "Masking": (
+        lambda rng, r: {"mask_value": rng.choice((0.0, 1.0, -1, 0.5, None, "a"))} if rng.random() < 0.8 else {},
+        (1, 4),
+        True,
+        3,
+    ),
     "Identity": (lambda rng, r: {}, (1, 4), True, 0),
 }
 
@@ -248,6 +390,38 @@ TORCH_CASES = {
     "ELU": (lambda rng, r: {"alpha": rng.choice((1.0, 0.5, -1.0))}, (1, 4), 1),
     "SiLU": (lambda rng, r: {}, (1, 4), 1),
     "Softmax": (lambda rng, r: draw_axis(rng, r, "dim", allow_list=False) if rng.random() < 0.9 else {}, (1, 4), 5),
+    "AlphaDropout": (lambda rng, r: draw_rate(rng, "p"), (1, 5), 5),
+    "Softplus": (
+        lambda rng, r: (
+            {
+                k: v
+                for k, v in (("beta", rng.choice((1.0, 2, 0.5, 0, -1.0))), ("threshold", rng.choice((20.0, 5, -1.0))))
+                if rng.random() < 0.5
+            }
+            | draw_foreign(rng, {})
+        ),
+        (1, 4),
+        3,
+    ),
+    "Hardswish": (lambda rng, r: draw_inplace(rng), (1, 4), 3),
+    "Hardsigmoid": (lambda rng, r: draw_inplace(rng), (1, 4), 3),
+    "Hardtanh": (lambda rng, r: draw_clip(rng), (1, 4), 5),
+    "ReLU6": (lambda rng, r: draw_inplace(rng), (1, 4), 3),
+    "SELU": (lambda rng, r: draw_inplace(rng), (1, 4), 3),
+    "CELU": (lambda rng, r: {"alpha": rng.choice((1.0, 0.5, -1.0, 2, 0, 0.0))}, (1, 4), 5),
+    "Mish": (lambda rng, r: draw_inplace(rng), (1, 4), 3),
+    "Softsign": (lambda rng, r: draw_foreign(rng, {}), (1, 4), 3),
+    "Tanhshrink": (lambda rng, r: draw_foreign(rng, {}), (1, 4), 3),
+    "LogSoftmax": (lambda rng, r: draw_axis(rng, r, "dim", allow_list=False) if rng.random() < 0.9 else {}, (1, 4), 3),
+    "Softmin": (lambda rng, r: draw_axis(rng, r, "dim", allow_list=False) if rng.random() < 0.9 else {}, (1, 4), 3),
+    "Threshold": (
+        lambda rng, r: {
+            **{k: rng.choice((0.0, 0.5, -1, 20)) for k in ("threshold", "value") if rng.random() < 0.93},
+            **draw_inplace(rng),
+        },
+        (1, 4),
+        5,
+    ),
     "Identity": (lambda rng, r: {}, (1, 4), 0),
 }
 
@@ -262,7 +436,8 @@ def test_keras_shape_keeping_layers_match_keras(rng, keras, layer):
         kwargs = draw(rng, rank)
         if layer == "Activation" and kwargs["activation"] == "glu" and rng.random() < 0.7:
             shape[-1] = 2 * rng.randint(1, 3)
-        shape = maybe_none(rng, shape, 0.15) if nones else tuple(shape)
+        real_call_only = layer == "Masking" and kwargs.get("mask_value", 0.0) in (None, "a")
+        shape = maybe_none(rng, shape, 0.15) if nones and not real_call_only else tuple(shape)
         if layer != "Identity":
             kwargs = misspell(rng, kwargs, tuple(kwargs) or ("name",), force=n % 15 == 7)
         tally.check("keras", layer, kwargs, kwargs, shape, run_keras(keras, layer, kwargs, shape))
@@ -279,7 +454,8 @@ def test_torch_shape_keeping_layers_match_pytorch(rng, torch, layer):
         kwargs = draw(rng, rank)
         if layer != "Identity":  # nn.Identity accepts (and ignores) any argument
             kwargs = misspell(rng, kwargs, tuple(kwargs) or ("inplace",), force=n % 15 == 7)
-        tally.check("pytorch", layer, kwargs, kwargs, shape, run_torch(torch, layer, kwargs, shape))
+        real = run_torch(torch, layer, kwargs, shape, errors=TORCH_ERRORS)
+        tally.check("pytorch", layer, kwargs, kwargs, shape, real)
     tally.assert_floor(CONFIGS_PER_LAYER, min_rejected=min_rejected)
 
 

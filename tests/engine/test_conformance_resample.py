@@ -1,6 +1,7 @@
 """Resampling and padding layers against the real frameworks: random configurations, shapes, rejections.
 
-Keras UpSampling/ZeroPadding/Cropping 1D-3D and PyTorch Upsample/ZeroPad/ConstantPad 1d-3d are built for
+Keras UpSampling/ZeroPadding/Cropping 1D-3D and PyTorch Upsample and Zero/Constant/Reflection/Replication/
+CircularPad 1d-3d are built for
 real and run on tensors of zeros (Keras is also traced through keras.Input, now and then with a None
 spatial dim). The engine must give the same output shape and counts (no weights), and raise ShapeError
 exactly when the framework raises.
@@ -165,3 +166,76 @@ def test_torch_upsample(torch, rng):
         shape = (rng.randint(1, 2), rng.randint(1, 2), *(rng.randint(1, 9) for _ in range(rank - 2)))
         tally.check("pytorch", "Upsample", kwargs, kwargs, shape, run_torch(torch, "Upsample", kwargs, shape))
     tally.assert_floor(CONFIGS_PER_LAYER * 3)
+
+
+# ---- PyTorch reflection / replication / circular padding ---------------------------------------------
+
+PAD_KINDS = ["Reflection", "Replication", "Circular"]
+
+
+def mode_pad_side(rng, length: int, edge: bool) -> int:
+    """One side's padding for an axis of `length`: a safe value, or one at a limit of some mode.
+
+    Safe: at most length - 1 (below every mode's limit) and a crop of at most (length - 1) // 2, so two safe
+    sides leave at least 1. Edge: length - 1 (reflection's largest), length (circular's largest), length + 1,
+    or a crop of the whole axis or more."""
+    if not edge:
+        return rng.randint(-((length - 1) // 2), min(length - 1, 3))
+    return rng.choice([length - 1, length, length + 1, length + 1, -length, -length - 1, -length + 1])
+
+
+def mode_pad_config(rng, rank: int) -> tuple:
+    """(padding, input shape) for a <kind>Pad<rank>d: unequal sides, H != W, unbatched inputs, wrong ranks."""
+    roll = rng.random()
+    pairs = rank if roll < 0.88 else rng.choice([n for n in (1, 2, 3, 4) if n != rank])
+    if rng.random() < 0.9:
+        base = pairs if rng.random() < 0.5 else rank  # torch follows the tuple's length for reflect/replicate
+        input_rank = base + rng.choice([1, 1, 2, 2, 2])
+    else:
+        input_rank = rng.randint(1, 6)  # any rank, mostly a wrong one
+    shape = tuple(rng.randint(1, 3) for _ in range(max(input_rank - 3, 0))) + tuple(
+        rng.randint(1, 6) for _ in range(min(input_rank, 3))
+    )
+    if rng.random() < 0.25 and pairs == rank:
+        lengths = [shape[-1 - j] for j in range(min(rank, len(shape)))] or [3]
+        if rng.random() < 0.6:
+            padding = rng.randint(-1, min(lengths) - 1 if min(lengths) > 1 else 1)
+        else:
+            padding = rng.choice([min(lengths) - 1, min(lengths), min(lengths) + 1, -1, -2])
+        return padding, shape
+    edges = set()
+    if rng.random() < 0.5:
+        edges = {rng.randrange(2 * pairs) for _ in range(rng.choice([1, 1, 1, 2]))}
+    padding = []
+    for j in range(pairs):
+        length = shape[-1 - j] if j < len(shape) else 3
+        padding += [mode_pad_side(rng, length, 2 * j in edges), mode_pad_side(rng, length, 2 * j + 1 in edges)]
+    if rng.random() < 0.12:
+        # Pad one side and crop the other deeper than what is left: CircularPad's wrap-around copies then read
+        # overlapping slices of its output, refused when they are dense in memory (the dims before are all 1).
+        j = rng.randrange(min(pairs, len(shape)) or 1)
+        length = shape[-1 - j] if j < len(shape) else 3
+        grow = rng.randint(1, length)
+        if grow >= 2 and length >= 3 and rng.random() < 0.6:
+            crop = rng.randint(length - grow + 1, length - 1)  # the copies overlap
+        else:
+            crop = rng.randint(max(length - grow, 0), length + 1)
+        shift = [grow, -crop]
+        padding[2 * j : 2 * j + 2] = shift if rng.random() < 0.5 else shift[::-1]
+        if rng.random() < 0.5:
+            shape = tuple(1 if i < len(shape) - 1 - j else v for i, v in enumerate(shape))
+    if rng.random() < 0.03:
+        padding = padding[:-1]  # odd length
+    return tuple(padding), shape
+
+
+@pytest.mark.parametrize("kind", PAD_KINDS)
+@pytest.mark.parametrize("rank", AXES)
+def test_torch_mode_padding(torch, rng, kind, rank):
+    layer = f"{kind}Pad{rank}d"
+    tally = Tally(TUPLE)
+    for _ in range(CONFIGS_PER_LAYER):
+        padding, shape = mode_pad_config(rng, rank)
+        kwargs = {"padding": padding}
+        tally.check("pytorch", layer, kwargs, kwargs, shape, run_torch(torch, layer, kwargs, shape))
+    tally.assert_floor(CONFIGS_PER_LAYER, min_rejected=5)
