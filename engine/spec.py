@@ -12,6 +12,7 @@ import sympy as sp
 
 from engine.compile import Formula
 from engine.errors import ShapeError
+from engine.inert_keywords import INERT_KEYWORDS
 
 MAX_INT = 2**31
 REQUIRED = object()
@@ -30,7 +31,13 @@ KERAS_INERT = frozenset(
     unit_forget_bias recurrent_dropout dropout_U dropout_W go_backwards stateful unroll
     implementation kernel_quantization_config quantization_config momentum epsilon renorm
     renorm_clipping renorm_momentum synchronized mask_zero sparse rms_scaling
-    recurrent_activation inner_activation inner_init forget_bias_init interpolation_order""".split()
+    recurrent_activation inner_activation inner_init forget_bias_init interpolation_order input_dim""".split()
+)
+# Keras 1 and 2 keywords that Keras 3 refuses: still accepted (and ignored) on every Keras layer, so that
+# old forum snippets evaluate.
+KERAS_LEGACY_INERT = frozenset(
+    """init W_regularizer b_regularizer W_constraint b_constraint dropout_U dropout_W inner_activation inner_init
+    forget_bias_init batch_input_shape batch_size input_dtype weights""".split()
 )
 TORCH_INERT = frozenset(
     [
@@ -298,7 +305,13 @@ class LayerSpec:
             raise ValueError(f"unknown framework {self.framework}")
         self.by_name = {p.name: p for p in self.params}
         self.positional = tuple(p.name for p in self.params)
-        inert = KERAS_INERT if self.framework == "keras" else TORCH_INERT
+        # Only the keywords this layer's own constructor takes (engine/inert_keywords.py, asked of the
+        # frameworks); a layer not in that table yet gets the framework-wide list.
+        inert = INERT_KEYWORDS.get(self.framework, {}).get(self.name)
+        if inert is None:
+            inert = KERAS_INERT if self.framework == "keras" else TORCH_INERT
+        elif self.framework == "keras":
+            inert = KERAS_LEGACY_INERT.union(inert)
         self.inert = frozenset(n for n in inert if n not in self.by_name)
         self._prepare_fast_resolve()
 

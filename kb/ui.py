@@ -435,6 +435,15 @@ SAMPLES = {
     "pytorch/MultiheadAttention": ([10, 8, 64], {"embed_dim": 64, "num_heads": 4}),
     "pytorch/Unflatten": ([8, 64], {"dim": 1, "unflattened_size": [8, 8]}),
     "pytorch/Upsample": ([8, 3, 32, 32], {"scale_factor": 2}),
+    "pytorch/PixelShuffle": ([8, 16, 32, 32], {"upscale_factor": 2}),
+    "pytorch/PixelUnshuffle": ([8, 3, 32, 32], {"downscale_factor": 2}),
+    "pytorch/ChannelShuffle": ([8, 16, 32, 32], {"groups": 4}),
+    "pytorch/Fold": ([8, 27, 900], {"output_size": 32, "kernel_size": 3}),
+    "pytorch/Threshold": ([8, 16, 50], {"threshold": 0.1, "value": 20}),
+    "pytorch/ReflectionPad3d": ([8, 3, 8, 32, 32], {"padding": 1}),
+    "pytorch/ReplicationPad3d": ([8, 3, 8, 32, 32], {"padding": 1}),
+    "keras/GaussianNoise": ([None, 10, 32], {"stddev": 0.1}),
+    "keras/TimeDistributed": ([None, 10, 16], {"layer": {"layer": "Dense", "params": {"units": 8}}}),
 }
 
 

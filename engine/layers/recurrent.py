@@ -233,21 +233,22 @@ def keras_rnn_rule(ctx) -> Outcome:
     if bias:
         two_biases = cell == "gru" and prm["reset_after"]
         weights["bias"] = (2, width) if two_biases else (width,)
-    width = keras_rnn_output_width(ctx, units, steps)
+    width, cell_width = keras_rnn_output_widths(ctx, units, steps)
     outputs = {"output": (batch, steps, width) if prm["return_sequences"] else (batch, width)}
     if prm["return_state"]:
         for state in ctx.spec.options["states"]:
-            outputs[state] = (batch, width)
+            outputs[state] = (batch, cell_width if state == "c" else width)
     return Outcome(outputs, weights, param_count=count)
 
 
-def keras_rnn_output_width(ctx, units: int, steps):
-    """The width of the output and states: units, unless a 'glu' activation halves the vectors it acts on.
+def keras_rnn_output_widths(ctx, units: int, steps) -> tuple:
+    """(width of the output and h, width of LSTM's c): units, unless a 'glu' activation halves vectors.
 
-    GLU returns u/2 values where the cell expects u. In LSTM and GRU the halved vector meets u-wide ones in
-    element-wise products, which only broadcast when u/2 is 1; SimpleRNN's halved state cannot multiply its
-    (u, u) recurrent kernel, nor fill a stateful layer's (batch, u) variable, so it only runs for a single time
-    step without stateful, and then gives u/2.
+    GLU returns u/2 values where the cell expects u. In LSTM and GRU a halved vector meets u-wide ones in
+    element-wise products, which only broadcast when u/2 is 1 (units=2). LSTM with both activations 'glu'
+    then gives h = o * glu(c) of width 1, which cannot multiply the (2, 8) recurrent kernel at the next
+    step. SimpleRNN's halved state cannot multiply its (u, u) recurrent kernel either. Such a cell runs for
+    a single time step only, and never stateful (the (batch, u) state variable cannot hold u/2).
     """
     prm, cell = ctx.p, ctx.spec.options["cell"]
     names = ("activation",) if cell == "simple" else ("activation", "recurrent_activation")
@@ -255,7 +256,7 @@ def keras_rnn_output_width(ctx, units: int, steps):
         reject_threshold(ctx, name)
     glu = [name for name in names if prm[name] == "glu"]
     if not glu:
-        return units
+        return units, units
     fld = f"params.{glu[0]}"
     if units % 2:
         raise ShapeError(
@@ -263,30 +264,31 @@ def keras_rnn_output_width(ctx, units: int, steps):
             f"{glu[0]}='glu' halves vectors of size units, which must be even: received units={units}",
             fld,
         )
-    if cell != "simple":
-        if units != 2:
-            raise ShapeError(
-                "invalid_param",
-                f"{glu[0]}='glu' halves the {units}-wide {ctx.spec.name} vectors to {units // 2}, which cannot combine "
-                f"with the {units}-wide state (only units=2 broadcasts)",
-                fld,
-            )
-        return units
+    if cell != "simple" and units != 2:
+        raise ShapeError(
+            "invalid_param",
+            f"{glu[0]}='glu' halves the {units}-wide {ctx.spec.name} vectors to {units // 2}, which cannot combine "
+            f"with the {units}-wide state (only units=2 broadcasts)",
+            fld,
+        )
+    if cell == "gru" or (cell == "lstm" and len(glu) == 1):
+        return units, units
+    what = "SimpleRNN state" if cell == "simple" else "LSTM output h = o * glu(c) (both activations 'glu')"
     if steps != 1:
         raise ShapeError(
             "invalid_param",
-            f"activation='glu' halves the SimpleRNN state to {units // 2}, which cannot multiply the ({units}, {units}) "
-            f"recurrent kernel at the next step: it only runs on a single time step, received T={steps}",
+            f"glu halves the {what} to {units // 2}, which cannot multiply the recurrent kernel at the next step: "
+            f"it only runs on a single time step, received T={steps}",
             fld,
         )
     if prm["stateful"]:
         raise ShapeError(
             "invalid_param",
-            f"activation='glu' halves the SimpleRNN state to {units // 2}, which stateful=True cannot store in its "
-            f"(batch, {units}) state variable",
+            f"glu halves the {what} to {units // 2}, which stateful=True cannot store in its (batch, {units}) "
+            "state variable",
             fld,
         )
-    return ctx.apply(GLU_HALF, "output width", L_in=units)
+    return ctx.apply(GLU_HALF, "output width", L_in=units), units
 
 
 def _run_nested(ctx, nested: NestedLayer, where: str) -> Outcome:
@@ -440,7 +442,8 @@ KERAS_NOTE = (
     "Input (batch, timesteps, features). Default output (N, u); return_sequences=True gives (N, T, u); "
     "return_state=True adds the final states{states}, each (N, u). A 'glu' activation halves the vectors it "
     "acts on, so it only runs where the cell's arithmetic still fits: LSTM and GRU with units=2 (the halves "
-    "broadcast), SimpleRNN on a single time step and not stateful (output u/2). "
+    "broadcast; LSTM with both activations 'glu' on one step only, h of width 1), SimpleRNN on a single time step "
+    "and not stateful (output u/2). "
 )
 _KERAS_CELLS = {
     "SimpleRNN": dict(
@@ -486,7 +489,7 @@ for _name, _info in _KERAS_CELLS.items():
             formulas=(_info["formula"],)
             + ((KERAS_GRU_V1_PARAMS,) if _info["cell"] == "gru" else ())
             + (KERAS_RNN_PARAMS_NO_BIAS,)
-            + ((GLU_HALF,) if _info["cell"] == "simple" else ()),
+            + ((GLU_HALF,) if _info["cell"] != "gru" else ()),
             param_aliases=_aliases,
             input_ranks=(3,),
             category="recurrent",

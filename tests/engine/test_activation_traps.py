@@ -98,3 +98,14 @@ def test_glu_in_simple_rnn_runs_on_one_time_step_and_halves_the_output(keras):
     stateful = engine_error("SimpleRNN", {**kwargs, "stateful": True}, [2, 1, 5])
     assert "stateful" in stateful.message
     assert rejects(keras, "SimpleRNN", {**kwargs, "stateful": True}, (2, 1, 5))
+
+
+def test_lstm_with_both_activations_glu_gives_h_of_width_one_on_a_single_step(keras):
+    kwargs = {"units": 2, "activation": "glu", "recurrent_activation": "glu", "return_state": True}
+    answer = engine.evaluate("keras", "LSTM", kwargs, [2, 1, 5])
+    assert answer["outputs"] == {"output": [2, 1], "h": [2, 1], "c": [2, 2]}
+    assert list(answer["outputs"].values()) == real_call(keras, "LSTM", kwargs, (2, 1, 5))
+    for shape, bad in (([2, 3, 5], "T=3"), ([2, 1, 5], "stateful")):
+        params = {**kwargs, "stateful": bad == "stateful"}
+        assert bad in engine_error("LSTM", params, shape).message
+        assert rejects(keras, "LSTM", params, tuple(shape))
