@@ -149,7 +149,15 @@ def _call_params(spec, written_name, node, names, notes):
     input_shape = None
     for n, arg in enumerate(node.args):
         if isinstance(arg, ast.Call) and spec.by_name.get("layer") is not None and n == 0:
-            params["layer"] = _nested(arg, names, notes, spec.framework)
+            # Bidirectional(LSTM(..)), TimeDistributed(Dense(..)): the wrapped layer, read the same way.
+            inner_name = _dotted(arg.func) or ""
+            if _is_layer(inner_name, spec.framework):
+                params["layer"] = _nested(arg, names, notes, spec.framework)
+            else:
+                shown = inner_name or ast.unparse(arg.func)[:60]
+                notes.append(
+                    f"line {node.lineno}: layer {shown} is not a {spec.framework} layer the engine knows; left out"
+                )
             continue
         if n >= len(order):
             notes.append(f"line {node.lineno}: {spec.name} takes at most {len(order)} positional arguments")

@@ -91,3 +91,60 @@ def test_bidirectional_reads_nested_layers_positional_and_keyword():
     assert layer["params"]["backward_layer"]["params"]["go_backwards"] is True
     result = evaluate("keras", "Bidirectional", layer["params"], [None, 5, 3])
     assert result["output_shape"] == [None, 5, 16]
+
+
+@pytest.mark.parametrize(
+    "code, inner, shape, expected",
+    [
+        (
+            "x = layers.TimeDistributed(layers.Dense(8))(x)",
+            {"layer": "Dense", "params": {"units": 8}},
+            [None, 10, 16],
+            [None, 10, 8],
+        ),
+        (
+            "TimeDistributed(Conv2D(16, 3))",
+            {"layer": "Conv2D", "params": {"filters": 16, "kernel_size": 3}},
+            [None, 5, 8, 8, 3],
+            [None, 5, 6, 6, 16],
+        ),
+        ("TimeDistributed(layer=Dense(8))", {"layer": "Dense", "params": {"units": 8}}, [None, 10, 16], [None, 10, 8]),
+    ],
+)
+def test_time_distributed_reads_the_wrapped_layer(code, inner, shape, expected):
+    (layer,) = parse_snippet(code, framework="keras")["layers"]
+    assert layer["layer"] == "TimeDistributed"
+    assert layer["params"] == {"layer": inner}
+    assert evaluate("keras", "TimeDistributed", layer["params"], shape)["output_shape"] == expected
+
+
+def test_time_distributed_nesting_and_input_shape():
+    code = (
+        "model = keras.Sequential([\n"
+        "    layers.TimeDistributed(layers.Conv2D(8, (3, 3), activation='relu'), input_shape=(10, 32, 32, 3)),\n"
+        "    layers.TimeDistributed(layers.TimeDistributed(layers.Dense(4))),\n"
+        "    layers.TimeDistributed(layers.Bidirectional(layers.LSTM(4))),\n"
+        "])\n"
+    )
+    parsed = parse_snippet(code)
+    assert parsed["input_shape"] == [None, 10, 32, 32, 3]
+    first, second, third = parsed["layers"]
+    assert first["params"]["layer"] == {
+        "layer": "Conv2D",
+        "params": {"filters": 8, "kernel_size": [3, 3], "activation": "relu"},
+    }
+    assert second["params"]["layer"] == {
+        "layer": "TimeDistributed",
+        "params": {"layer": {"layer": "Dense", "params": {"units": 4}}},
+    }
+    assert third["params"]["layer"]["params"]["layer"] == {"layer": "LSTM", "params": {"units": 4}}
+    shape = evaluate("keras", "TimeDistributed", first["params"], parsed["input_shape"])["output_shape"]
+    assert shape == [None, 10, 30, 30, 8]
+    assert evaluate("keras", "TimeDistributed", second["params"], shape)["output_shape"] == [None, 10, 30, 30, 4]
+
+
+def test_wrapped_layer_the_engine_does_not_know_is_left_out_with_a_note():
+    parsed = parse_snippet("layers.TimeDistributed(MyBlock(3))\nlayers.Dense(2)", framework="keras")
+    assert [layer["layer"] for layer in parsed["layers"]] == ["TimeDistributed", "Dense"]
+    assert parsed["layers"][0]["params"] == {}
+    assert any("MyBlock" in note for note in parsed["notes"])
