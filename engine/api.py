@@ -164,17 +164,7 @@ def _run(spec: LayerSpec, params, shape: tuple, substitute: bool) -> dict:
         if substitute:
             entry["substituted"] = formula.substituted(values)
         formulas.append(entry)
-    resolved = ctx.p
-    shown = resolved.copy()  # same keys, same order; tuples become lists, what JSON cannot show goes
-    for k, v in resolved.items():
-        kind = type(v)
-        if kind is tuple:
-            shown[k] = list(v)
-        elif kind not in _PLAIN_TYPES:
-            if _plain(v):  # subclasses
-                shown[k] = list(v) if isinstance(v, tuple) else v
-            else:
-                del shown[k]
+    shown = show_params(ctx.p)
     return {
         "framework": spec.framework,
         "layer": spec.name,
@@ -187,6 +177,23 @@ def _run(spec: LayerSpec, params, shape: tuple, substitute: bool) -> dict:
         "weights": {name: show_shape(s) for name, s in outcome.weights.items()},
         "formulas": formulas,
     }
+
+
+def show_params(resolved: dict) -> dict:
+    """Resolved parameters as JSON: tuples become lists, a wrapped layer {layer, params}; the rest is dropped."""
+    shown = resolved.copy()  # same keys, same order
+    for k, v in resolved.items():
+        kind = type(v)
+        if kind is tuple:
+            shown[k] = list(v)
+        elif kind not in _PLAIN_TYPES:
+            if _plain(v):  # subclasses
+                shown[k] = list(v) if isinstance(v, tuple) else v
+            elif hasattr(v, "spec") and isinstance(getattr(v, "params", None), dict):  # a wrapped layer
+                shown[k] = {"layer": v.spec.name, "params": show_params(v.params)}
+            else:
+                del shown[k]
+    return shown
 
 
 _PLAIN_TYPES = frozenset({int, float, str, bool, list, type(None)})  # exact types _plain() keeps as they are

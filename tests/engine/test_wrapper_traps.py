@@ -238,3 +238,13 @@ def test_in_a_trace():
             "keras", [None, 10, 16], [{"layer": "TimeDistributed", "params": td("Conv1D", filters=2, kernel_size=3)}]
         )
     assert info.value.code == "rank_mismatch" and info.value.field == "layers[0].input_shape"
+
+
+def test_an_answer_shows_the_wrapped_layer_and_its_params_can_be_sent_back():
+    params = {"layer": {"layer": "Bidirectional", "params": {"layer": {"layer": "LSTM", "params": {"units": 4}}}}}
+    answer = engine.evaluate("keras", "TimeDistributed", params, [None, 5, 7, 3])
+    shown = answer["params"]["layer"]
+    assert shown["layer"] == "Bidirectional"
+    assert shown["params"]["layer"]["layer"] == "LSTM" and shown["params"]["layer"]["params"]["units"] == 4
+    again = engine.evaluate("keras", "TimeDistributed", answer["params"], [None, 5, 7, 3])
+    assert again["output_shape"] == answer["output_shape"] == [None, 5, 8]
