@@ -7,15 +7,13 @@ bias. Keras keeps one bias vector per gate (two for GRU with reset_after=True); 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import sympy as sp
 
-from engine import registry
 from engine.compile import Formula
 from engine.errors import ShapeError
 from engine.layers._activations import GLU_HALF, keras_activation_name, reject_threshold
 from engine.layers._common import check_equal, require_finite, require_known, shape_text
+from engine.layers._nested import NestedLayer, nested_layer
 from engine.registry import register
 from engine.spec import (
     Context,
@@ -148,48 +146,20 @@ def use_cudnn():
     return parse
 
 
-@dataclass(frozen=True)
-class NestedLayer:
-    """A layer given inside another's params (Bidirectional's layer): its declaration and resolved params."""
-
-    spec: LayerSpec
-    params: dict
+def _only_recurrent(spec: LayerSpec, fld: str) -> None:
+    if not spec.options.get("recurrent"):
+        raise ShapeError(
+            "not_recurrent", f"Bidirectional wraps a recurrent layer (SimpleRNN, LSTM, GRU), received {spec.name}", fld
+        )
 
 
 def nested_recurrent():
     """{"layer": "LSTM", "params": {...}}: a Keras recurrent layer, parsed by its own declaration."""
-
-    def parse(v, rank, fld):
-        name = fld.split(".")[-1]
-        if not isinstance(v, dict) or "layer" not in v:
-            raise ShapeError(
-                "invalid_param",
-                f"{name} must be an object such as {{'layer': 'LSTM', 'params': {{'units': 64}}}}, received {v!r}"[
-                    :240
-                ],
-                fld,
-            )
-        extra = sorted(str(key) for key in v if key not in ("layer", "params"))
-        if extra:
-            raise ShapeError("invalid_param", f"{name} has 'layer' and 'params' only, received {extra}", fld)
-        try:
-            spec = registry.lookup("keras", v["layer"])
-        except ShapeError as err:
-            raise ShapeError(err.code, err.message, f"{fld}.layer") from None
-        if not spec.options.get("recurrent"):
-            raise ShapeError(
-                "not_recurrent",
-                f"Bidirectional wraps a recurrent layer (SimpleRNN, LSTM, GRU), received {spec.name}",
-                f"{fld}.layer",
-            )
-        try:
-            resolved = spec.resolve(v.get("params") or {})
-        except ShapeError as err:
-            raise ShapeError(err.code, err.message, f"{fld}.{err.field}" if err.field else fld) from None
-        return NestedLayer(spec, resolved)
-
-    parse.kind = "{layer: 'SimpleRNN' | 'LSTM' | 'GRU', params: {...}}"
-    return parse
+    return nested_layer(
+        "{'layer': 'LSTM', 'params': {'units': 64}}",
+        "{layer: 'SimpleRNN' | 'LSTM' | 'GRU', params: {...}}",
+        _only_recurrent,
+    )
 
 
 def optional_merge_mode():

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import re
 
-from engine import registry
 from engine.errors import ShapeError
 from engine.layers._common import shape_text
-from engine.layers.recurrent import NestedLayer
+from engine.layers._nested import NestedLayer, nested_layer
 from engine.registry import register
 from engine.spec import Context, LayerSpec, Outcome, Param
 
@@ -24,42 +23,17 @@ _MULTI_INPUT_BUILD = {
 _INPUT_FIELD = re.compile(r"input_shape\[(\d+)\](.*)")
 
 
-def nested_layer(wrapper: str):
-    """{"layer": "Dense", "params": {...}}: any Keras layer, parsed and validated by its own declaration."""
-
-    def parse(v, rank, fld):
-        name = fld.split(".")[-1]
-        if not isinstance(v, dict) or "layer" not in v:
-            raise ShapeError(
-                "invalid_param",
-                f"{name} must be an object such as {{'layer': 'Dense', 'params': {{'units': 8}}}}, received {v!r}"[
-                    :240
-                ],
-                fld,
-            )
-        extra = sorted(str(key) for key in v if key not in ("layer", "params"))
-        if extra:
-            raise ShapeError("invalid_param", f"{name} has 'layer' and 'params' only, received {extra}", fld)
-        try:
-            spec = registry.lookup("keras", v["layer"])
-        except ShapeError as err:
-            raise ShapeError(err.code, err.message, f"{fld}.layer") from None
+def _one_input_build(wrapper: str):
+    def check(spec: LayerSpec, fld: str) -> None:
         if spec.name in _MULTI_INPUT_BUILD:
             raise ShapeError(
                 "unsupported_layer",
                 f"{wrapper} builds the wrapped layer from one input shape, but {spec.name} needs a query and a value "
                 f"(Keras raises TypeError: {_MULTI_INPUT_BUILD[spec.name]})",
-                f"{fld}.layer",
+                fld,
             )
-        params = v.get("params")
-        try:
-            resolved = spec.resolve({} if params is None else params)
-        except ShapeError as err:
-            raise ShapeError(err.code, err.message, f"{fld}.{err.field}" if err.field else fld) from None
-        return NestedLayer(spec, resolved)
 
-    parse.kind = "{layer: <a Keras layer name>, params: {...}}"
-    return parse
+    return check
 
 
 def outer_field(fld: str | None) -> str | None:
@@ -136,7 +110,11 @@ register(
         params=(
             Param(
                 "layer",
-                nested_layer("TimeDistributed"),
+                nested_layer(
+                    "{'layer': 'Dense', 'params': {'units': 8}}",
+                    "{layer: <a Keras layer name>, params: {...}}",
+                    _one_input_build("TimeDistributed"),
+                ),
                 doc="The layer applied to every time step: {'layer': 'Dense', 'params': {'units': 8}}.",
             ),
         ),
