@@ -127,17 +127,26 @@ class PostgresDatabases:
             self.templates[state] = name
         return self.url(self._create(state, self.templates[state]))
 
+    def _drop(self, conn, name: str) -> None:
+        # A plain DROP first: PostgreSQL itself stops an autovacuum worker busy in that database, whereas
+        # WITH (FORCE) would have to terminate it, which a role that is not superuser may not do. FORCE
+        # is only for our own sessions that linger (a pool not yet disposed).
+        try:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        except sa.exc.DBAPIError:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
     def drop(self, url: str) -> None:
         name = make_url(url).database
         with self.admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            self._drop(conn, name)
         if name in self.created:
             self.created.remove(name)
 
     def close(self) -> None:
         with self.admin.connect() as conn:
             for name in reversed(self.created):
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                self._drop(conn, name)
         self.created.clear()
         self.admin.dispose()
 

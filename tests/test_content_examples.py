@@ -81,6 +81,16 @@ def test_example_is_reproduced_by_the_engine(entry, example):
     assert not wrong, f"{entry.path}: example {example.name!r} differs from the engine: {wrong}"
 
 
+def _layer_names(steps: list) -> list[str]:
+    """Every layer a list of {layer, params} steps uses, wrapped layers (TimeDistributed(Conv2D)) included."""
+    names = []
+    for step in steps:
+        names.append(step["layer"])
+        params = step.get("params") or {}
+        names += _layer_names([params[key] for key in ("layer", "backward_layer") if isinstance(params.get(key), dict)])
+    return names
+
+
 @pytest.mark.parametrize("item", [pytest.param(item, id=slug) for slug, item in PARSED])
 def test_entry_has_an_evaluator_and_an_example_per_layer(item):
     entry = _entry(item)
@@ -89,8 +99,8 @@ def test_entry_has_an_evaluator_and_an_example_per_layer(item):
     assert evaluators[0].kind == "evaluate"
     covered = set()
     for example in entry.examples:
-        steps = [example.layer] if example.kind == "evaluate" else [step["layer"] for step in example.layers]
-        for name in steps:
+        steps = [{"layer": example.layer, "params": example.params}] if example.kind == "evaluate" else example.layers
+        for name in _layer_names(steps):
             spec = engine.get_layer(example.framework, name)
             covered.add((spec.framework, spec.name))
     missing = [f"{fw}/{name}" for fw, name in entry.layers if (fw, name) not in covered]

@@ -45,6 +45,12 @@ SEED_EDITS = {
         "10,400",
         ("None, 200, 1", "(None, 200, 50)"),
     ),
+    "keras-timedistributed-shapes": (
+        [("#f-input_shape", "None, 20, 16")],
+        "(None, 20, 8)",
+        "136",
+        ("None, 30, 16", "(None, 30, 8)"),
+    ),
     "strided-conv-vs-max-pooling": (
         [("#f-input_shape", "None, 33, 33, 64")],
         "(None, 17, 17, 64)",
@@ -174,6 +180,10 @@ def test_without_javascript_the_form_gives_the_same_answer(watched, nojs_watched
 
 def test_keyboard_only(page, live_server):
     _ready(page, f"{live_server}/layers/keras/Dense")
+    page.fill("#f-input_shape", "None, 64")  # one edit (the Dense page opens on a question's example)
+    page.wait_for_function(
+        "(sel) => /^\\(None, \\d+\\)$/.test(document.querySelector(sel).textContent.trim())", arg=OUTPUT
+    )
     page.focus("#f-input_shape")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "f-units"

@@ -12,6 +12,24 @@ from kb.config import CONTENT_DIR
 SLUGS = sorted(p.stem for p in Path(CONTENT_DIR).glob("*.md"))
 
 
+def slugs_about(framework: str, layer: str | None = None) -> list[str]:
+    """The content entries that list a layer of `framework` (that layer, when given), sorted."""
+    from kb.content import load_entries
+
+    return sorted(
+        entry.slug
+        for entry in load_entries()
+        if any(fw == framework and (layer is None or name == layer) for fw, name in entry.layers)
+    )
+
+
+def trace_example_slugs() -> list[str]:
+    """One slug per trace example in the content, in the order the tracer lists them."""
+    from kb.content import load_entries
+
+    return [entry.slug for entry in load_entries() for example in entry.examples if example.kind == "trace"]
+
+
 class Page(HTMLParser):
     """Collects inputs, forms, elements by id and class, the <math> elements and the text."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kb import ui
+from tests.web.pagetools import SLUGS, slugs_about
 
 LSTM_SLUG = "lstm-input-shape-timesteps-features"
 
@@ -25,7 +26,8 @@ def test_layer_facet_and_framework_facet(client):
     lstm = next(f for f in data["facets"]["layers"] if f["key"] == "keras/LSTM")
     assert lstm["count"] >= 1 and lstm["url"] == "/search?q=shape&layer=LSTM&framework=keras"
     narrowed = client.get(lstm["url"].replace("/search", "/search.json")).get_json()
-    assert [r["slug"] for r in narrowed["results"]] == [LSTM_SLUG]
+    assert sorted(r["slug"] for r in narrowed["results"]) == slugs_about("keras", "LSTM")
+    assert LSTM_SLUG in slugs_about("keras", "LSTM")
     assert narrowed["filters"] == {"layer": "LSTM", "framework": "keras"}
     selected = next(f for f in narrowed["facets"]["layers"] if f["key"] == "keras/LSTM")
     assert selected["selected"] and selected["url"] == "/search?q=shape&framework=keras"
@@ -34,12 +36,12 @@ def test_layer_facet_and_framework_facet(client):
     frameworks = {f["framework"]: f["count"] for f in data["facets"]["frameworks"]}
     assert frameworks["keras"] >= 1 and frameworks["pytorch"] >= 1
     # A facet alone, without words.
-    assert client.get("/search.json?layer=LSTM").get_json()["total"] == 1
+    assert client.get("/search.json?layer=LSTM").get_json()["total"] == len(slugs_about("keras", "LSTM"))
 
 
 def test_empty_query_lists_every_question_kindly(client):
     data = client.get("/search.json").get_json()
-    assert data["total"] == 6 and len(data["results"]) == 6
+    assert data["total"] == len(SLUGS) and len(data["results"]) == len(SLUGS) >= 6
     assert any("Type a few words" in n for n in data["notes"])
     assert client.get("/search").status_code == 200
 
