@@ -275,7 +275,28 @@ def _form_field(err_field: str | None, names: set[str]) -> str | None:
 
 
 def _show_default(value) -> str:
-    return format_value(value) if expressible(value) else _py(value)
+    return format_value(value) if expressible(value) else python_text(value)
+
+
+def is_layer_param(type_text: str) -> bool:
+    """A parameter that takes another layer ({layer, params}), such as Bidirectional's layer."""
+    return type_text.startswith("{layer")
+
+
+def parse_layer_field(spec: LayerSpec, name: str, text: str):
+    """A field holding a wrapped layer as a call, such as LSTM(16, return_sequences=True); read like a tracer row."""
+    stripped = text.strip()
+    if not stripped:
+        return MISSING
+    if stripped.lower() in ("none", "null"):
+        return None
+    try:
+        _, params = parse_row(spec.framework, spec.name, f"{name}={stripped}")
+    except RowError as err:
+        raise FormValueError(err.message.removeprefix("parameters: ")) from None
+    if set(params) != {name} or not (params[name] is None or isinstance(params[name], dict)):
+        raise FormValueError(f"write one layer call, such as LSTM(16); received {stripped[:60]!r}")
+    return params[name]
 
 
 def expressible(value) -> bool:
@@ -326,6 +347,8 @@ def build_evaluator(
     ]
     for p in described["params"]:
         value = prefill.get(p["name"], None if p["required"] else p["default"])
+        nested = is_layer_param(p["type"])
+        shown = (p["name"] in prefill or not p["required"]) and (expressible(value) or nested)
         fields.append(
             {
                 "name": p["name"],
@@ -335,9 +358,9 @@ def build_evaluator(
                 "default": None if p["required"] else _show_default(p["default"]),
                 "meaning": p["meaning"],
                 # A value the text field cannot hold (a nested tuple default) stays empty: the default applies.
-                "value": format_value(value)
-                if (p["name"] in prefill or not p["required"]) and expressible(value)
-                else "",
+                # A wrapped layer is written as a call: LSTM(units=16).
+                "value": (python_text(value) if nested else format_value(value)) if shown else "",
+                "nested": nested,
                 "choices": _choices(p["type"]),
                 "choice_words": sorted(choice_words(p["type"])),
                 "error": None,
@@ -356,6 +379,8 @@ def build_evaluator(
         "errors": [],
         "query": query,
         "permalink": action + _query(query) + "#evaluator" if submitted else None,
+        # app.js reads a wrapped layer's call with the positional names of every layer
+        "catalog": layer_catalog() if any(f.get("nested") for f in fields) else None,
     }
     for f in fields:
         if f["name"] in query:
@@ -365,6 +390,10 @@ def build_evaluator(
         try:
             if f["name"] == "input_shape":
                 shape = parse_shape(f["value"])
+            elif f["nested"]:
+                value = parse_layer_field(spec, f["name"], f["value"])
+                if value is not MISSING:
+                    values[f["name"]] = value
             else:
                 value = parse_value(f["value"], choices=frozenset(f["choice_words"]))
                 if value is not MISSING:
@@ -615,10 +644,7 @@ def layer_data(spec: LayerSpec, args) -> dict:
     """One layer's reference page."""
     shape, params, example = layer_prefill(spec)
     page_url = layer_url(spec.framework, spec.name)
-    if all(expressible(v) for v in params.values()):
-        evaluator = build_evaluator(spec, params=params, input_shape=shape, args=args, action=page_url, example=example)
-    else:
-        evaluator = None
+    evaluator = build_evaluator(spec, params=params, input_shape=shape, args=args, action=page_url, example=example)
     twin = equivalent_spec(spec)
     described = spec.describe()
     trace_query = {
@@ -694,7 +720,7 @@ MAX_PARAMS_TEXT = 2000
 _LAYER_NAME = re.compile(r"(?:[A-Za-z_][A-Za-z0-9_]{0,60}\.){0,4}[A-Za-z_][A-Za-z0-9_]{0,99}")
 
 
-def _py(value) -> str:
+def python_text(value) -> str:
     """A parameter value the way Python code spells it: 'same', None, True, (3, 3), LSTM(units=4)."""
     return py_literal(value, layer_calls=True)
 

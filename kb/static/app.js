@@ -201,6 +201,8 @@
     this.api = section.getAttribute("data-api");
     this.framework = section.getAttribute("data-framework");
     this.layer = section.getAttribute("data-layer");
+    var catalogNode = section.querySelector("#layer-catalog");
+    this.catalog = catalogNode ? JSON.parse(catalogNode.textContent) : {};
     this.controls = Array.prototype.filter.call(this.form.elements, function (c) {
       return c.name && (c.tagName === "INPUT" || c.tagName === "SELECT");
     });
@@ -307,12 +309,33 @@
     return null;
   };
 
+  /** A field holding a wrapped layer as a call (LSTM(16)), read as the tracer reads a row's parameters. */
+  Evaluator.prototype.parseLayerField = function (control) {
+    var text = control.value.trim();
+    if (!text) return MISSING;
+    if (/^(none|null)$/i.test(text)) return null;
+    var parsed;
+    try {
+      parsed = parseCallArgs(control.name + "=" + text, this.layer, this.catalog, this.framework);
+    } catch (err) {
+      if (!(err instanceof Unsupported)) throw err;
+      throw new FormValueError("write the layer as a call with literal arguments, such as LSTM(16): " + err.message);
+    }
+    var keys = Object.keys(parsed);
+    var value = parsed[control.name];
+    if (keys.length !== 1 || keys[0] !== control.name || value === null || typeof value !== "object") {
+      throw new FormValueError("write one layer call, such as LSTM(16)");
+    }
+    return value;
+  };
+
   /**
    * Two requests, one after the other: substitute=false answers in a millisecond or two and fills in
    * the output shape, the parameter count and the weights; then substitute=true brings the formulas
    * with the user's numbers (SymPy renders them, which takes longer). Only the newest answers show.
    */
   Evaluator.prototype.run = async function () {
+    var self = this;
     var seq = ++this.seq;
     var params = {};
     var shape = MISSING;
@@ -321,6 +344,9 @@
       try {
         if (c.name === "input_shape") {
           shape = parseShape(c.value);
+        } else if (c.hasAttribute("data-nested")) {
+          var nested = self.parseLayerField(c);
+          if (nested !== MISSING) params[c.name] = nested;
         } else {
           var choices = (c.getAttribute("data-choices") || "").split(" ").filter(Boolean);
           var value = parseValue(c.value, choices);

@@ -146,6 +146,10 @@ def test_an_invalid_value_shows_the_engine_message_next_to_its_field(watched, li
         ("/questions/lstm-input-shape-timesteps-features", {"#f-units": "8", "#f-return_sequences": "true"}),
         ("/layers/pytorch/Conv2d", {"#f-input_shape": "1, 3, 64, 64", "#f-stride": "2", "#f-padding": "1"}),
         ("/questions/keras-conv1d-output-shape", {"#f-filters": "0"}),
+        # A wrapped layer, written as a call: read by app.js and by the server alike.
+        ("/layers/keras/Bidirectional", {"#f-layer": "GRU(8, return_sequences=True)", "#f-merge_mode": "sum"}),
+        ("/layers/keras/TimeDistributed", {"#f-input_shape": "None, 5, 7, 3", "#f-layer": "Bidirectional(LSTM(4))"}),
+        ("/layers/keras/Bidirectional", {"#f-layer": "Conv2D(8, 3)"}),
     ],
 )
 def test_without_javascript_the_form_gives_the_same_answer(watched, nojs_watched, live_server, path, edits):

@@ -61,7 +61,7 @@ class Page(HTMLParser):
             self._in_h1 = True
         elif tag == "a" and "href" in a:
             self.links.append(a["href"])
-        elif tag == "script":
+        elif tag == "script" and a.get("type") != "application/json":  # a JSON data block never runs
             self.scripts.append(a.get("src"))
         if "id" in a:
             self.ids[a["id"]] = {"tag": tag, **a}

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+
+import pytest
 
 import engine
 from kb import ui
@@ -179,3 +182,37 @@ def test_format_of_prefill_round_trips():
     # A choice word that is also a keyword (GELU's approximate='none') is offered bare and read back as a string.
     assert [c["value"] for c in ui._choices("'none' | 'tanh'")] == ["none", "tanh"]
     assert parse_value("none", choices=ui.choice_words("'none' | 'tanh'")) == "none"
+
+
+def test_a_wrapper_page_takes_the_wrapped_layer_as_a_call(client):
+    page = client.get("/layers/keras/Bidirectional.json").get_json()
+    field = next(f for f in page["evaluator"]["fields"] if f["name"] == "layer")
+    assert field["nested"] and field["value"] == "LSTM(units=16)"
+    assert page["evaluator"]["result"]["output_shape"] == [None, 32]
+    query = {"input_shape": "None, 10, 32", "layer": "GRU(8, return_sequences=True)", "merge_mode": "sum"}
+    ev = client.get("/layers/keras/Bidirectional.json", query_string=query).get_json()["evaluator"]
+    assert ev["errors"] == [] and ev["result"]["output_shape"] == [None, 10, 8]
+    html = client.get("/layers/keras/Bidirectional", query_string=query).get_data(as_text=True)
+    assert "data-nested" in html and '<script type="application/json" id="layer-catalog">' in html
+    nested = {"input_shape": "None, 5, 7, 3", "layer": "Bidirectional(LSTM(4))"}
+    ev = client.get("/layers/keras/TimeDistributed.json", query_string=nested).get_json()["evaluator"]
+    assert ev["result"]["output_shape"] == [None, 5, 8]
+
+
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("GRU(8), units=3", "one layer call"),
+        ("LSTM(", "not valid Python"),
+        ("__import__('os').system('touch /tmp/shapekb-pwned')", "__import__"),
+        ("LSTM(units=__import__('os'))", "literal"),
+        ("Conv2D(8, 3)", "recurrent"),
+    ],
+)
+def test_a_wrapped_layer_field_that_is_not_one_literal_call_is_an_error_at_the_field(client, text, message):
+    r = client.get("/layers/keras/Bidirectional", query_string={"layer": text})
+    assert r.status_code == 400
+    ev = client.get("/layers/keras/Bidirectional.json", query_string={"layer": text}).get_json()["evaluator"]
+    assert ev["result"] is None and ev["errors"][0]["form_field"] == "layer"
+    assert message in ev["errors"][0]["message"], ev["errors"][0]["message"]
+    assert not os.path.exists("/tmp/shapekb-pwned")
