@@ -61,10 +61,6 @@ def _check_layer_page(client, framework, name):
     html = r.get_data(as_text=True)
     for f in spec.formulas:
         assert f.rendered["mathml"] in html
-    if data["evaluator"] is None:  # only a layer that takes another layer as a parameter
-        assert any(p["type"].startswith("{layer") for p in data["params"] if p["required"])
-        assert "try it in the tracer" in html
-        return
     ev = data["evaluator"]
     assert ev["errors"] == [], ev["errors"]
     assert ev["result"]["output_shape"]
