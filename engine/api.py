@@ -8,7 +8,7 @@ import engine.layers  # noqa: F401  (registers every declaration)
 from engine import registry
 from engine.errors import ShapeError
 from engine.render import render, to_text  # noqa: F401  (render: kept importable from here)
-from engine.spec import MAX_INT, Context, LayerSpec, product
+from engine.spec import MAX_INT, Context, LayerSpec, product, ranks_text
 from engine.symbols import user_symbol
 
 MAX_RANK = 8
@@ -133,12 +133,9 @@ def _apply(spec: LayerSpec, params, shape: tuple):
     resolved = spec.resolve(params)
     ranks = spec.input_ranks
     if ranks and len(shape) not in ranks:
-        ranks = spec.input_ranks
-        contiguous = len(ranks) > 2 and list(ranks) == list(range(ranks[0], ranks[-1] + 1))
-        want = f"{ranks[0]} to {ranks[-1]}" if contiguous else " or ".join(str(r) for r in ranks)
         raise ShapeError(
             "rank_mismatch",
-            f"{spec.name} expects an input of rank {want} (batch included), received rank {len(shape)}: {show_shape(shape)}",
+            f"{spec.name} expects an input of rank {ranks_text(ranks)} (batch included), received rank {len(shape)}: {show_shape(shape)}",
             "input_shape",
         )
     ctx = Context(spec, resolved, shape)

@@ -539,6 +539,14 @@ class Context:
         return len(self.x)
 
 
+def ranks_text(ranks, shift: int = 0) -> str:
+    """Accepted ranks as a message says them: '2 to 8' for a run of three or more, else '3 or 4' (each + shift)."""
+    ranks = [r + shift for r in ranks]
+    if len(ranks) > 2 and ranks == list(range(ranks[0], ranks[-1] + 1)):
+        return f"{ranks[0]} to {ranks[-1]}"
+    return " or ".join(str(r) for r in ranks)
+
+
 def is_known(v) -> bool:
     """True for a concrete integer dimension."""
     return type(v) is int

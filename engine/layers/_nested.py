@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from engine import registry
 from engine.errors import ShapeError
-from engine.spec import LayerSpec
+from engine.spec import Context, LayerSpec, Outcome
 
 
 @dataclass(frozen=True)
@@ -47,3 +47,19 @@ def nested_layer(example: str, kind: str, check: Callable[[LayerSpec, str], None
 
     parse.kind = kind
     return parse
+
+
+def run_nested(ctx, nested: NestedLayer, shape: tuple, prefix: str, label: str, field=None) -> Outcome:
+    """Run a wrapped layer's rule on `shape` for the wrapper's answer.
+
+    Its errors start with `prefix` (and `field` may re-point their field); the formulas it applied join the
+    wrapper's, each placed by `label` ("forward LSTM", "Dense on each time step").
+    """
+    sub = Context(nested.spec, nested.params, shape)
+    try:
+        outcome = nested.spec.rule(sub)
+    except ShapeError as err:
+        fld = err.field if field is None else field(err.field)
+        raise ShapeError(err.code, f"{prefix}: {err.message}", fld) from None
+    ctx.used.extend((formula, f"{label}, {at}".rstrip(", "), values) for formula, at, values in sub.used)
+    return outcome

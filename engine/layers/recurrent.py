@@ -13,10 +13,9 @@ from engine.compile import Formula
 from engine.errors import ShapeError
 from engine.layers._activations import GLU_HALF, keras_activation_name, reject_threshold
 from engine.layers._common import check_equal, require_finite, require_known, shape_text
-from engine.layers._nested import NestedLayer, nested_layer
+from engine.layers._nested import NestedLayer, nested_layer, run_nested
 from engine.registry import register
 from engine.spec import (
-    Context,
     LayerSpec,
     Outcome,
     Param,
@@ -262,15 +261,7 @@ def keras_rnn_output_widths(ctx, units: int, steps) -> tuple:
 
 
 def _run_nested(ctx, nested: NestedLayer, where: str) -> Outcome:
-    sub = Context(nested.spec, nested.params, ctx.x)
-    try:
-        outcome = nested.spec.rule(sub)
-    except ShapeError as err:
-        raise ShapeError(err.code, f"{where} layer: {err.message}", err.field) from None
-    ctx.used.extend(
-        (formula, f"{where} {nested.spec.name}, {at}".rstrip(", "), values) for formula, at, values in sub.used
-    )
-    return outcome
+    return run_nested(ctx, nested, ctx.x, f"{where} layer", f"{where} {nested.spec.name}")
 
 
 def keras_bidirectional_rule(ctx) -> Outcome:

@@ -12,9 +12,9 @@ import re
 
 from engine.errors import ShapeError
 from engine.layers._common import shape_text
-from engine.layers._nested import NestedLayer, nested_layer
+from engine.layers._nested import NestedLayer, nested_layer, run_nested
 from engine.registry import register
-from engine.spec import Context, LayerSpec, Outcome, Param
+from engine.spec import LayerSpec, Outcome, Param, ranks_text
 
 # Layers whose build() needs more than one input shape: TimeDistributed builds with one (the time slice's).
 _MULTI_INPUT_BUILD = {
@@ -68,8 +68,7 @@ def keras_time_distributed_rule(ctx) -> Outcome:
     child = (x[0], *x[2:])
     ranks = spec.input_ranks
     if ranks and len(child) not in ranks:
-        want = " or ".join(str(r) for r in ranks) if len(ranks) <= 2 else f"{ranks[0]} to {ranks[-1]}"
-        need = " or ".join(str(r + 1) for r in ranks) if len(ranks) <= 2 else f"{ranks[0] + 1} to {ranks[-1] + 1}"
+        want, need = ranks_text(ranks), ranks_text(ranks, shift=1)
         raise ShapeError(
             "rank_mismatch",
             f"TimeDistributed gives {spec.name} each time step as {shape_text(child)}, of rank {len(child)}; "
@@ -77,16 +76,14 @@ def keras_time_distributed_rule(ctx) -> Outcome:
             f"received rank {len(x)}: {shape_text(x)}",
             "input_shape",
         )
-    sub = Context(spec, nested.params, child)
-    try:
-        outcome = spec.rule(sub)
-    except ShapeError as err:
-        raise ShapeError(
-            err.code,
-            f"TimeDistributed({spec.name}) on each time step {shape_text(child)}: {err.message}",
-            outer_field(err.field),
-        ) from None
-    ctx.used.extend((formula, f"{spec.name} on each time step, {at}".rstrip(", "), v) for formula, at, v in sub.used)
+    outcome = run_nested(
+        ctx,
+        nested,
+        child,
+        f"TimeDistributed({spec.name}) on each time step {shape_text(child)}",
+        f"{spec.name} on each time step",
+        outer_field,
+    )
     if len(outcome.outputs) > 1:
         names = ", ".join(outcome.outputs)
         raise ShapeError(
