@@ -54,6 +54,11 @@ ANY_INT = integer(minimum=-MAX_INT)
 ANY_NUMBER = number(minimum=-float(MAX_INT))
 
 
+# The variance offset, declared once per framework: it never changes a shape.
+KERAS_EPSILON = Param("epsilon", ANY_NUMBER, 0.001, "Added to the variance; no shape effect.")
+TORCH_EPS = Param("eps", number(), 1e-5, "Added to the variance; no shape effect.")
+
+
 def axis_list():
     """An int or a list of ints (negative counts from the end); empty lists are rejected."""
     inner = int_list(minimum=-MAX_INT)
@@ -364,7 +369,7 @@ register(
         params=(
             Param("axis", ANY_INT, -1, "The feature (channel) axis, an int; -1 is the last (channels_last)."),
             Param("momentum", ANY_NUMBER, 0.99, "Momentum of the moving averages; no shape effect."),
-            Param("epsilon", ANY_NUMBER, 0.001, "Added to the variance; no shape effect."),
+            KERAS_EPSILON,
             Param("center", boolean(), True, "Learn a shift beta (C weights)."),
             Param("scale", boolean(), True, "Learn a scale gamma (C weights)."),
             Param("renorm", boolean(), False, "Batch renormalization: three more non-trainable vectors of C."),
@@ -386,7 +391,7 @@ register(
         name="LayerNormalization",
         params=(
             Param("axis", axis_list(), -1, "Axis or axes to normalize over (per sample); -1 is the last."),
-            Param("epsilon", ANY_NUMBER, 0.001, "Added to the variance; no shape effect."),
+            KERAS_EPSILON,
             Param("center", boolean(), True, "Learn a shift beta with the normalized axes' shape."),
             Param("scale", boolean(), True, "Learn a scale gamma with the normalized axes' shape."),
             Param("rms_scaling", boolean(), False, "Deprecated RMS variant: gamma only, center and scale ignored."),
@@ -445,7 +450,7 @@ register(
                 doc="The trailing dims to normalize over: an int (the last dim) or a list that must match the "
                 "input's last dims.",
             ),
-            Param("eps", number(), 1e-5, "Added to the variance; no shape effect."),
+            TORCH_EPS,
             Param("elementwise_affine", boolean(), True, "Learn weight and bias with shape normalized_shape."),
             Param("bias", boolean(), True, "With elementwise_affine, also learn the shift."),
         ),
@@ -465,7 +470,7 @@ register(
         params=(
             Param("num_groups", integer(), doc="Groups the channels are split into; must divide num_channels."),
             Param("num_channels", integer(), doc="C, the channel count: dim 1 of the input."),
-            Param("eps", number(), 1e-5, "Added to the variance; no shape effect."),
+            TORCH_EPS,
             Param("affine", boolean(), True, "Learn per-channel weight and bias."),
             Param("bias", boolean(), True, "With affine, also learn the shift (keyword-only)."),
         ),
@@ -489,7 +494,7 @@ register(
                 "groups", group_count(), 32, "Groups the channels are split into (-1: one per channel); must divide C."
             ),
             Param("axis", ANY_INT, -1, "The channel axis, an int; -1 is the last (channels_last)."),
-            Param("epsilon", ANY_NUMBER, 0.001, "Added to the variance; no shape effect."),
+            KERAS_EPSILON,
             Param("center", boolean(), True, "Learn a shift beta (C weights)."),
             Param("scale", boolean(), True, "Learn a scale gamma (C weights)."),
         ),
