@@ -1,13 +1,15 @@
 """Load kb/content/*.md into the database: upsert by slug, in one transaction, idempotent.
 
-Every file is read and validated before anything is written, so a broken file raises ContentError
-(naming the file) and leaves the database as it was. Entries whose file did not change (same
-checksum) are not touched, so a second run changes nothing.
+Every changed file is read and validated before anything is written, so a broken file raises
+ContentError (naming the file) and leaves the database as it was. Files whose checksum equals the
+stored one are not even parsed (the checksums are read in one query), so a second run changes
+nothing and costs little more than reading the files.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +17,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlalchemy.orm import selectinload
 
-from kb.content import Entry, load_entries, render_markdown
+from kb.content import ContentError, Entry, content_files, file_checksum, parse_entry, render_markdown
 from kb.extensions import db
 from kb.models import Example, FormulaLink, LayerType, Question, question_layers, utcnow
 
@@ -48,52 +50,75 @@ class SyncReport:
 
 
 def sync_directory(directory: str | Path | None = None, *, force: bool = False) -> SyncReport:
-    """Read every entry of the content directory (default: the app's SHAPEKB_CONTENT_DIR), then sync them."""
-    entries = load_entries(directory or current_app.config["SHAPEKB_CONTENT_DIR"])  # raises before any write
-    return sync_content(entries, force=force)
+    """Sync the content directory (default: the app's SHAPEKB_CONTENT_DIR) into the database.
+
+    Files whose checksum equals the stored one (compared in one query) are not parsed at all; every
+    other file is read and validated before anything is written.
+    """
+    files = content_files(directory or current_app.config["SHAPEKB_CONTENT_DIR"])
+    stored = dict(db.session.execute(sa.select(Question.slug, Question.checksum)).all())
+    entries, unchanged = [], []
+    seen: dict[str, Path] = {}
+    for path in files:
+        if path.stem in seen:  # a slug equals its file's name, so equal names are equal slugs
+            raise ContentError(path, f"duplicate slug {path.stem!r} (also in {seen[path.stem]})")
+        seen[path.stem] = path
+        if not force and path.stem in stored and _unchanged_text(path, stored[path.stem]):
+            unchanged.append(path.stem)
+        else:
+            entries.append(parse_entry(path))  # raises before any write
+    return sync_content(entries, force=force, unchanged=unchanged)
 
 
-def sync_content(entries: list[Entry], *, force: bool = False) -> SyncReport:
+def _unchanged_text(path: Path, checksum: str) -> bool:
+    """The file still has the stored checksum (unreadable files are left to parse_entry to report)."""
+    try:
+        return file_checksum(path.read_text(encoding="utf-8")) == checksum
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def sync_content(entries: list[Entry], *, force: bool = False, unchanged=()) -> SyncReport:
     """Make the database hold exactly these entries; one transaction, rolled back on any error.
 
-    force=True rewrites unchanged entries too (after a change to Markdown rendering, say).
+    unchanged: slugs of entries known to be stored as they are (their files were not parsed); they
+    are kept and reported unchanged. force=True rewrites unchanged entries too (after a change to
+    Markdown rendering, say).
     """
-    slugs = [e.slug for e in entries]
-    duplicates = sorted({s for s in slugs if slugs.count(s) > 1})
+    slugs = [e.slug for e in entries] + list(unchanged)
+    duplicates = sorted(slug for slug, n in Counter(slugs).items() if n > 1)
     if duplicates:
         raise ValueError(f"duplicate slugs: {', '.join(duplicates)}")
     session = db.session
-    report = SyncReport()
+    report = SyncReport(unchanged=list(unchanged))
     try:
-        existing = {
-            q.slug: q
-            for q in session.scalars(
-                sa.select(Question).options(
-                    selectinload(Question.layer_types),
-                    selectinload(Question.formula_links),
-                    selectinload(Question.examples),
-                )
-            )
-        }
+        stored = dict(session.execute(sa.select(Question.slug, Question.checksum)).all())
+        checksums = {entry.slug: entry.checksum() for entry in entries}
+        to_update = [s for s, c in checksums.items() if s in stored and (force or stored[s] != c)]
+        existing = _load_questions(to_update)
         layer_types = {(lt.framework, lt.name): lt for lt in session.scalars(sa.select(LayerType))}
         for entry in sorted(entries, key=lambda e: e.slug):
-            question = existing.pop(entry.slug, None)
-            checksum = entry.checksum()
-            if question is None:
+            checksum = checksums[entry.slug]
+            if entry.slug not in stored:
                 question = Question(slug=entry.slug)
                 session.add(question)
                 report.created.append(entry.slug)
-            elif question.checksum == checksum and not force:
+            elif entry.slug not in existing:
                 report.unchanged.append(entry.slug)
                 continue
             else:
+                question = existing[entry.slug]
                 question.updated_at = utcnow()
                 report.updated.append(entry.slug)
             _fill(question, entry, checksum, layer_types)
-        for slug, question in sorted(existing.items()):
-            session.delete(question)
-            report.deleted.append(slug)
+        keep = set(slugs)
+        report.deleted = sorted(slug for slug in stored if slug not in keep)
         session.flush()
+        for chunk in _chunks(report.deleted):
+            # The database cascades to examples, formula links and layer tags (ON DELETE CASCADE).
+            session.execute(
+                sa.delete(Question).where(Question.slug.in_(chunk)), execution_options={"synchronize_session": False}
+            )
         # Layer types that no question is about any more.
         session.execute(
             sa.delete(LayerType).where(~sa.exists().where(question_layers.c.layer_type_id == LayerType.id)),
@@ -103,7 +128,30 @@ def sync_content(entries: list[Entry], *, force: bool = False) -> SyncReport:
     except BaseException:
         session.rollback()
         raise
+    report.unchanged.sort()
     return report
+
+
+def _chunks(items: list, size: int = 500):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _load_questions(slugs: list[str]) -> dict[str, Question]:
+    """The stored questions with these slugs, their children loaded (the ones a sync rewrites)."""
+    out: dict[str, Question] = {}
+    for chunk in _chunks(slugs):
+        stmt = (
+            sa.select(Question)
+            .where(Question.slug.in_(chunk))
+            .options(
+                selectinload(Question.layer_types),
+                selectinload(Question.formula_links),
+                selectinload(Question.examples),
+            )
+        )
+        out.update((q.slug, q) for q in db.session.scalars(stmt))
+    return out
 
 
 def _fill(question: Question, entry: Entry, checksum: str, layer_types: dict) -> None:
