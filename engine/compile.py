@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import keyword
 import math
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
@@ -14,6 +14,8 @@ from engine.errors import ShapeError
 
 # Largest symbolic expression (in SymPy tree nodes) one output dimension may grow to.
 MAX_SYMBOLIC_NODES = 120
+# Substituted formulas kept (a few KB each): the live evaluator asks again for the values it showed.
+SUBSTITUTED_CACHE_SIZE = 4096
 
 
 class _IntegerCodePrinter(PythonCodePrinter):
@@ -130,14 +132,19 @@ class Formula:
 
     def substituted(self, values: dict) -> dict:
         """The formula with the given numbers put in, in all three renderings (for display)."""
-        # The general formula is printed with each symbol shown as its value, so the layout stays the
-        # formula's own (floor((10 - 1*(3 - 1) + 2*0 - 1)/2) + 1) instead of SymPy folding it.
-        shown = {
-            a: values[a.name]
-            for a in self.args
-            if values.get(a.name) is not None and not isinstance(values[a.name], bool)
-        }
-        return render.render(self.equation, explicit_times=True, shown=shown)
+        # Keyed by value and type: 3 and 3.0 are equal keys to a dict but print differently.
+        shown = tuple(
+            (a, type(v), v) for a in self.args if (v := values.get(a.name)) is not None and not isinstance(v, bool)
+        )
+        return dict(_substituted(self, shown))  # a copy: the caller owns its answer
+
+
+@lru_cache(maxsize=SUBSTITUTED_CACHE_SIZE)
+def _substituted(formula: Formula, shown: tuple) -> dict:
+    """Formula.substituted, printed once per formula and set of values (SymPy printing costs milliseconds)."""
+    # The general formula is printed with each symbol shown as its value, so the layout stays the
+    # formula's own (floor((10 - 1*(3 - 1) + 2*0 - 1)/2) + 1) instead of SymPy folding it.
+    return render.render(formula.equation, explicit_times=True, shown={a: v for a, _, v in shown})
 
 
 # Names the generated fast evaluator uses itself; a formula whose symbols collide keeps the general method.
