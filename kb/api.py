@@ -19,6 +19,7 @@ from engine import ShapeError
 from engine.registry import framework_name
 from kb import api_schemas as schemas
 from kb import openapi, search
+from kb.cache import cached_page
 from kb.content import SLUG_RE
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", template_folder="templates")
@@ -134,6 +135,10 @@ def _unexpected(err: Exception):
 def _cacheable(response: Response) -> Response:
     """ETag (a hash of the body) and Cache-Control on successful GETs; 304 on a matching If-None-Match."""
     if request.method in ("GET", "HEAD") and response.status_code == 200 and not response.direct_passthrough:
+        if "ETag" in response.headers:  # kb.cache.cached_page made it from the content's version already
+            response.headers["Cache-Control"] = CACHE_CONTROL
+            response.vary.add("Accept-Encoding")
+            return response
         response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:32])
         response.headers["Cache-Control"] = CACHE_CONTROL
         response.vary.add("Accept-Encoding")
@@ -251,6 +256,7 @@ def _equivalent(spec) -> dict | None:
 
 
 @bp.get("/layers/<framework>/<name>")
+@cached_page
 def layer(framework: str, name: str):
     """A layer's parameters, its formulas (text, LaTeX, MathML), its twin in the other framework, its questions."""
     try:
@@ -283,6 +289,7 @@ def layer(framework: str, name: str):
 
 
 @bp.get("/questions")
+@cached_page
 def questions():
     """Full-text search over titles, questions and answers, filtered by layer type and framework."""
     args = request.args
@@ -296,6 +303,7 @@ def questions():
 
 
 @bp.get("/questions/<slug>")
+@cached_page
 def question(slug: str):
     """The whole entry: question and answer (Markdown and sanitized HTML), layers, formulas, examples."""
     entry = search.get_question(slug) if SLUG_RE.fullmatch(slug) else None

@@ -13,6 +13,7 @@ from werkzeug.routing import BaseConverter
 
 import engine
 from engine.spec import FRAMEWORKS, LayerSpec
+from kb.cache import cached_page
 from kb.components import (
     FRAMEWORK_LABELS,
     api_url,
@@ -305,10 +306,12 @@ def layer_data(spec: LayerSpec, args) -> dict:
     }
 
 
+@cached_page
 def layers_index(as_json: bool = False):
     return respond(layers_index_data(request.args), "layers.html", as_json)
 
 
+@cached_page
 def layer(framework: str, name: str, as_json: bool = False):
     try:
         spec = engine.get_layer(framework, name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, request
 from werkzeug.routing import BaseConverter
 
+from kb.cache import cached_page
 from kb.views_data import index_data, question_data
 from kb.web import respond
 
@@ -22,10 +23,12 @@ def _register_converter(state) -> None:
     state.app.url_map.converters["slug"] = SlugConverter
 
 
+@cached_page
 def index(as_json: bool = False):
     return respond(index_data(request.args), "index.html", as_json)
 
 
+@cached_page
 def question(slug: str, as_json: bool = False):
     data = question_data(slug, request.args)
     if data is None:

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import Blueprint, request, url_for
 
 from engine.spec import FRAMEWORKS
+from kb.cache import cached_page
 from kb.components import FRAMEWORK_LABELS, framework_arg, layer_url
 from kb.extensions import db
 from kb.models import LayerType
@@ -187,6 +188,7 @@ def _layer_suggestions(layer: str) -> list[dict]:
     return [{"framework": names[c][0], "name": names[c][1]} for c in close]
 
 
+@cached_page
 def search_page(as_json: bool = False):
     data = search_data(request.args)
     return respond(data, "search.html", as_json, 400 if data["error"] else 200)

@@ -14,6 +14,7 @@ from flask import Blueprint, request, url_for
 import engine
 from engine.snippet import MAX_SNIPPET_CHARS, parse_snippet
 from engine.spec import FRAMEWORKS
+from kb.cache import cached_page
 from kb.components import (
     FRAMEWORK_LABELS,
     RowError,
@@ -257,6 +258,7 @@ def _fill(rows: list[dict], result: dict | None) -> None:
         row.update(status="ok", output_shape=step["output_shape"], param_count=step["param_count"])
 
 
+@cached_page
 def trace_page(as_json: bool = False):
     form = request.form if request.method == "POST" else None
     data = trace_data(request.args, form)
