@@ -17,7 +17,17 @@ from sqlalchemy.orm import selectinload
 
 from kb.content import Entry, load_entries, render_markdown
 from kb.extensions import db
-from kb.models import Example, FormulaLink, LayerType, Question, question_layers, utcnow
+from kb.models import (
+    Example,
+    FormulaLink,
+    LayerType,
+    Question,
+    QuestionError,
+    QuestionFamily,
+    RelatedQuestion,
+    question_layers,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -72,10 +82,14 @@ def sync_content(entries: list[Entry], *, force: bool = False) -> SyncReport:
                     selectinload(Question.layer_types),
                     selectinload(Question.formula_links),
                     selectinload(Question.examples),
+                    selectinload(Question.families),
+                    selectinload(Question.errors),
+                    selectinload(Question.related_links),
                 )
             )
         }
         layer_types = {(lt.framework, lt.name): lt for lt in session.scalars(sa.select(LayerType))}
+        written: list[tuple[Question, Entry]] = []
         for entry in sorted(entries, key=lambda e: e.slug):
             question = existing.pop(entry.slug, None)
             checksum = entry.checksum()
@@ -90,10 +104,19 @@ def sync_content(entries: list[Entry], *, force: bool = False) -> SyncReport:
                 question.updated_at = utcnow()
                 report.updated.append(entry.slug)
             _fill(question, entry, checksum, layer_types)
+            written.append((question, entry))
         for slug, question in sorted(existing.items()):
             session.delete(question)
             report.deleted.append(slug)
         session.flush()
+        # Related questions point at ids, which new entries only have now.
+        if written:
+            ids = dict(session.execute(sa.select(Question.slug, Question.id)).all())
+            for question, entry in written:
+                question.related_links = [
+                    RelatedQuestion(position=n, related_id=ids[slug]) for n, slug in enumerate(entry.related)
+                ]
+            session.flush()
         # Layer types that no question is about any more.
         session.execute(
             sa.delete(LayerType).where(~sa.exists().where(question_layers.c.layer_type_id == LayerType.id)),
@@ -116,6 +139,8 @@ def _fill(question: Question, entry: Entry, checksum: str, layer_types: dict) ->
     question.answer_md = entry.answer_md
     question.answer_html = render_markdown(entry.answer_md)
     question.checksum = checksum
+    question.sources = list(entry.sources)
+    question.errors_text = "\n".join(e.message for e in entry.errors)
     tags = []
     for framework, name in entry.layers:
         layer_type = layer_types.get((framework, name))
@@ -125,10 +150,20 @@ def _fill(question: Question, entry: Entry, checksum: str, layer_types: dict) ->
             tags.append(layer_type)
     question.layer_types = tags
     # Children are replaced wholesale; flush the deletes first so the (question, position) keys are free.
-    if question.id is not None and (question.formula_links or question.examples):
+    if question.id is not None and (
+        question.formula_links or question.examples or question.families or question.errors or question.related_links
+    ):
         question.formula_links = []
         question.examples = []
+        question.families = []
+        question.errors = []
+        question.related_links = []
         db.session.flush()
+    question.families = [QuestionFamily(position=n, family=family) for n, family in enumerate(entry.families)]
+    question.errors = [
+        QuestionError(position=n, framework=e.framework, versions=e.versions, message=e.message)
+        for n, e in enumerate(entry.errors)
+    ]
     question.formula_links = [FormulaLink(position=n, engine_key=key) for n, key in enumerate(entry.formulas)]
     question.examples = [
         Example(
