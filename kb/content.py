@@ -5,6 +5,7 @@ Pure Python (no Flask, no database). The format is described in docs/content-for
     ---
     slug: ...            # equals the file name without .md
     title / summary / source / tags / layers / formulas / examples
+    sources / families / errors / related          # optional
     ---
     The question (Markdown).
     <!-- answer -->
@@ -37,6 +38,31 @@ ANSWER_MARKER = "<!-- answer -->"
 SOURCES = ("community Q&A",)
 
 REQUIRED_KEYS = ("slug", "title", "summary", "source", "tags", "layers", "formulas", "examples")
+OPTIONAL_KEYS = ("sources", "families", "errors", "related")
+# The explainer's families of shape errors (its own issue); an entry names the ones it answers.
+FAMILIES = (
+    "in_features_mismatch",
+    "channel_mismatch",
+    "rank_mismatch",
+    "kernel_too_large",
+    "reshape_size_mismatch",
+    "rnn_input_mismatch",
+    "embedding_index",
+    "norm_features_mismatch",
+    "merge_shape_mismatch",
+    "attention_heads",
+    "transposed_output_size",
+    "same_padding_stride",
+    "target_shape_mismatch",
+)
+ERROR_FRAMEWORKS = ("keras", "pytorch")
+ERROR_KEYS = frozenset({"framework", "versions", "message"})
+VERSION_RANGE_RE = re.compile(r"\d+(\.\d+)*(-(\d+(\.\d+)*)?)?")  # "2.1", "0.4-1.7", "2.0-" (and later)
+SOURCE_URL_RE = re.compile(r"https://[A-Za-z0-9.-]+\.[a-z]{2,}/[^\s<>\"']*")
+MAX_SOURCES = 5
+MAX_ERRORS = 20
+MAX_MESSAGE = 1000
+MAX_RELATED = 8
 EVALUATE_KEYS = frozenset({"name", "framework", "layer", "params", "input_shape", "expect", "evaluator"})
 TRACE_KEYS = frozenset({"name", "framework", "input_shape", "trace", "expect", "evaluator"})
 EVALUATE_EXPECT = frozenset({"output_shape", "param_count", "trainable_params", "weights", "outputs"})
@@ -93,6 +119,18 @@ class Example:
 
 
 @dataclass(frozen=True)
+class ErrorMessage:
+    """A framework's error message that an entry answers, as printed (numbers and all)."""
+
+    framework: str  # "keras" | "pytorch"
+    message: str
+    versions: str | None = None  # "0.4-1.7", "2.0-" (and later); None: every version we know
+
+    def as_dict(self) -> dict:
+        return {"framework": self.framework, "versions": self.versions, "message": self.message}
+
+
+@dataclass(frozen=True)
 class Entry:
     """One question with its curated answer, the layers it is about and its runnable examples."""
 
@@ -108,6 +146,10 @@ class Entry:
     examples: tuple[Example, ...]
     path: str
     text: str = field(default="", repr=False, compare=False)  # the file's text, for checksum()
+    sources: tuple[str, ...] = ()  # public threads the question comes from
+    families: tuple[str, ...] = ()  # FAMILIES it answers, the main one first
+    errors: tuple[ErrorMessage, ...] = ()
+    related: tuple[str, ...] = ()  # slugs of related entries (load_entries checks they exist)
 
     def checksum(self) -> str:
         """sha256 of the file's text: a sync skips entries whose checksum is unchanged."""
@@ -309,6 +351,75 @@ def _example(path, raw, n: int) -> Example:
     )
 
 
+def _list(path, value, where: str, maximum: int) -> list:
+    """An optional list (absent or null: empty), at most `maximum` items."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ContentError(path, f"{where} must be a list, received {type(value).__name__}")
+    if len(value) > maximum:
+        raise ContentError(path, f"{where} may hold at most {maximum} items, received {len(value)}")
+    return value
+
+
+def _unique(path, items: list, where: str) -> tuple:
+    repeated = sorted({x for x in items if items.count(x) > 1})
+    if repeated:
+        raise ContentError(path, f"{where} lists {repeated} more than once"[:300])
+    return tuple(items)
+
+
+def _sources(path, value) -> tuple[str, ...]:
+    urls = []
+    for n, url in enumerate(_list(path, value, "sources", MAX_SOURCES)):
+        if not isinstance(url, str) or not SOURCE_URL_RE.fullmatch(url.strip()) or len(url) > 500:
+            raise ContentError(
+                path, f"sources[{n}] must be an https:// address of a public thread, received {url!r}"[:300]
+            )
+        urls.append(url.strip())
+    return _unique(path, urls, "sources")
+
+
+def _families(path, value) -> tuple[str, ...]:
+    families = _list(path, value, "families", len(FAMILIES))
+    for n, family in enumerate(families):
+        if family not in FAMILIES:
+            raise ContentError(path, f"families[{n}] must be one of {list(FAMILIES)}, received {family!r}"[:600])
+    return _unique(path, families, "families")
+
+
+def _errors(path, value) -> tuple[ErrorMessage, ...]:
+    errors = []
+    for n, raw in enumerate(_list(path, value, "errors", MAX_ERRORS)):
+        where = f"errors[{n}]"
+        _mapping(path, raw, where, ERROR_KEYS, ("framework", "message"))
+        if raw["framework"] not in ERROR_FRAMEWORKS:
+            raise ContentError(path, f"{where}.framework must be 'keras' or 'pytorch', received {raw['framework']!r}")
+        message = _string(path, raw["message"], f"{where}.message", MAX_MESSAGE)
+        versions = raw.get("versions")
+        if versions is not None:
+            if not isinstance(versions, str) or not VERSION_RANGE_RE.fullmatch(versions.replace(" ", "")):
+                raise ContentError(
+                    path,
+                    f"{where}.versions must be a version or a range such as '2.1', '0.4-1.7' or '2.0-', "
+                    f"received {versions!r}"[:300],
+                )
+            versions = versions.replace(" ", "")
+        errors.append(ErrorMessage(framework=raw["framework"], message=message, versions=versions))
+    _unique(path, [(e.framework, e.message) for e in errors], "errors")
+    return tuple(errors)
+
+
+def _related(path, value, slug: str) -> tuple[str, ...]:
+    related = _list(path, value, "related", MAX_RELATED)
+    for n, other in enumerate(related):
+        if not isinstance(other, str) or not SLUG_RE.fullmatch(other):
+            raise ContentError(path, f"related[{n}] must be an entry's slug, received {other!r}"[:300])
+        if other == slug:
+            raise ContentError(path, f"related[{n}] names the entry itself")
+    return _unique(path, related, "related")
+
+
 def parse_entry(path) -> Entry:
     """Read and validate one content file; every problem raises ContentError naming the file."""
     path = Path(path)
@@ -327,7 +438,7 @@ def parse_entry(path) -> Entry:
         raise ContentError(path, f"invalid YAML front matter: {' '.join(str(err).split())}"[:400]) from None
     if meta is None:
         meta = {}
-    _mapping(path, meta, "front matter", frozenset(REQUIRED_KEYS), REQUIRED_KEYS)
+    _mapping(path, meta, "front matter", frozenset(REQUIRED_KEYS + OPTIONAL_KEYS), REQUIRED_KEYS)
 
     slug = meta["slug"]
     if not isinstance(slug, str) or not SLUG_RE.fullmatch(slug):
@@ -398,6 +509,10 @@ def parse_entry(path) -> Entry:
         raise ContentError(path, f"the answer (the Markdown after {ANSWER_MARKER}) is empty")
 
     return Entry(
+        sources=_sources(path, meta.get("sources")),
+        families=_families(path, meta.get("families")),
+        errors=_errors(path, meta.get("errors")),
+        related=_related(path, meta.get("related"), slug),
         slug=slug,
         title=title,
         summary=summary,
@@ -439,6 +554,10 @@ def load_entries(directory=CONTENT_DIR) -> list[Entry]:
         if entry.slug in entries:
             raise ContentError(path, f"duplicate slug {entry.slug!r} (also in {entries[entry.slug].path})")
         entries[entry.slug] = entry
+    for entry in entries.values():
+        unknown = [other for other in entry.related if other not in entries]
+        if unknown:
+            raise ContentError(entry.path, f"related names entries that do not exist: {unknown}")
     return [entries[s] for s in sorted(entries)]
 
 

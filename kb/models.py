@@ -1,4 +1,5 @@
-"""The database: questions (with their curated answer), layer types, formula links and worked examples.
+"""The database: questions (with their curated answer), layer types, formula links, worked examples,
+and each question's families, error messages and related questions.
 
 The schema is created only by the Alembic migrations in migrations/; these models describe it, and a
 test checks that the migrated schema and the models agree.
@@ -44,6 +45,10 @@ class Question(db.Model):
     answer_md: Mapped[str] = mapped_column(sa.Text)
     answer_html: Mapped[str] = mapped_column(sa.Text)
     checksum: Mapped[str] = mapped_column(sa.String(64))
+    # The public threads the question comes from (a list of URLs).
+    sources: Mapped[list[str]] = mapped_column(sa.JSON, default=list, server_default=sa.text("'[]'"))
+    # The error messages' text, one a line: a column of the full-text document (kb.search).
+    errors_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
@@ -63,6 +68,19 @@ class Question(db.Model):
         cascade="all, delete-orphan",
         passive_deletes=True,
         order_by=lambda: Example.position,
+    )
+
+    families: Mapped[list[QuestionFamily]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by=lambda: QuestionFamily.position
+    )
+    errors: Mapped[list[QuestionError]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by=lambda: QuestionError.position
+    )
+    related_links: Mapped[list[RelatedQuestion]] = relationship(
+        foreign_keys=lambda: RelatedQuestion.question_id,
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by=lambda: RelatedQuestion.position,
     )
 
     def __repr__(self) -> str:
@@ -133,3 +151,41 @@ class Example(db.Model):
     is_evaluator: Mapped[bool] = mapped_column(default=False)
 
     question: Mapped[Question] = relationship(back_populates="examples")
+
+
+class QuestionFamily(db.Model):
+    """A family of shape errors a question answers (kb.content.FAMILIES); position 0 is its main one."""
+
+    __tablename__ = "question_families"
+
+    question_id: Mapped[int] = mapped_column(sa.ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True)
+    family: Mapped[str] = mapped_column(sa.String(40), primary_key=True, index=True)
+    position: Mapped[int]
+
+
+class QuestionError(db.Model):
+    """An error message a question answers, as the framework prints it, with the versions that print it."""
+
+    __tablename__ = "question_errors"
+    __table_args__ = (sa.UniqueConstraint("question_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(sa.ForeignKey("questions.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    framework: Mapped[str] = mapped_column(sa.String(20))
+    versions: Mapped[str | None] = mapped_column(sa.String(40))
+    message: Mapped[str] = mapped_column(sa.Text)
+
+
+class RelatedQuestion(db.Model):
+    """A question points to a related one (shown at the end of its page), in the curator's order."""
+
+    __tablename__ = "related_questions"
+
+    question_id: Mapped[int] = mapped_column(sa.ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True)
+    related_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    position: Mapped[int]
+
+    related: Mapped[Question] = relationship(foreign_keys=[related_id])

@@ -16,6 +16,7 @@ import engine
 from engine import ShapeError
 from engine.api import MAX_TRACE_LAYERS
 from kb import api_schemas as schemas
+from kb.content import FAMILIES
 from kb.search import PAGE_SIZE
 
 VERSION = "1.0.0"
@@ -393,6 +394,30 @@ SCHEMAS = {
                     },
                 },
             },
+            "sources": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Public threads where the question is asked.",
+            },
+            "families": {
+                "type": "array",
+                "items": {"type": "string", "enum": list(FAMILIES)},
+                "description": "The families of shape errors it answers, the main one first.",
+            },
+            "errors": {
+                "type": "array",
+                "description": "The error messages it answers, as the framework prints them.",
+                "items": {
+                    "type": "object",
+                    "required": ["framework", "versions", "message"],
+                    "properties": {
+                        "framework": _ref("FrameworkName"),
+                        "versions": {"type": ["string", "null"], "example": "0.4-1.7"},
+                        "message": {"type": "string"},
+                    },
+                },
+            },
+            "related": {"type": "array", "items": _ref("LinkedQuestion")},
             "url": {"type": "string"},
             "created_at": {"type": ["string", "null"]},
             "updated_at": {"type": ["string", "null"]},

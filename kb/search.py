@@ -1,6 +1,6 @@
 """Question search: the only module with full-text SQL.
 
-SQLite: an FTS5 table `questions_fts` over questions(title, question_md, answer_md), kept in step by
+SQLite: an FTS5 table `questions_fts` over questions(title, question_md, answer_md, errors_text), kept in step by
 triggers (migration "search index"); ranked with bm25(), excerpts from snippet(). The user's words
 are never MATCH syntax: each is quoted as an FTS5 string ("" doubled), so the query is an AND of
 plain terms.
@@ -26,7 +26,7 @@ import engine
 from engine import ShapeError
 from engine.spec import FRAMEWORKS
 from kb.extensions import db
-from kb.models import FormulaLink, LayerType, Question, question_layers
+from kb.models import FormulaLink, LayerType, Question, QuestionFamily, RelatedQuestion, question_layers
 
 PAGE_SIZE = 20
 MAX_TERMS = 16
@@ -36,13 +36,14 @@ SNIPPET_TOKENS = 24
 MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
 
 FTS_TABLE = "questions_fts"
-BM25_WEIGHTS = (10.0, 4.0, 1.0)  # title, question, answer
+BM25_WEIGHTS = (10.0, 4.0, 1.0, 8.0)  # title, question, answer, error messages
 
 # The PostgreSQL document; the migration's GIN index uses exactly this expression.
 DOCUMENT_PG = (
     "(setweight(to_tsvector('english'::regconfig, translate(coalesce(questions.title, ''), './', '  ')), 'A') || "
     "setweight(to_tsvector('english'::regconfig, translate(coalesce(questions.question_md, ''), './', '  ')), 'B') || "
-    "setweight(to_tsvector('english'::regconfig, translate(coalesce(questions.answer_md, ''), './', '  ')), 'C'))"
+    "setweight(to_tsvector('english'::regconfig, translate(coalesce(questions.answer_md, ''), './', '  ')), 'C') || "
+    "setweight(to_tsvector('english'::regconfig, translate(coalesce(questions.errors_text, ''), './', '  ')), 'A'))"
 )
 # PostgreSQL's parser reads nn.Conv1d as one "host" token and torch/nn as a "file": the document above
 # turns . and / into spaces (so conv1d matches), and the excerpt into two control characters that
@@ -257,6 +258,39 @@ def questions_for_layer(framework: str, name: str) -> list[dict]:
     ]
 
 
+def questions_for_family(family: str) -> list[dict]:
+    """Questions answering a family of shape errors: those naming it as their main family first, then by title."""
+    stmt = (
+        sa.select(Question.slug, Question.title)
+        .join(QuestionFamily, QuestionFamily.question_id == Question.id)
+        .where(QuestionFamily.family == family)
+        .order_by(QuestionFamily.position, Question.title, Question.slug)
+    )
+    return [
+        {"slug": slug, "title": title, "url": _url(slug), "api_url": url_for("api.question", slug=slug)}
+        for slug, title in db.session.execute(stmt)
+    ]
+
+
+def entry_metadata(question: Question) -> dict:
+    """What a question page and its API twin show besides the answer: sources, families, errors, related."""
+    return {
+        "sources": list(question.sources or []),
+        "families": [f.family for f in question.families],
+        "errors": [{"framework": e.framework, "versions": e.versions, "message": e.message} for e in question.errors],
+        "related": [
+            {
+                "slug": link.related.slug,
+                "title": link.related.title,
+                "summary": link.related.summary,
+                "url": _url(link.related.slug),
+                "api_url": url_for("api.question", slug=link.related.slug),
+            }
+            for link in question.related_links
+        ],
+    }
+
+
 def _api_layer_url(framework: str, name: str) -> str | None:
     try:
         spec = engine.get_layer(framework, name)
@@ -271,7 +305,12 @@ def load_question(slug: str) -> Question | None:
         sa.select(Question)
         .where(Question.slug == slug)
         .options(
-            selectinload(Question.layer_types), selectinload(Question.formula_links), selectinload(Question.examples)
+            selectinload(Question.layer_types),
+            selectinload(Question.formula_links),
+            selectinload(Question.examples),
+            selectinload(Question.families),
+            selectinload(Question.errors),
+            selectinload(Question.related_links).joinedload(RelatedQuestion.related),
         )
     ).one_or_none()
 
@@ -314,6 +353,7 @@ def get_question(slug: str) -> dict | None:
             }
             for ex in question.examples
         ],
+        **entry_metadata(question),
         "url": _url(question.slug),
         "created_at": question.created_at.isoformat() if question.created_at else None,
         "updated_at": question.updated_at.isoformat() if question.updated_at else None,

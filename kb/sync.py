@@ -19,7 +19,17 @@ from sqlalchemy.orm import selectinload
 
 from kb.content import ContentError, Entry, content_files, file_checksum, parse_entry, render_markdown
 from kb.extensions import db
-from kb.models import Example, FormulaLink, LayerType, Question, question_layers, utcnow
+from kb.models import (
+    Example,
+    FormulaLink,
+    LayerType,
+    Question,
+    QuestionError,
+    QuestionFamily,
+    RelatedQuestion,
+    question_layers,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +77,32 @@ def sync_directory(directory: str | Path | None = None, *, force: bool = False) 
             unchanged.append(path.stem)
         else:
             entries.append(parse_entry(path))  # raises before any write
+    _check_related(entries, seen, set(stored) - set(seen))
     return sync_content(entries, force=force, unchanged=unchanged)
+
+
+def _check_related(entries: list[Entry], files: dict[str, Path], gone: set[str]) -> None:
+    """What load_entries checks, without parsing the unchanged files: every related slug has a file."""
+    for entry in entries:
+        unknown = [other for other in entry.related if other not in files]
+        if unknown:
+            raise ContentError(entry.path, f"related names entries that do not exist: {unknown}")
+    if not gone:
+        return
+    # An unchanged entry may name one whose file is gone: the stored links say which.
+    source, target = sa.orm.aliased(Question), sa.orm.aliased(Question)
+    rows = db.session.execute(
+        sa.select(source.slug, target.slug)
+        .join(RelatedQuestion, RelatedQuestion.question_id == source.id)
+        .join(target, RelatedQuestion.related_id == target.id)
+        .where(target.slug.in_(sorted(gone)))
+        .order_by(source.slug, RelatedQuestion.position)
+    ).all()
+    parsed = {entry.slug for entry in entries}  # checked above, from their files
+    rows = [(name, other) for name, other in rows if name in files and name not in parsed]
+    for slug, _ in rows:
+        unknown = [other for name, other in rows if name == slug]
+        raise ContentError(files[slug], f"related names entries that do not exist: {unknown}")
 
 
 def _unchanged_text(path: Path, checksum: str) -> bool:
@@ -97,6 +132,7 @@ def sync_content(entries: list[Entry], *, force: bool = False, unchanged=()) -> 
         to_update = [s for s, c in checksums.items() if s in stored and (force or stored[s] != c)]
         existing = _load_questions(to_update)
         layer_types = {(lt.framework, lt.name): lt for lt in session.scalars(sa.select(LayerType))}
+        written: list[tuple[Question, Entry]] = []
         for entry in sorted(entries, key=lambda e: e.slug):
             checksum = checksums[entry.slug]
             if entry.slug not in stored:
@@ -111,14 +147,23 @@ def sync_content(entries: list[Entry], *, force: bool = False, unchanged=()) -> 
                 question.updated_at = utcnow()
                 report.updated.append(entry.slug)
             _fill(question, entry, checksum, layer_types)
+            written.append((question, entry))
         keep = set(slugs)
         report.deleted = sorted(slug for slug in stored if slug not in keep)
         session.flush()
         for chunk in _chunks(report.deleted):
-            # The database cascades to examples, formula links and layer tags (ON DELETE CASCADE).
+            # The database cascades to examples, formula links, layer tags and the rest (ON DELETE CASCADE).
             session.execute(
                 sa.delete(Question).where(Question.slug.in_(chunk)), execution_options={"synchronize_session": False}
             )
+        # Related questions point at ids, which new entries only have now.
+        if written:
+            ids = dict(session.execute(sa.select(Question.slug, Question.id)).all())
+            for question, entry in written:
+                question.related_links = [
+                    RelatedQuestion(position=n, related_id=ids[slug]) for n, slug in enumerate(entry.related)
+                ]
+            session.flush()
         # Layer types that no question is about any more.
         session.execute(
             sa.delete(LayerType).where(~sa.exists().where(question_layers.c.layer_type_id == LayerType.id)),
@@ -148,6 +193,9 @@ def _load_questions(slugs: list[str]) -> dict[str, Question]:
                 selectinload(Question.layer_types),
                 selectinload(Question.formula_links),
                 selectinload(Question.examples),
+                selectinload(Question.families),
+                selectinload(Question.errors),
+                selectinload(Question.related_links),
             )
         )
         out.update((q.slug, q) for q in db.session.scalars(stmt))
@@ -164,6 +212,8 @@ def _fill(question: Question, entry: Entry, checksum: str, layer_types: dict) ->
     question.answer_md = entry.answer_md
     question.answer_html = render_markdown(entry.answer_md)
     question.checksum = checksum
+    question.sources = list(entry.sources)
+    question.errors_text = "\n".join(e.message for e in entry.errors)
     tags = []
     for framework, name in entry.layers:
         layer_type = layer_types.get((framework, name))
@@ -173,10 +223,20 @@ def _fill(question: Question, entry: Entry, checksum: str, layer_types: dict) ->
             tags.append(layer_type)
     question.layer_types = tags
     # Children are replaced wholesale; flush the deletes first so the (question, position) keys are free.
-    if question.id is not None and (question.formula_links or question.examples):
+    if question.id is not None and (
+        question.formula_links or question.examples or question.families or question.errors or question.related_links
+    ):
         question.formula_links = []
         question.examples = []
+        question.families = []
+        question.errors = []
+        question.related_links = []
         db.session.flush()
+    question.families = [QuestionFamily(position=n, family=family) for n, family in enumerate(entry.families)]
+    question.errors = [
+        QuestionError(position=n, framework=e.framework, versions=e.versions, message=e.message)
+        for n, e in enumerate(entry.errors)
+    ]
     question.formula_links = [FormulaLink(position=n, engine_key=key) for n, key in enumerate(entry.formulas)]
     question.examples = [
         Example(
