@@ -32,6 +32,8 @@ class Question(db.Model):
     """One curated entry of kb/content/: the question and its one curated answer (Markdown and sanitized HTML)."""
 
     __tablename__ = "questions"
+    # The home page and an empty search list questions in this order, a page at a time.
+    __table_args__ = (sa.Index("ix_questions_title_slug", "title", "slug"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
@@ -189,3 +191,16 @@ class RelatedQuestion(db.Model):
     position: Mapped[int]
 
     related: Mapped[Question] = relationship(foreign_keys=[related_id])
+
+
+class ContentState(db.Model):
+    """One row whose version the database raises on every write to a content table (triggers, migration 0004).
+
+    kb.cache reads it to make ETags and to know when a cached page is stale, in every process at once."""
+
+    __tablename__ = "content_state"
+    __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(sa.BigInteger)
+    changed_at: Mapped[float] = mapped_column(sa.Float)  # seconds since the epoch (UTC) of the last change

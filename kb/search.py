@@ -5,9 +5,12 @@ triggers (migration "search index"); ranked with bm25(), excerpts from snippet()
 are never MATCH syntax: each is quoted as an FTS5 string ("" doubled), so the query is an AND of
 plain terms.
 
-PostgreSQL: a GIN index on a weighted tsvector expression (the same expression as DOCUMENT_PG below);
-plainto_tsquery() reads the user's words (any text; no operators, so "every word" on both
+PostgreSQL: a stored tsvector column (questions_fts_vector, generated from DOCUMENT_PG below, so it is
+computed when a row is written, never when it is searched) with a GIN index; plainto_tsquery() reads the user's words (any text; no operators, so "every word" on both
 databases; English stop words are dropped), ts_rank() ranks, ts_headline() cuts the excerpt.
+
+Only the page's rows get an excerpt; count, facets and ranking are statements over the indexes, and
+all of them run under a statement timeout (statement_deadline: SearchTimeout, answered 503).
 
 Excerpts come back HTML-escaped, with the matched words in <mark>...</mark> and nothing else as markup.
 """
@@ -16,9 +19,11 @@ from __future__ import annotations
 
 import html
 import re
+import time
+from contextlib import contextmanager
 
 import sqlalchemy as sa
-from flask import url_for
+from flask import current_app, url_for
 from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 
@@ -45,6 +50,8 @@ DOCUMENT_PG = (
     "setweight(to_tsvector('english'::regconfig, translate(coalesce(questions.answer_md, ''), './', '  ')), 'C') || "
     "setweight(to_tsvector('english'::regconfig, translate(coalesce(questions.errors_text, ''), './', '  ')), 'A'))"
 )
+# The same document, stored and GIN-indexed (migration 0004): what every search reads.
+VECTOR_PG = "questions.questions_fts_vector"
 # PostgreSQL's parser reads nn.Conv1d as one "host" token and torch/nn as a "file": the document above
 # turns . and / into spaces (so conv1d matches), and the excerpt into two control characters that
 # snippet_html() turns back.
@@ -64,6 +71,56 @@ class SearchError(Exception):
         self.message = message
         self.field = field
         self.status = status
+
+
+class SearchTimeout(SearchError):
+    """A search that ran past the statement timeout: cut off by the database, answered 503."""
+
+    def __init__(self, seconds: float):
+        super().__init__(
+            "search_timeout",
+            f"the search took longer than {seconds:g} s and was stopped; try more specific words",
+            None,
+            503,
+        )
+
+
+DEFAULT_TIMEOUT_MS = 3000  # well below gunicorn's 30 s worker timeout
+
+
+@contextmanager
+def statement_deadline(ms: int | None = None):
+    """Statements run inside are cut off after `ms` milliseconds (default: SHAPEKB_SEARCH_TIMEOUT_MS).
+
+    PostgreSQL: statement_timeout, set for this transaction only. SQLite: a progress handler that
+    interrupts the running statement once the deadline has passed. Either way SearchTimeout."""
+    if ms is None:
+        ms = int(current_app.config.get("SHAPEKB_SEARCH_TIMEOUT_MS", DEFAULT_TIMEOUT_MS))
+    session = db.session
+    if db.engine.dialect.name == "postgresql":
+        session.execute(sa.text("SELECT set_config('statement_timeout', :ms, true)"), {"ms": str(int(ms))})
+        try:
+            yield
+        except sa.exc.OperationalError as err:
+            if getattr(err.orig, "sqlstate", None) == "57014":  # query_canceled
+                session.rollback()
+                raise SearchTimeout(ms / 1000) from None
+            raise
+        else:
+            session.execute(sa.text("SELECT set_config('statement_timeout', '0', true)"))
+        return
+    raw = session.connection().connection.dbapi_connection
+    deadline = time.monotonic() + ms / 1000
+    raw.set_progress_handler(lambda: time.monotonic() > deadline, 1000)
+    try:
+        yield
+    except sa.exc.OperationalError as err:
+        if "interrupted" in str(err.orig):
+            session.rollback()
+            raise SearchTimeout(ms / 1000) from None
+        raise
+    finally:
+        raw.set_progress_handler(None, 0)
 
 
 # ---- query text ----------------------------------------------------------------------------------
@@ -132,61 +189,27 @@ def _url(slug: str) -> str:
         return f"/questions/{slug}"
 
 
-def search(q: str = "", layer: str | None = None, framework: str | None = None, page: int = 1) -> dict:
-    """One page (PAGE_SIZE) of questions matching q (all words), ranked, with excerpts and facets."""
-    questions = Question.__table__
-    filters = []
-    if framework:
-        filters.append(questions.c.id.in_(_question_ids_with_layers(framework=framework)))
-    if layer:
-        filters.append(questions.c.id.in_(_question_ids_with_layers(resolve_layer(layer, framework))))
-    dialect = db.engine.dialect.name
+def search(
+    q: str = "", layer: str | None = None, framework: str | None = None, page: int = 1, *, page_facets: bool = False
+) -> dict:
+    """One page (PAGE_SIZE) of questions matching q (all words), ranked, with excerpts and facets.
+
+    Everything is computed by the database, over its indexes, in a few statements: the count, one
+    ranked page, the layers of that page, the layer facets. page_facets=True adds what the search page
+    shows besides (`facets.layer_types`: the layer facets as if no layer were chosen;
+    `facets.frameworks`: the count per framework), in two more. Every statement runs under the
+    statement timeout (SearchTimeout, answered 503)."""
+    pairs = resolve_layer(layer, framework) if layer else None
     words = terms(q)
-
-    if not words:
-        matched = sa.select(questions.c.id).where(*filters)
-        rows_stmt = (
-            sa.select(questions.c.id, questions.c.slug, questions.c.title, questions.c.summary.label("snippet"))
-            .where(*filters)
-            .order_by(questions.c.title, questions.c.slug)
-        )
-    elif dialect == "sqlite":
-        fts = sa.table(FTS_TABLE, sa.column("rowid", sa.Integer))
-        match = sa.literal_column(FTS_TABLE).op("MATCH")(fts5_query(q))
-        matched = sa.select(fts.c.rowid.label("id")).select_from(fts).where(match)
-        if filters:
-            matched = sa.select(questions.c.id).where(questions.c.id.in_(matched), *filters)
-        rank = sa.func.bm25(sa.literal_column(FTS_TABLE), *BM25_WEIGHTS)
-        snip = sa.func.snippet(sa.literal_column(FTS_TABLE), -1, MARK_OPEN, MARK_CLOSE, "…", SNIPPET_TOKENS)
-        rows_stmt = (
-            sa.select(questions.c.id, questions.c.slug, questions.c.title, snip.label("snippet"))
-            .select_from(fts.join(questions, questions.c.id == fts.c.rowid))
-            .where(match, *filters)
-            .order_by(rank, questions.c.slug)
-        )
-    elif dialect == "postgresql":
-        plain = " ".join(words).translate({ord("."): " ", ord("/"): " "})
-        tsquery = sa.func.plainto_tsquery(sa.literal_column("'english'::regconfig"), plain)
-        document = sa.literal_column(DOCUMENT_PG)
-        match = document.op("@@")(tsquery)
-        matched = sa.select(questions.c.id).where(match, *filters)
-        rank = sa.func.ts_rank(document, tsquery)
-        headline = sa.func.ts_headline(
-            sa.literal_column("'english'::regconfig"), sa.literal_column(HEADLINE_TEXT_PG), tsquery, HEADLINE_OPTIONS_PG
-        )
-        rows_stmt = (
-            sa.select(questions.c.id, questions.c.slug, questions.c.title, headline.label("snippet"))
-            .where(match, *filters)
-            .order_by(rank.desc(), questions.c.slug)
-        )
-    else:  # pragma: no cover
-        raise RuntimeError(f"full-text search is not set up for {dialect}")
-
-    session = db.session
-    matched_ids = matched.subquery()
-    total = session.execute(sa.select(sa.func.count()).select_from(matched_ids)).scalar_one()
-    rows = session.execute(rows_stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    layers_by_id = _layers_of([r.id for r in rows])
+    with statement_deadline():
+        filtered = _matched(q, words, pairs, framework)
+        total = db.session.execute(sa.select(sa.func.count()).select_from(filtered.subquery())).scalar_one()
+        rows = _ranked_page(q, words, filtered, page) if total > (page - 1) * PAGE_SIZE else []
+        layers_by_id = _layers_of([r.id for r in rows])
+        facets = {"layers": _facets(filtered)}
+        if page_facets:
+            facets["layer_types"] = _facets(_matched(q, words, None, framework)) if layer else facets["layers"]
+            facets["frameworks"] = _framework_counts(q, words, layer)
     items = [
         {
             "slug": r.slug,
@@ -198,13 +221,103 @@ def search(q: str = "", layer: str | None = None, framework: str | None = None, 
         }
         for r in rows
     ]
-    return {
-        "items": items,
-        "total": total,
-        "page": page,
-        "page_size": PAGE_SIZE,
-        "facets": {"layers": _facets(sa.select(matched_ids.c.id))},
-    }
+    return {"items": items, "total": total, "page": page, "page_size": PAGE_SIZE, "facets": facets}
+
+
+def _tsquery(words: list[str]):
+    plain = " ".join(words).translate({ord("."): " ", ord("/"): " "})
+    return sa.func.plainto_tsquery(sa.literal_column("'english'::regconfig"), plain)
+
+
+def _matched(q: str, words: list[str], pairs, framework: str | None):
+    """SELECT id of the questions matching every word (all of them when there are none) and the filters."""
+    questions = Question.__table__
+    filters = []
+    if framework:
+        filters.append(questions.c.id.in_(_question_ids_with_layers(framework=framework)))
+    if pairs:
+        filters.append(questions.c.id.in_(_question_ids_with_layers(pairs)))
+    if not words:
+        return sa.select(questions.c.id).where(*filters)
+    if db.engine.dialect.name == "sqlite":
+        fts = sa.table(FTS_TABLE, sa.column("rowid", sa.Integer))
+        match = sa.literal_column(FTS_TABLE).op("MATCH")(fts5_query(q))
+        matched = sa.select(fts.c.rowid.label("id")).select_from(fts).where(match)
+        if filters:
+            matched = sa.select(questions.c.id).where(questions.c.id.in_(matched), *filters)
+        return matched
+    # The stored, GIN-indexed document (migration 0004): nothing is recomputed per row.
+    return sa.select(questions.c.id).where(sa.literal_column(VECTOR_PG).op("@@")(_tsquery(words)), *filters)
+
+
+def _ranked_page(q: str, words: list[str], filtered, page: int) -> list:
+    """The page's rows (id, slug, title, snippet), best first; excerpts are cut for these rows only."""
+    questions = Question.__table__
+    offset = (page - 1) * PAGE_SIZE
+    if not words:
+        stmt = (
+            sa.select(questions.c.id, questions.c.slug, questions.c.title, questions.c.summary.label("snippet"))
+            .where(questions.c.id.in_(filtered))
+            .order_by(questions.c.title, questions.c.slug)
+            .limit(PAGE_SIZE)
+            .offset(offset)
+        )
+        return db.session.execute(stmt).all()
+    if db.engine.dialect.name == "sqlite":
+        fts = sa.table(FTS_TABLE, sa.column("rowid", sa.Integer))
+        match = sa.literal_column(FTS_TABLE).op("MATCH")(fts5_query(q))
+        rank = sa.func.bm25(sa.literal_column(FTS_TABLE), *BM25_WEIGHTS)
+        best = (
+            sa.select(fts.c.rowid.label("id"), rank.label("rank"))
+            .select_from(fts.join(questions, questions.c.id == fts.c.rowid))
+            .where(match, fts.c.rowid.in_(filtered))
+            .order_by(rank, questions.c.slug)
+            .limit(PAGE_SIZE)
+            .offset(offset)
+            .cte("best")
+        )
+        snip = sa.func.snippet(sa.literal_column(FTS_TABLE), -1, MARK_OPEN, MARK_CLOSE, "…", SNIPPET_TOKENS)
+        stmt = (
+            sa.select(questions.c.id, questions.c.slug, questions.c.title, snip.label("snippet"))
+            .select_from(fts.join(questions, questions.c.id == fts.c.rowid).join(best, best.c.id == fts.c.rowid))
+            .where(match)
+            .order_by(best.c.rank, questions.c.slug)
+        )
+        return db.session.execute(stmt).all()
+    tsquery = _tsquery(words)
+    rank = sa.func.ts_rank(sa.literal_column(VECTOR_PG), tsquery)
+    best = (
+        sa.select(questions.c.id, rank.label("rank"))
+        .where(questions.c.id.in_(filtered))
+        .order_by(rank.desc(), questions.c.slug)
+        .limit(PAGE_SIZE)
+        .offset(offset)
+        .subquery("best")
+    )
+    headline = sa.func.ts_headline(
+        sa.literal_column("'english'::regconfig"), sa.literal_column(HEADLINE_TEXT_PG), tsquery, HEADLINE_OPTIONS_PG
+    )
+    stmt = (
+        sa.select(questions.c.id, questions.c.slug, questions.c.title, headline.label("snippet"))
+        .join(best, best.c.id == questions.c.id)
+        .order_by(best.c.rank.desc(), questions.c.slug)
+    )
+    return db.session.execute(stmt).all()
+
+
+def _framework_counts(q: str, words: list[str], layer: str | None) -> list[dict]:
+    """For each framework, how many matching questions are about one of its layers (the layer filter
+    read as that framework's layer): one statement."""
+    counts = []
+    for fw in FRAMEWORKS:
+        try:
+            pairs = resolve_layer(layer, fw) if layer else None
+        except SearchError:  # that framework has no such layer
+            continue
+        ids = _matched(q, words, pairs, fw).subquery()
+        counts.append(sa.select(sa.literal(fw).label("framework"), sa.func.count().label("count")).select_from(ids))
+    found = dict(db.session.execute(sa.union_all(*counts)).all()) if counts else {}
+    return [{"framework": fw, "count": found.get(fw, 0)} for fw in FRAMEWORKS]
 
 
 def _layers_of(ids: list[int]) -> dict[int, list[dict]]:
@@ -224,7 +337,7 @@ def _layers_of(ids: list[int]) -> dict[int, list[dict]]:
 
 
 def _facets(matched_ids) -> list[dict]:
-    """How many of the matched questions are about each layer type, most first."""
+    """How many of the matched questions are about each layer type, most first (one GROUP BY)."""
     lt = LayerType.__table__
     count = sa.func.count(question_layers.c.question_id)
     stmt = (

@@ -6,7 +6,7 @@ import html
 import re
 
 import sqlalchemy as sa
-from flask import Blueprint, request, url_for
+from flask import Blueprint, abort, request, url_for
 
 from engine.spec import FRAMEWORKS
 from kb.cache import cached_page
@@ -79,7 +79,11 @@ def search_data(args) -> dict:
 
     result = None
     try:
-        result = search_module.search(q=q, layer=layer or None, framework=framework or None, page=page)
+        result = search_module.search(
+            q=q, layer=layer or None, framework=framework or None, page=page, page_facets=True
+        )
+    except search_module.SearchTimeout as err:
+        abort(503, description=err.message)
     except search_module.SearchError as err:
         error = {"code": err.code, "message": err.message, "field": err.field}
         suggestions = _layer_suggestions(layer)
@@ -115,11 +119,8 @@ def search_data(args) -> dict:
                 }
             )
     layer_facets = []
-    facet_source = result
-    if result and layer:  # the layer facet counts every layer type, as if no layer were chosen
-        facet_source = search_module.search(q=q, layer=None, framework=framework or None, page=1)
-    if facet_source:
-        for f in facet_source["facets"]["layers"]:
+    if result:  # the layer facet counts every layer type, as if no layer were chosen
+        for f in result["facets"]["layer_types"]:
             selected = (
                 bool(layer) and layer.lower() == f["name"].lower() and (not framework or framework == f["framework"])
             )
@@ -133,11 +134,9 @@ def search_data(args) -> dict:
                 }
             )
     framework_facets = []
+    counts = {f["framework"]: f["count"] for f in result["facets"]["frameworks"]} if result else {}
     for fw in FRAMEWORKS:
-        try:
-            count = search_module.search(q=q, layer=layer or None, framework=fw, page=1)["total"] if not error else 0
-        except search_module.SearchError:
-            count = 0
+        count = counts.get(fw, 0)
         selected = framework == fw
         framework_facets.append(
             {
