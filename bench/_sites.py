@@ -27,14 +27,19 @@ def backends() -> list[str]:
     return ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
 
 
-def content_dir(count: int, seed: int) -> Path:
-    """A directory of `count` generated entries (made once per count and seed, then reused)."""
+def content_dir(count: int, seed: int, with_real: bool = False) -> Path:
+    """A directory of `count` generated entries (made once per count and seed, then reused); with_real:
+    the real entries of kb/content too (the web benchmark opens their pages)."""
     from bench.generate import generate
+    from kb.config import CONTENT_DIR
 
-    directory = WORK_DIR / f"content-{count}-{seed}"
+    directory = WORK_DIR / f"content-{count}-{seed}{'-real' if with_real else ''}"
     done = directory / ".complete"
     if not done.exists():
         generate(count, directory, seed)
+        if with_real:
+            for path in CONTENT_DIR.glob("*.md"):
+                (directory / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
         done.write_text("ok")
     return directory
 

@@ -180,15 +180,13 @@ def table(results: list[tuple[str, int, list[dict]]]) -> str:
 def run(sizes, seed: int, rounds: int, calls: int, only: str | None = None, backends=None) -> list:
     results = []
     for count in sizes:
-        content = _sites.content_dir(count, seed)
+        content = _sites.content_dir(count, seed, with_real=True)
         for backend in backends or _sites.backends():
             with _sites.database(backend) as url:
                 app = _sites.make_app(url, content)
                 start = time.perf_counter()
                 setup_database(app, sync=True)
                 print(f"{backend} {count:,} entries (synced in {time.perf_counter() - start:.1f} s):", flush=True)
-                with app.app_context():
-                    pass
                 rows = measure(app, seed, rounds, calls, only)
                 _sites.dispose(app)
             results.append((backend, count, rows))

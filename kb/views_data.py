@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 import engine
 from kb.components import FRAMEWORK_LABELS, build_evaluator, formula_group, pair_formula_groups
 from kb.extensions import db
-from kb.models import Example, LayerType, Question
+from kb.models import Example, LayerType, Question, question_layers
 from kb.search import entry_metadata, load_question
 
 EVALUATE_KEYS = ("output_shape", "outputs", "param_count", "trainable_params", "weights")
@@ -33,62 +33,105 @@ def _question_summary(q: Question) -> dict:
     }
 
 
+INDEX_PAGE_SIZE = 50  # questions per page of the home page: its size does not grow with the content
+MAX_PAGE = 100_000
+
+
+def page_number(raw) -> int:
+    """?page=: a positive integer, anything else the first page."""
+    raw = (raw or "1").strip()
+    return int(raw) if raw.isdigit() and 0 < int(raw) <= MAX_PAGE else 1
+
+
 def index_data(args) -> dict:
-    """Every question, grouped by the layer types it is about; ?framework= and ?layer= narrow the list."""
+    """One page of the questions (INDEX_PAGE_SIZE, by title), grouped by the layer types they are about;
+    ?framework= and ?layer= narrow the list, ?page= turns the page. The facet counts are over every
+    question, computed by the database (GROUP BY), so nothing here grows with the content."""
     framework = (args.get("framework") or "").strip()
     layer = (args.get("layer") or "").strip()
-    layer_types = db.session.scalars(
-        sa.select(LayerType)
-        .options(selectinload(LayerType.questions).selectinload(Question.layer_types))
-        .order_by(LayerType.framework, LayerType.name)
+    page = page_number(args.get("page"))
+    lt_table, ql = LayerType.__table__, question_layers
+    layer_types = db.session.execute(
+        sa.select(lt_table.c.id, lt_table.c.framework, lt_table.c.name, sa.func.count(ql.c.question_id).label("count"))
+        .join(ql, ql.c.layer_type_id == lt_table.c.id)
+        .group_by(lt_table.c.id, lt_table.c.framework, lt_table.c.name)
+        .order_by(lt_table.c.framework, lt_table.c.name)
     ).all()
+    by_framework = dict(
+        db.session.execute(
+            sa.select(lt_table.c.framework, sa.func.count(sa.distinct(ql.c.question_id)))
+            .join(ql, ql.c.layer_type_id == lt_table.c.id)
+            .group_by(lt_table.c.framework)
+        ).all()
+    )
 
     # ?layer= is a name (Conv1D) or a key (keras/Conv1D); an exact spelling wins over a case-insensitive
     # one, so Conv1D is the Keras layer and Conv1d the PyTorch one, while conv1d finds both.
-    exact = any(layer in (lt.name, lt.key) for lt in layer_types)
+    def key(lt) -> str:
+        return f"{lt.framework}/{lt.name}"
 
-    def selected(lt: LayerType) -> bool:
+    exact = any(layer in (lt.name, key(lt)) for lt in layer_types)
+
+    def selected(lt) -> bool:
         if framework and lt.framework.lower() != framework.lower():
             return False
         if not layer:
             return True
         if exact:
-            return layer in (lt.name, lt.key)
-        return layer.lower() in (lt.name.lower(), lt.key.lower())
+            return layer in (lt.name, key(lt))
+        return layer.lower() in (lt.name.lower(), key(lt).lower())
 
+    chosen = [lt for lt in layer_types if selected(lt)]
+    filtered = bool(framework or layer)
+    where = []
+    if filtered:
+        where.append(
+            Question.id.in_(sa.select(ql.c.question_id).where(ql.c.layer_type_id.in_([lt.id for lt in chosen])))
+        )
+    total, count = db.session.execute(
+        sa.select(
+            sa.select(sa.func.count()).select_from(Question).scalar_subquery(),
+            sa.select(sa.func.count()).select_from(Question).where(*where).scalar_subquery(),
+        )
+    ).one()
+    pages = max(1, -(-count // INDEX_PAGE_SIZE))
+    shown = db.session.scalars(
+        sa.select(Question)
+        .where(*where)
+        .options(selectinload(Question.layer_types))
+        .order_by(Question.title, Question.slug)
+        .limit(INDEX_PAGE_SIZE)
+        .offset((page - 1) * INDEX_PAGE_SIZE)
+    ).all()
+    # The groups hold this page's questions, each under every chosen layer type it is about (by slug).
+    chosen_keys = {key(lt) for lt in chosen}
+    on_page: dict[str, list[Question]] = {}
+    for q in sorted(shown, key=lambda q: q.slug):
+        for lt in q.layer_types:
+            if lt.key in chosen_keys:
+                on_page.setdefault(lt.key, []).append(q)
     groups = [
         {
-            "key": lt.key,
+            "key": key(lt),
             "framework": lt.framework,
             "name": lt.name,
             "url": url_for("pages.index", framework=lt.framework, layer=lt.name),
-            "questions": [_question_summary(q) for q in lt.questions],
+            "questions": [_question_summary(q) for q in on_page[key(lt)]],
         }
-        for lt in layer_types
-        if selected(lt) and lt.questions
+        for lt in chosen
+        if key(lt) in on_page
     ]
-    shown = {q["slug"] for g in groups for q in g["questions"]}
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Question))
-    # The flat list the home page shows: each question once, with its layer tags.
-    questions: dict[str, Question] = {}
-    for lt in layer_types:
-        for q in lt.questions:
-            if q.slug in shown:
-                questions.setdefault(q.slug, q)
-    by_framework: dict[str, set[str]] = {}
-    for lt in layer_types:
-        by_framework.setdefault(lt.framework, set()).update(q.slug for q in lt.questions)
-    filtered = bool(framework or layer)
+    here = _filters(framework, layer)
     return {
         "title": "ShapeKB: neural-network shape questions, answered with formulas that run",
         "filters": {"framework": framework or None, "layer": layer or None},
-        "frameworks": sorted({lt.framework for lt in layer_types}),
+        "frameworks": sorted(by_framework),
         "layer_types": [
             {
-                "key": lt.key,
+                "key": key(lt),
                 "framework": lt.framework,
                 "name": lt.name,
-                "count": len(lt.questions),
+                "count": lt.count,
                 "selected": bool(layer) and selected(lt),
                 "url": url_for("pages.index", **_filters(framework, ""))
                 if layer and selected(lt)
@@ -100,13 +143,13 @@ def index_data(args) -> dict:
             {
                 "framework": fw,
                 "label": FRAMEWORK_LABELS.get(fw, fw),
-                "count": len(slugs),
+                "count": n,
                 "selected": framework.lower() == fw,
                 "url": url_for("pages.index", **_filters("", layer))
                 if framework.lower() == fw
                 else url_for("pages.index", framework=fw),
             }
-            for fw, slugs in sorted(by_framework.items())
+            for fw, n in sorted(by_framework.items())
         ],
         "questions": [
             {
@@ -121,15 +164,20 @@ def index_data(args) -> dict:
                     for lt in q.layer_types
                 ],
             }
-            for q in sorted(questions.values(), key=lambda q: (q.title, q.slug))
+            for q in shown
         ],
         "filtered": filtered,
         "groups": groups,
-        "count": len(shown),
+        "count": count,
         "total": total,
+        "page": page,
+        "pages": pages,
+        "page_size": INDEX_PAGE_SIZE,
+        "prev_url": url_for("pages.index", **here, page=page - 1 if page > 2 else None) if page > 1 else None,
+        "next_url": url_for("pages.index", **here, page=page + 1) if page < pages else None,
         "links": {
-            "html": url_for("pages.index", **_filters(framework, layer)),
-            "json": url_for("pages.index_json", **_filters(framework, layer)),
+            "html": url_for("pages.index", **here, page=page if page > 1 else None),
+            "json": url_for("pages.index_json", **here, page=page if page > 1 else None),
             "search": url_for("search.index"),
             "layers": url_for("layers.index"),
             "trace": url_for("trace.index"),
