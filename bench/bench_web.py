@@ -127,7 +127,7 @@ def measure(app, seed: int, rounds: int, calls: int, only: str | None) -> list[d
         size = len(first.get_data())
 
         def cold(path, arg, call=call):
-            cache.clear_all()
+            cache.clear_all(app)
             return call(path, arg)
 
         t = compare(

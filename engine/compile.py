@@ -16,6 +16,8 @@ from engine.errors import ShapeError
 MAX_SYMBOLIC_NODES = 120
 # Substituted formulas kept (a few KB each): the live evaluator asks again for the values it showed.
 SUBSTITUTED_CACHE_SIZE = 4096
+# Markers for substitution templates: 13 digits, far from any number a formula holds.
+MARKER_BASE = 7_314_159_260_000
 
 
 class _IntegerCodePrinter(PythonCodePrinter):
@@ -132,16 +134,48 @@ class Formula:
 
     def substituted(self, values: dict) -> dict:
         """The formula with the given numbers put in, in all three renderings (for display)."""
-        # Keyed by value and type: 3 and 3.0 are equal keys to a dict but print differently.
-        shown = tuple(
-            (a, type(v), v) for a in self.args if (v := values.get(a.name)) is not None and not isinstance(v, bool)
-        )
-        return dict(_substituted(self, shown))  # a copy: the caller owns its answer
+        shown = tuple((a, v) for a in self.args if (v := values.get(a.name)) is not None and not isinstance(v, bool))
+        if all((type(v) is int or type(v) is float) and v >= 0 for _, v in shown):
+            # Numbers: the formula was printed once with a marker in place of each shown symbol, and
+            # only the markers change from one call to the next. (Not negative ones: the text printer
+            # writes "a + -1" as "a - 1", looking at the printed number.)
+            template = _substitution_template(self, tuple(a for a, _ in shown))
+        else:
+            template = None
+        if template is not None:
+            out = {}
+            for kind, text in template.items():
+                for n, (_, v) in enumerate(shown):
+                    text = text.replace(_marker(n), repr(v))
+                out[kind] = text
+            return out
+        # Symbolic or negative values: printed for real, once per formula and values (keyed by type
+        # too: 3 and 3.0 are equal keys to a dict but print differently).
+        return dict(_substituted(self, tuple((a, type(v), v) for a, v in shown)))  # a copy: the caller owns it
+
+
+def _marker(n: int) -> str:
+    """A number that stands in for the n-th shown value while a template is printed (no formula has it)."""
+    return str(MARKER_BASE + n)
+
+
+@lru_cache(maxsize=SUBSTITUTED_CACHE_SIZE)
+def _substitution_template(formula: Formula, symbols: tuple) -> dict:
+    """The three renderings with each of these symbols shown as its marker.
+
+    The printers write a shown number as repr(number) whatever it is (text and LaTeX, and <mn> in
+    MathML) and decide every parenthesis from the formula's own tree, so replacing the markers gives
+    exactly what printing the numbers gives (a test compares the two on random values)."""
+    shown = {a: MARKER_BASE + n for n, a in enumerate(symbols)}
+    printed = render.render(formula.equation, explicit_times=True, shown=shown)
+    if any(_marker(n) not in text for text in printed.values() for n in range(len(symbols))):
+        return None  # pragma: no cover - a printer that dropped a symbol: print the numbers instead
+    return printed
 
 
 @lru_cache(maxsize=SUBSTITUTED_CACHE_SIZE)
 def _substituted(formula: Formula, shown: tuple) -> dict:
-    """Formula.substituted, printed once per formula and set of values (SymPy printing costs milliseconds)."""
+    """Formula.substituted for symbolic values, printed once per formula and values."""
     # The general formula is printed with each symbol shown as its value, so the layout stays the
     # formula's own (floor((10 - 1*(3 - 1) + 2*0 - 1)/2) + 1) instead of SymPy folding it.
     return render.render(formula.equation, explicit_times=True, shown={a: v for a, _, v in shown})

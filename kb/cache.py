@@ -18,7 +18,6 @@ from datetime import UTC, datetime
 from functools import lru_cache, wraps
 from pathlib import Path
 
-import sqlalchemy as sa
 from flask import current_app, make_response, request
 
 from kb.extensions import db
@@ -29,6 +28,7 @@ ENGINE_DIR = PACKAGE_DIR.parent / "engine"
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 DEFAULT_MAX_ENTRIES = 4096
+VERSION_SQL = f"SELECT version, changed_at FROM {ContentState.__tablename__} WHERE id = 1"
 CACHE_CONTROL = "no-cache"  # keep a copy, but ask every time (a 304 costs one small query)
 
 
@@ -72,9 +72,9 @@ class ResponseCache:
         return len(self._items)
 
 
-def responses():
+def responses(app=None) -> ResponseCache:
     """The app's response cache (one per process: each gunicorn worker keeps its own)."""
-    app = current_app._get_current_object()
+    app = app or current_app._get_current_object()
     cache = app.extensions.get("shapekb_responses")
     if cache is None:
         cache = app.extensions["shapekb_responses"] = ResponseCache(
@@ -84,11 +84,11 @@ def responses():
     return cache
 
 
-def clear_all() -> None:
+def clear_all(app=None) -> None:
     """Empty every render cache of this process (the benchmarks measure first renders this way)."""
     from engine import compile as engine_compile
 
-    responses().clear()
+    responses(app).clear()
     engine_compile._substituted.cache_clear()
 
 
@@ -112,12 +112,13 @@ def code_version() -> tuple[str, datetime]:
 def content_version() -> tuple[str, datetime | None]:
     """(a token that changes with any write to the content tables, the time of the last one): one
     primary-key lookup of the row the database's triggers keep (migration 0004)."""
-    row = db.session.execute(
-        sa.select(ContentState.version, ContentState.changed_at).where(ContentState.id == 1)
-    ).first()
+    # Plain SQL on the session's connection: this runs on every cached request, and building an ORM
+    # statement would cost more than the lookup itself.
+    row = db.session.connection().exec_driver_sql(VERSION_SQL).first()
     if row is None:  # pragma: no cover - the migration inserts the row
         return "-", None
-    return str(row.version), datetime.fromtimestamp(row.changed_at, UTC)
+    version, changed_at = row
+    return str(version), datetime.fromtimestamp(changed_at, UTC)
 
 
 def cached_page(view):
@@ -151,7 +152,9 @@ def cached_page(view):
         response.set_etag(etag)
         response.last_modified = modified.replace(microsecond=0)
         response.headers["Cache-Control"] = CACHE_CONTROL
-        return response.make_conditional(request)
+        if request.if_modified_since is not None:  # If-None-Match was answered above
+            response.make_conditional(request)
+        return response
 
     return wrapper
 
