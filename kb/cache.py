@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache, wraps
 from pathlib import Path
 
@@ -136,7 +136,7 @@ def cached_page(view):
         path = request.full_path if request.query_string else request.path
         etag = hashlib.sha256(f"{code}|{content}|{path}".encode()).hexdigest()[:32]
         modified = max(code_time, content_time) if content_time else code_time
-        if etag in request.if_none_match:
+        if etag in request.if_none_match or (not request.if_none_match and _unmodified_since(modified)):
             return _not_modified(etag, modified)
         cache = responses()
         hit = cache.get(etag)
@@ -149,19 +149,30 @@ def cached_page(view):
                 return response
             body = response.get_data()
             cache.put(etag, body, 200, [("Content-Type", response.headers["Content-Type"])])
-        response.set_etag(etag)
-        response.last_modified = modified.replace(microsecond=0)
-        response.headers["Cache-Control"] = CACHE_CONTROL
-        if request.if_modified_since is not None:  # If-None-Match was answered above
-            response.make_conditional(request)
-        return response
+        return _validators(response, etag, modified)
 
     return wrapper
 
 
-def _not_modified(etag: str, modified: datetime):
-    response = current_app.response_class(status=304)
+def _http_time(modified: datetime) -> datetime:
+    """Last-Modified has whole seconds: the next one after the change (so that an If-Modified-Since
+    equal to it proves the copy is newer than the change), unless that is still to come."""
+    up = modified.replace(microsecond=0) + (timedelta(seconds=1) if modified.microsecond else timedelta(0))
+    return up if up <= datetime.now(UTC) else modified.replace(microsecond=0)
+
+
+def _unmodified_since(modified: datetime) -> bool:
+    """If-Modified-Since (whole seconds) is at or after the change: 304 (only asked without If-None-Match)."""
+    since = request.if_modified_since
+    return since is not None and since >= modified
+
+
+def _validators(response, etag: str, modified: datetime):
     response.set_etag(etag)
-    response.last_modified = modified.replace(microsecond=0)
+    response.last_modified = _http_time(modified)
     response.headers["Cache-Control"] = CACHE_CONTROL
     return response
+
+
+def _not_modified(etag: str, modified: datetime):
+    return _validators(current_app.response_class(status=304), etag, modified)

@@ -1,0 +1,151 @@
+"""Render once, serve many (kb.cache): ETags from the content's version, 304 only when nothing changed,
+a changed entry shown at once after a sync, and a response cache bounded in bytes and entries."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import sqlalchemy as sa
+
+from kb.cache import ResponseCache, responses
+from kb.config import CONTENT_DIR
+from kb.extensions import db
+from kb.models import Question
+from kb.sync import sync_directory
+
+SLUG = "keras-conv1d-output-shape"
+CACHED = [
+    "/",
+    "/index.json",
+    f"/questions/{SLUG}",
+    f"/questions/{SLUG}.json",
+    "/layers/keras/Conv1D",
+    "/search?q=conv1d",
+    "/search.json?q=conv1d",
+    f"/api/v1/questions/{SLUG}",
+    "/api/v1/questions?q=conv1d",
+]
+
+
+@pytest.fixture
+def site(app_factory, tmp_path):
+    """An app synced from a private copy of kb/content/ that a test may edit."""
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, content)
+    app = app_factory("migrated", SHAPEKB_CONTENT_DIR=str(content))
+    with app.app_context():
+        sync_directory()
+        db.session.remove()
+    return app, content
+
+
+def _sync(app) -> None:
+    with app.app_context():
+        sync_directory()
+        db.session.remove()
+
+
+@pytest.mark.parametrize("path", CACHED)
+def test_etag_then_304_while_nothing_changes(site, path):
+    app, _ = site
+    client = app.test_client()
+    first = client.get(path)
+    assert first.status_code == 200 and first.headers["ETag"]
+    assert first.headers["Last-Modified"]
+    again = client.get(path)
+    assert again.get_data() == first.get_data() and again.headers["ETag"] == first.headers["ETag"]
+    unchanged = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
+    assert unchanged.status_code == 304 and unchanged.get_data() == b""
+    assert client.get(path, headers={"If-None-Match": '"something-else"'}).status_code == 200
+
+
+def test_a_changed_entry_shows_at_once_after_sync(site):
+    app, content = site
+    client = app.test_client()
+    paths = [f"/questions/{SLUG}", f"/questions/{SLUG}.json", "/", "/search?q=conv1d", f"/api/v1/questions/{SLUG}"]
+    before = {p: client.get(p) for p in paths}
+    path = content / f"{SLUG}.md"
+    text = path.read_text(encoding="utf-8")
+    old_title = next(line for line in text.splitlines() if line.startswith("title:"))
+    path.write_text(text.replace(old_title, 'title: "Quokka conv1d title, changed"', 1), encoding="utf-8")
+    _sync(app)
+    for p in paths:
+        r = client.get(p, headers={"If-None-Match": before[p].headers["ETag"]})
+        assert r.status_code == 200, p  # never 304 for what changed
+        assert r.headers["ETag"] != before[p].headers["ETag"]
+        assert "Quokka" in r.get_data(as_text=True), p
+
+
+def test_a_deleted_entry_changes_every_list(site):
+    app, content = site
+    client = app.test_client()
+    home = client.get("/index.json")
+    (content / f"{SLUG}.md").unlink()
+    (content / "keras-gan-generator-shapes.md").write_text(
+        (content / "keras-gan-generator-shapes.md").read_text(encoding="utf-8").replace(f"  - {SLUG}\n", ""),
+        encoding="utf-8",
+    )
+    _sync(app)
+    r = client.get("/index.json", headers={"If-None-Match": home.headers["ETag"]})
+    assert r.status_code == 200 and SLUG not in r.get_data(as_text=True)
+    assert client.get(f"/questions/{SLUG}").status_code == 404
+    # Last-Modified moved too, so a client that only sends If-Modified-Since is not told "not modified".
+    stale = client.get("/index.json", headers={"If-Modified-Since": home.headers["Last-Modified"]})
+    assert stale.status_code in (200, 304)
+    if stale.status_code == 304:
+        pytest.fail("a deletion must move Last-Modified")
+
+
+def test_a_write_outside_sync_changes_the_version(site):
+    """Triggers on the content tables (migration 0004) raise the version whoever writes."""
+    app, _ = site
+    client = app.test_client()
+    before = client.get(f"/questions/{SLUG}.json")
+    with app.app_context():
+        db.session.execute(sa.update(Question).where(Question.slug == SLUG).values(title="Written from a shell"))
+        db.session.commit()
+        db.session.remove()
+    after = client.get(f"/questions/{SLUG}.json", headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200 and after.get_json()["title"] == "Written from a shell"
+
+
+def test_evaluator_answers_are_cached_per_address(site):
+    app, _ = site
+    client = app.test_client()
+    a = client.get(f"/questions/{SLUG}?filters=7")
+    b = client.get(f"/questions/{SLUG}?filters=9")
+    assert a.status_code == b.status_code == 200
+    assert a.headers["ETag"] != b.headers["ETag"]
+    assert client.get(f"/questions/{SLUG}?filters=7").get_data() == a.get_data()
+
+
+def test_errors_and_posts_are_not_cached(site):
+    app, _ = site
+    client = app.test_client()
+    assert "ETag" not in client.get("/questions/no-such-entry").headers
+    bad = client.get(f"/questions/{SLUG}?filters=-3")
+    assert bad.status_code == 400 and "ETag" not in bad.headers
+    with app.app_context():
+        assert all(status == 200 for _, status, _ in responses(app)._items.values())
+
+
+def test_the_cache_can_be_switched_off(app_factory):
+    app = app_factory("synced", SHAPEKB_RESPONSE_CACHE=False)
+    r = app.test_client().get("/")
+    assert r.status_code == 200 and "ETag" not in r.headers
+
+
+def test_response_cache_is_bounded_in_bytes_and_entries():
+    cache = ResponseCache(max_bytes=1000, max_entries=3)
+    for n in range(10):
+        cache.put(f"k{n}", b"x" * 100, 200, [])
+    assert len(cache) == 3 and cache.get("k9") is not None and cache.get("k0") is None
+    cache.put("big", b"x" * 5000, 200, [])  # larger than the whole cache: not kept
+    assert cache.get("big") is None
+    for n in range(3):
+        cache.put(f"m{n}", b"y" * 400, 200, [])
+    assert cache.bytes <= 1000 and len(cache) <= 3
+    cache.get("m1")  # recently used: kept when the next one comes in
+    cache.put("m3", b"z" * 400, 200, [])
+    assert cache.get("m1") is not None and cache.get("m0") is None
