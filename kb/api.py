@@ -280,6 +280,7 @@ def layer(framework: str, name: str):
         "formulas": {"output_shape": shape_formulas, "param_count": count_formulas},
         "equivalent": _equivalent(spec),
         "questions": search.questions_for_layer(spec.framework, spec.name),
+        "questions_total": search.count_questions_for_layer(spec.framework, spec.name),
         "url": _layer_url(spec.framework, spec.name),
     }
     return json_response(body)

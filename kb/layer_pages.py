@@ -124,12 +124,24 @@ def sample_request(spec: LayerSpec) -> tuple[list, dict]:
     return shape, params
 
 
+LAYER_EXAMPLES = 50  # candidates read for a layer page's pre-fill (the first that fits is taken)
+
+
 def _layer_examples(spec: LayerSpec) -> list[Example]:
-    """Evaluate examples of the content about this layer (the evaluator example of its question first)."""
+    """Evaluate examples of the content about this layer (the evaluator example of its question first).
+
+    Only questions about the layer or showing its formulas are read, and at most LAYER_EXAMPLES of
+    their examples: a layer page does not read every example of the content."""
+    links = _question_links()
     rows = db.session.scalars(
         sa.select(Example)
-        .where(Example.kind == "evaluate", Example.framework == spec.framework)
+        .where(
+            Example.kind == "evaluate",
+            Example.framework == spec.framework,
+            Example.question_id.in_(sa.select(links.c.question_id).where(links.c.key == spec.key)),
+        )
         .order_by(Example.is_evaluator.desc(), Example.question_id, Example.position)
+        .limit(LAYER_EXAMPLES)
     ).all()
     out = []
     for row in rows:
@@ -155,19 +167,23 @@ def layer_prefill(spec: LayerSpec) -> tuple[list, dict, str | None]:
 # ---- the layer reference --------------------------------------------------------------------------
 
 
-def _question_keys() -> dict[str, set[int]]:
-    """layer key -> ids of the questions about it or showing its formulas."""
-    out: dict[str, set[int]] = {}
+LAYER_QUESTIONS = 30  # questions listed on a layer's page; the rest are a link away (the list does not grow)
+
+
+def _question_links():
+    """(layer key, question id) for every question about a layer or showing its formulas (a SELECT)."""
     lt = LayerType.__table__
-    for qid, fw, name in db.session.execute(
-        sa.select(question_layers.c.question_id, lt.c.framework, lt.c.name).join(
-            lt, lt.c.id == question_layers.c.layer_type_id
-        )
-    ):
-        out.setdefault(f"{fw}/{name}", set()).add(qid)
-    for qid, key in db.session.execute(sa.select(FormulaLink.question_id, FormulaLink.engine_key)):
-        out.setdefault(key, set()).add(qid)
-    return out
+    about = sa.select(
+        (lt.c.framework + "/" + lt.c.name).label("key"), question_layers.c.question_id.label("question_id")
+    ).join(lt, lt.c.id == question_layers.c.layer_type_id)
+    showing = sa.select(FormulaLink.engine_key.label("key"), FormulaLink.question_id.label("question_id"))
+    return sa.union(about, showing).subquery("links")
+
+
+def _question_counts() -> dict[str, int]:
+    """layer key -> how many questions are about it or show its formulas (one GROUP BY in the database)."""
+    links = _question_links()
+    return dict(db.session.execute(sa.select(links.c.key, sa.func.count()).group_by(links.c.key)).all())
 
 
 def layers_index_data(args) -> dict:
@@ -176,7 +192,7 @@ def layers_index_data(args) -> dict:
     category = (args.get("category") or "").strip().lower()
     if framework == "torch":
         framework = "pytorch"
-    counts = {k: len(v) for k, v in _question_keys().items()}
+    counts = _question_counts()
     all_specs = engine.layers()
     categories = sorted({s.category for s in all_specs})
     notes = []
@@ -233,17 +249,23 @@ def layers_index_data(args) -> dict:
     }
 
 
-def _questions_for(spec: LayerSpec) -> list[dict]:
-    ids = _question_keys().get(spec.key, set())
-    if not ids:
-        return []
+def _questions_for(spec: LayerSpec) -> tuple[list[dict], int]:
+    """The first LAYER_QUESTIONS questions about the layer or showing its formulas (by title), and how many there are."""
+    links = _question_links()
+    ids = sa.select(links.c.question_id).where(links.c.key == spec.key)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(ids.subquery()))
+    if not total:
+        return [], 0
     rows = db.session.execute(
-        sa.select(Question.slug, Question.title, Question.summary).where(Question.id.in_(ids)).order_by(Question.title)
+        sa.select(Question.slug, Question.title, Question.summary)
+        .where(Question.id.in_(ids))
+        .order_by(Question.title, Question.slug)
+        .limit(LAYER_QUESTIONS)
     )
     return [
         {"slug": slug, "title": title, "summary": summary, "url": url_for("pages.question", slug=slug)}
         for slug, title, summary in rows
-    ]
+    ], total
 
 
 def _param_rows(spec: LayerSpec) -> list[dict]:
@@ -267,6 +289,7 @@ def layer_data(spec: LayerSpec, args) -> dict:
     evaluator = build_evaluator(spec, params=params, input_shape=shape, args=args, action=page_url, example=example)
     twin = equivalent_spec(spec)
     described = spec.describe()
+    questions, questions_total = _questions_for(spec)
     trace_query = {
         "framework": spec.framework,
         "input_shape": format_value(shape),
@@ -295,7 +318,9 @@ def layer_data(spec: LayerSpec, args) -> dict:
         }
         if twin
         else None,
-        "questions": _questions_for(spec),
+        "questions": questions,
+        "questions_total": questions_total,
+        "questions_url": url_for("pages.index", framework=spec.framework, layer=spec.name),
         "evaluator": evaluator,
         "trace_url": url_for("trace.index") + query_string(trace_query),
         "links": {

@@ -288,7 +288,12 @@ SCHEMAS = {
                     },
                 ]
             },
-            "questions": {"type": "array", "items": _ref("LinkedQuestion")},
+            "questions": {
+                "type": "array",
+                "items": _ref("LinkedQuestion"),
+                "description": "The first questions about this layer or showing its formulas, by title (at most 50).",
+            },
+            "questions_total": {"type": "integer", "minimum": 0, "description": "How many such questions there are."},
             "url": {"type": "string"},
         },
     },

@@ -355,15 +355,27 @@ def _facets(matched_ids) -> list[dict]:
 # ---- single entries -----------------------------------------------------------------------------
 
 
-def questions_for_layer(framework: str, name: str) -> list[dict]:
-    """Questions about a layer, or showing its formulas, by title."""
-    key = f"{framework}/{name}"
+LAYER_QUESTIONS = 50  # questions listed with a layer; count_questions_for_layer() tells how many there are
+
+
+def _layer_question_filter(framework: str, name: str):
     about = _question_ids_with_layers([(framework, name)])
-    showing = sa.select(FormulaLink.question_id).where(FormulaLink.engine_key == key)
+    showing = sa.select(FormulaLink.question_id).where(FormulaLink.engine_key == f"{framework}/{name}")
+    return sa.or_(Question.id.in_(about), Question.id.in_(showing))
+
+
+def count_questions_for_layer(framework: str, name: str) -> int:
+    """How many questions are about a layer or show its formulas."""
+    return db.session.scalar(sa.select(sa.func.count()).where(_layer_question_filter(framework, name)))
+
+
+def questions_for_layer(framework: str, name: str, limit: int = LAYER_QUESTIONS) -> list[dict]:
+    """Questions about a layer, or showing its formulas, by title: the first `limit` of them."""
     stmt = (
         sa.select(Question.slug, Question.title)
-        .where(sa.or_(Question.id.in_(about), Question.id.in_(showing)))
+        .where(_layer_question_filter(framework, name))
         .order_by(Question.title, Question.slug)
+        .limit(limit)
     )
     return [
         {"slug": slug, "title": title, "url": _url(slug), "api_url": url_for("api.question", slug=slug)}

@@ -32,7 +32,9 @@ def _draw(rng, arg):
 
 def _printed(formula, values):
     shown = {
-        a: values[a.name] for a in formula.args if values.get(a.name) is not None and not isinstance(values[a.name], bool)
+        a: values[a.name]
+        for a in formula.args
+        if values.get(a.name) is not None and not isinstance(values[a.name], bool)
     }
     return render.render(formula.equation, explicit_times=True, shown=shown)
 
