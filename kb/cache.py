@@ -129,7 +129,12 @@ def cached_page(view):
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        if request.method not in ("GET", "HEAD") or not current_app.config.get("SHAPEKB_RESPONSE_CACHE", True):
+        config = current_app.config
+        if (
+            request.method not in ("GET", "HEAD")
+            or not config.get("SHAPEKB_RESPONSE_CACHE", True)
+            or not config.get("SHAPEKB_RESPONSE_CACHE_BYTES", DEFAULT_MAX_BYTES)
+        ):
             return view(*args, **kwargs)
         code, code_time = code_version()
         content, content_time = content_version()

@@ -60,4 +60,23 @@ def from_env(instance_path: str, environ=None) -> dict:
         "SECRET_KEY": environ.get("SECRET_KEY") or secrets.token_hex(32),
         "SHAPEKB_AUTO_SETUP": env_flag("SHAPEKB_AUTO_SETUP", True, environ),
         "SHAPEKB_CONTENT_DIR": environ.get("SHAPEKB_CONTENT_DIR") or str(CONTENT_DIR),
+        # A search statement running longer is cut off (503), well before gunicorn's worker timeout.
+        "SHAPEKB_SEARCH_TIMEOUT_MS": env_int("SHAPEKB_SEARCH_TIMEOUT_MS", 3000, 1, 60_000, environ),
+        # Finished pages kept per process (kb.cache), in bytes; 0 turns the cache off.
+        "SHAPEKB_RESPONSE_CACHE_BYTES": env_int("SHAPEKB_RESPONSE_CACHE_BYTES", 64 * 1024 * 1024, 0, 2**40, environ),
     }
+
+
+def env_int(name: str, default: int, low: int, high: int, environ=None) -> int:
+    """An integer environment variable between low and high."""
+    environ = os.environ if environ is None else environ
+    raw = environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be an integer, received {raw!r}") from None
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be between {low} and {high}, received {value}")
+    return value
