@@ -204,7 +204,8 @@ def search(
     with statement_deadline():
         filtered = _matched(q, words, pairs, framework)
         total = db.session.execute(sa.select(sa.func.count()).select_from(filtered.subquery())).scalar_one()
-        rows = _ranked_page(q, words, filtered, page) if total > (page - 1) * PAGE_SIZE else []
+        filters = bool(pairs or framework)
+        rows = _ranked_page(q, words, filtered, page, filters) if total > (page - 1) * PAGE_SIZE else []
         layers_by_id = _layers_of([r.id for r in rows])
         facets = {"layers": _facets(filtered)}
         if page_facets:
@@ -250,14 +251,14 @@ def _matched(q: str, words: list[str], pairs, framework: str | None):
     return sa.select(questions.c.id).where(sa.literal_column(VECTOR_PG).op("@@")(_tsquery(words)), *filters)
 
 
-def _ranked_page(q: str, words: list[str], filtered, page: int) -> list:
+def _ranked_page(q: str, words: list[str], filtered, page: int, filtered_by: bool = True) -> list:
     """The page's rows (id, slug, title, snippet), best first; excerpts are cut for these rows only."""
     questions = Question.__table__
     offset = (page - 1) * PAGE_SIZE
     if not words:
         stmt = (
             sa.select(questions.c.id, questions.c.slug, questions.c.title, questions.c.summary.label("snippet"))
-            .where(questions.c.id.in_(filtered))
+            .where(*([questions.c.id.in_(filtered)] if filtered_by else []))
             .order_by(questions.c.title, questions.c.slug)
             .limit(PAGE_SIZE)
             .offset(offset)
@@ -267,23 +268,27 @@ def _ranked_page(q: str, words: list[str], filtered, page: int) -> list:
         fts = sa.table(FTS_TABLE, sa.column("rowid", sa.Integer))
         match = sa.literal_column(FTS_TABLE).op("MATCH")(fts5_query(q))
         rank = sa.func.bm25(sa.literal_column(FTS_TABLE), *BM25_WEIGHTS)
-        best = (
-            sa.select(fts.c.rowid.label("id"), rank.label("rank"))
+        where = [match] if not filtered_by else [match, fts.c.rowid.in_(filtered)]
+        # First the page's ids in rank order (bm25 for every match, nothing else), then the excerpts of
+        # those rows only: snippet() in the ranking statement would cut one for every match.
+        ranked = db.session.execute(
+            sa.select(fts.c.rowid)
             .select_from(fts.join(questions, questions.c.id == fts.c.rowid))
-            .where(match, fts.c.rowid.in_(filtered))
+            .where(*where)
             .order_by(rank, questions.c.slug)
             .limit(PAGE_SIZE)
             .offset(offset)
-            .cte("best")
-        )
+        ).scalars()
+        order = {qid: n for n, qid in enumerate(ranked)}
+        if not order:
+            return []
         snip = sa.func.snippet(sa.literal_column(FTS_TABLE), -1, MARK_OPEN, MARK_CLOSE, "…", SNIPPET_TOKENS)
-        stmt = (
+        rows = db.session.execute(
             sa.select(questions.c.id, questions.c.slug, questions.c.title, snip.label("snippet"))
-            .select_from(fts.join(questions, questions.c.id == fts.c.rowid).join(best, best.c.id == fts.c.rowid))
-            .where(match)
-            .order_by(best.c.rank, questions.c.slug)
-        )
-        return db.session.execute(stmt).all()
+            .select_from(fts.join(questions, questions.c.id == fts.c.rowid))
+            .where(match, fts.c.rowid.in_(list(order)))
+        ).all()
+        return sorted(rows, key=lambda r: order[r.id])
     tsquery = _tsquery(words)
     rank = sa.func.ts_rank(sa.literal_column(VECTOR_PG), tsquery)
     best = (
@@ -307,16 +312,25 @@ def _ranked_page(q: str, words: list[str], filtered, page: int) -> list:
 
 def _framework_counts(q: str, words: list[str], layer: str | None) -> list[dict]:
     """For each framework, how many matching questions are about one of its layers (the layer filter
-    read as that framework's layer): one statement."""
-    counts = []
-    for fw in FRAMEWORKS:
-        try:
-            pairs = resolve_layer(layer, fw) if layer else None
-        except SearchError:  # that framework has no such layer
-            continue
-        ids = _matched(q, words, pairs, fw).subquery()
-        counts.append(sa.select(sa.literal(fw).label("framework"), sa.func.count().label("count")).select_from(ids))
-    found = dict(db.session.execute(sa.union_all(*counts)).all()) if counts else {}
+    read as that framework's layer): one GROUP BY over the layer tags of the matches."""
+    lt = LayerType.__table__
+    stmt = (
+        sa.select(lt.c.framework, sa.func.count(sa.distinct(question_layers.c.question_id)))
+        .join(lt, lt.c.id == question_layers.c.layer_type_id)
+        .where(question_layers.c.question_id.in_(_matched(q, words, None, None)))
+        .group_by(lt.c.framework)
+    )
+    if layer:
+        pairs = []
+        for fw in FRAMEWORKS:
+            try:
+                pairs += resolve_layer(layer, fw)
+            except SearchError:  # that framework has no such layer: it counts nothing
+                continue
+        if not pairs:
+            return [{"framework": fw, "count": 0} for fw in FRAMEWORKS]
+        stmt = stmt.where(sa.or_(*(sa.and_(lt.c.framework == fw, lt.c.name == name) for fw, name in pairs)))
+    found = dict(db.session.execute(stmt).all())
     return [{"framework": fw, "count": found.get(fw, 0)} for fw in FRAMEWORKS]
 
 
