@@ -92,7 +92,7 @@ DEFAULT_TIMEOUT_MS = 3000  # well below gunicorn's 30 s worker timeout
 def statement_deadline(ms: int | None = None):
     """Statements run inside are cut off after `ms` milliseconds (default: SHAPEKB_SEARCH_TIMEOUT_MS).
 
-    PostgreSQL: statement_timeout, set for this transaction only. SQLite: a progress handler that
+    PostgreSQL: statement_timeout, set for this transaction only (the request's). SQLite: a progress handler that
     interrupts the running statement once the deadline has passed. Either way SearchTimeout."""
     if ms is None:
         ms = int(current_app.config.get("SHAPEKB_SEARCH_TIMEOUT_MS", DEFAULT_TIMEOUT_MS))
@@ -106,9 +106,7 @@ def statement_deadline(ms: int | None = None):
                 session.rollback()
                 raise SearchTimeout(ms / 1000) from None
             raise
-        else:
-            session.execute(sa.text("SELECT set_config('statement_timeout', '0', true)"))
-        return
+        return  # the setting ends with the transaction (the request's)
     raw = session.connection().connection.dbapi_connection
     deadline = time.monotonic() + ms / 1000
     raw.set_progress_handler(lambda: time.monotonic() > deadline, 1000)
