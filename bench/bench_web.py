@@ -12,7 +12,8 @@ route / bare per request, best rounds and median of paired rounds. Two columns p
 * *rendered*: the render caches emptied before every request (kb.cache.clear_all), so the figure is
   what the first reader of that address pays.
 
-The evaluator rows draw their values from a seeded pool: "fresh" values never seen before (every
+POST routes are compared with a bare POST route that returns the JSON body it receives (the same body),
+GET routes with a bare GET route returning a short text. The evaluator rows draw their values from a seeded pool: "fresh" values never seen before (every
 request prints its formulas), "repeated" ones from a pool of 20 (as the live evaluator asks again).
 Response sizes are in the last column.
 """
@@ -28,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from flask import Flask  # noqa: E402
+from flask import Flask, jsonify, request  # noqa: E402
 
 from bench import _sites  # noqa: E402
 from bench._harness import compare  # noqa: E402
@@ -39,12 +40,17 @@ SEED_SLUG = "keras-conv1d-output-shape"  # a real entry (kb/content), present at
 
 
 def bare_client():
-    """A bare Flask app with one route returning a short text: the baseline."""
+    """A bare Flask app: GET / returns a short text (the baseline of GET routes), POST / returns the JSON
+    body it was sent (the baseline of POST routes: the test client encodes the same body for both)."""
     bare = Flask("bare")
 
     @bare.get("/")
     def hello():
         return "Hello, World!"
+
+    @bare.post("/")
+    def echo():
+        return jsonify(request.get_json())
 
     return bare.test_client()
 
@@ -109,13 +115,19 @@ def measure(app, seed: int, rounds: int, calls: int, only: str | None) -> list[d
     rng = random.Random(seed)
     client = app.test_client()
     bare = bare_client()
-    bare_call = bare.get
     rows = []
     pool = [_evaluate_body(rng, True) for _ in range(20)]
     for name, (method, path, vary) in routes(rng).items():
         if only and only not in name:
             continue
         call = _caller(client, method)
+
+        def bare_get(_path, _arg, bare=bare):
+            return bare.get("/")
+
+        def bare_post(_path, body, bare=bare):
+            return bare.post("/", json=body)
+
         if vary == "repeat":
             per_round = [[(path, rng.choice(pool)) for _ in range(calls)] for _ in range(rounds)]
         elif vary is None:
@@ -134,7 +146,7 @@ def measure(app, seed: int, rounds: int, calls: int, only: str | None) -> list[d
             {
                 "served": (call, per_round),
                 "rendered": (cold, per_round),
-                "bare": (lambda _path, _arg: bare_call("/"), per_round),
+                "bare": (bare_get if method == "GET" else bare_post, per_round),
             },
             rounds=rounds,
         )
