@@ -1,13 +1,17 @@
 """Question search: the only module with full-text SQL.
 
-SQLite: an FTS5 table `questions_fts` over questions(title, question_md, answer_md, errors_text), kept in step by
-triggers (migration "search index"); ranked with bm25(), excerpts from snippet(). The user's words
-are never MATCH syntax: each is quoted as an FTS5 string ("" doubled), so the query is an AND of
-plain terms.
+The user's text is first read by kb.search_query.normalize(): a pasted traceback keeps its message,
+numbers and punctuation go, and each word becomes a group of equivalent spellings (Dense, Linear).
+Every group must match; a long query (a pasted message, a sentence) that matches nothing that way is
+searched again for any group, best first.
+
+SQLite: an FTS5 table `questions_fts` over questions(title, question_md, answer_md, errors_text), kept
+in step by triggers (migrations 0002, 0003); ranked with bm25(), excerpts from snippet(). The words
+are never MATCH syntax: each is quoted as an FTS5 string ("" doubled).
 
 PostgreSQL: a GIN index on a weighted tsvector expression (the same expression as DOCUMENT_PG below);
-plainto_tsquery() reads the user's words (any text; no operators, so "every word" on both
-databases; English stop words are dropped), ts_rank() ranks, ts_headline() cuts the excerpt.
+each spelling goes through plainto_tsquery() (any text, no operators; English stop words are
+dropped), combined with && and ||; ts_rank() ranks, ts_headline() cuts the excerpt.
 
 Excerpts come back HTML-escaped, with the matched words in <mark>...</mark> and nothing else as markup.
 """
@@ -27,9 +31,9 @@ from engine import ShapeError
 from engine.spec import FRAMEWORKS
 from kb.extensions import db
 from kb.models import FormulaLink, LayerType, Question, QuestionFamily, RelatedQuestion, question_layers
+from kb.search_query import SearchQuery, normalize
 
 PAGE_SIZE = 20
-MAX_TERMS = 16
 SNIPPET_TOKENS = 24
 
 # Private-use characters stand in for <mark> and </mark> until the excerpt has been escaped.
@@ -70,13 +74,35 @@ class SearchError(Exception):
 
 
 def terms(q: str) -> list[str]:
-    """The user's words (whitespace-separated), at most MAX_TERMS of them."""
-    return [t for t in q.split() if t][:MAX_TERMS]
+    """The words searched for (kb.search_query.normalize), at most MAX_TERMS of them."""
+    return normalize(q).words
 
 
-def fts5_query(q: str) -> str:
-    """An FTS5 MATCH expression meaning "all of these words": each word quoted, never raw syntax."""
-    return " ".join('"' + t.replace('"', '""') + '"' for t in terms(q))
+def _fts5_string(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
+
+
+def fts5_query(query: SearchQuery, every: bool = True) -> str:
+    """An FTS5 MATCH expression: every group (or any, every=False), each spelling quoted, never raw syntax."""
+    groups = [
+        _fts5_string(g[0]) if len(g) == 1 else "(" + " OR ".join(_fts5_string(w) for w in g) + ")"
+        for g in query.groups
+    ]
+    return (" AND " if every else " OR ").join(groups)
+
+
+def _joined(parts: list, operator: str):
+    combined = parts[0]
+    for part in parts[1:]:
+        combined = combined.op(operator)(part)
+    return combined
+
+
+def pg_tsquery(query: SearchQuery, every: bool = True):
+    """The PostgreSQL tsquery: every group (or any, every=False), a group being any of its spellings."""
+    config = sa.literal_column("'english'::regconfig")
+    groups = [_joined([sa.func.plainto_tsquery(config, w) for w in group], "||") for group in query.groups]
+    return _joined(groups, "&&" if every else "||")
 
 
 _MARKDOWN_NOISE = re.compile(r"`{1,3}|\*\*|__|^#{1,6}\s+|^\s*[-*>]\s+|\[|\]\([^)]*\)", re.M)
@@ -133,7 +159,8 @@ def _url(slug: str) -> str:
 
 
 def search(q: str = "", layer: str | None = None, framework: str | None = None, page: int = 1) -> dict:
-    """One page (PAGE_SIZE) of questions matching q (all words), ranked, with excerpts and facets."""
+    """One page (PAGE_SIZE) of questions matching q (every word; a long query any word), ranked, with excerpts
+    and facets."""
     questions = Question.__table__
     filters = []
     if framework:
@@ -141,9 +168,12 @@ def search(q: str = "", layer: str | None = None, framework: str | None = None, 
     if layer:
         filters.append(questions.c.id.in_(_question_ids_with_layers(resolve_layer(layer, framework))))
     dialect = db.engine.dialect.name
-    words = terms(q)
+    query = normalize(q)
+    every = True
+    if query and query.any_fallback and dialect in ("sqlite", "postgresql"):
+        every = _any_match(dialect, query, filters)
 
-    if not words:
+    if not query:
         matched = sa.select(questions.c.id).where(*filters)
         rows_stmt = (
             sa.select(questions.c.id, questions.c.slug, questions.c.title, questions.c.summary.label("snippet"))
@@ -152,7 +182,7 @@ def search(q: str = "", layer: str | None = None, framework: str | None = None, 
         )
     elif dialect == "sqlite":
         fts = sa.table(FTS_TABLE, sa.column("rowid", sa.Integer))
-        match = sa.literal_column(FTS_TABLE).op("MATCH")(fts5_query(q))
+        match = sa.literal_column(FTS_TABLE).op("MATCH")(fts5_query(query, every))
         matched = sa.select(fts.c.rowid.label("id")).select_from(fts).where(match)
         if filters:
             matched = sa.select(questions.c.id).where(questions.c.id.in_(matched), *filters)
@@ -165,8 +195,7 @@ def search(q: str = "", layer: str | None = None, framework: str | None = None, 
             .order_by(rank, questions.c.slug)
         )
     elif dialect == "postgresql":
-        plain = " ".join(words).translate({ord("."): " ", ord("/"): " "})
-        tsquery = sa.func.plainto_tsquery(sa.literal_column("'english'::regconfig"), plain)
+        tsquery = pg_tsquery(query, every)
         document = sa.literal_column(DOCUMENT_PG)
         match = document.op("@@")(tsquery)
         matched = sa.select(questions.c.id).where(match, *filters)
@@ -205,6 +234,19 @@ def search(q: str = "", layer: str | None = None, framework: str | None = None, 
         "page_size": PAGE_SIZE,
         "facets": {"layers": _facets(sa.select(matched_ids.c.id))},
     }
+
+
+def _any_match(dialect: str, query: SearchQuery, filters: list) -> bool:
+    """Whether some question matches every group of the query (and the filters)."""
+    questions = Question.__table__
+    if dialect == "sqlite":
+        fts = sa.table(FTS_TABLE, sa.column("rowid", sa.Integer))
+        match = sa.literal_column(FTS_TABLE).op("MATCH")(fts5_query(query))
+        stmt = sa.select(fts.c.rowid).select_from(fts.join(questions, questions.c.id == fts.c.rowid))
+    else:
+        match = sa.literal_column(DOCUMENT_PG).op("@@")(pg_tsquery(query))
+        stmt = sa.select(questions.c.id)
+    return db.session.execute(stmt.where(match, *filters).limit(1)).first() is not None
 
 
 def _layers_of(ids: list[int]) -> dict[int, list[dict]]:
