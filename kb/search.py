@@ -85,8 +85,7 @@ def _fts5_string(word: str) -> str:
 def fts5_query(query: SearchQuery, every: bool = True) -> str:
     """An FTS5 MATCH expression: every group (or any, every=False), each spelling quoted, never raw syntax."""
     groups = [
-        _fts5_string(g[0]) if len(g) == 1 else "(" + " OR ".join(_fts5_string(w) for w in g) + ")"
-        for g in query.groups
+        _fts5_string(g[0]) if len(g) == 1 else "(" + " OR ".join(_fts5_string(w) for w in g) + ")" for g in query.groups
     ]
     return (" AND " if every else " OR ").join(groups)
 
