@@ -1,13 +1,18 @@
 """Question search: the only module with full-text SQL.
 
-SQLite: an FTS5 table `questions_fts` over questions(title, question_md, answer_md, errors_text), kept in step by
-triggers (migration "search index"); ranked with bm25(), excerpts from snippet(). The user's words
-are never MATCH syntax: each is quoted as an FTS5 string ("" doubled), so the query is an AND of
-plain terms.
+The user's text is first read by kb.search_query.normalize(): a pasted traceback keeps its message,
+numbers and punctuation go, and each word becomes a group of equivalent spellings (Dense, Linear).
+Every group must match; a long query (a pasted message, a sentence) that matches nothing that way is
+searched again for any group, best first.
+
+SQLite: an FTS5 table `questions_fts` over questions(title, question_md, answer_md, errors_text), kept
+in step by triggers (migrations 0002, 0003); ranked with bm25(), excerpts from snippet(). The words
+are never MATCH syntax: each is quoted as an FTS5 string ("" doubled).
 
 PostgreSQL: a stored tsvector column (questions_fts_vector, generated from DOCUMENT_PG below, so it is
-computed when a row is written, never when it is searched) with a GIN index; plainto_tsquery() reads the user's words (any text; no operators, so "every word" on both
-databases; English stop words are dropped), ts_rank() ranks, ts_headline() cuts the excerpt.
+computed when a row is written, never when it is searched) with a GIN index (migration 0004); each
+spelling goes through plainto_tsquery() (any text, no operators; English stop words are dropped),
+combined with && and ||; ts_rank() ranks, ts_headline() cuts the excerpt.
 
 Only the page's rows get an excerpt; count, facets and ranking are statements over the indexes, and
 all of them run under a statement timeout (statement_deadline: SearchTimeout, answered 503).
@@ -32,9 +37,9 @@ from engine import ShapeError
 from engine.spec import FRAMEWORKS
 from kb.extensions import db
 from kb.models import FormulaLink, LayerType, Question, QuestionFamily, RelatedQuestion, question_layers
+from kb.search_query import SearchQuery, normalize
 
 PAGE_SIZE = 20
-MAX_TERMS = 16
 SNIPPET_TOKENS = 24
 
 # Private-use characters stand in for <mark> and </mark> until the excerpt has been escaped.
@@ -125,13 +130,34 @@ def statement_deadline(ms: int | None = None):
 
 
 def terms(q: str) -> list[str]:
-    """The user's words (whitespace-separated), at most MAX_TERMS of them."""
-    return [t for t in q.split() if t][:MAX_TERMS]
+    """The words searched for (kb.search_query.normalize), at most MAX_TERMS of them."""
+    return normalize(q).words
 
 
-def fts5_query(q: str) -> str:
-    """An FTS5 MATCH expression meaning "all of these words": each word quoted, never raw syntax."""
-    return " ".join('"' + t.replace('"', '""') + '"' for t in terms(q))
+def _fts5_string(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
+
+
+def fts5_query(query: SearchQuery, every: bool = True) -> str:
+    """An FTS5 MATCH expression: every group (or any, every=False), each spelling quoted, never raw syntax."""
+    groups = [
+        _fts5_string(g[0]) if len(g) == 1 else "(" + " OR ".join(_fts5_string(w) for w in g) + ")" for g in query.groups
+    ]
+    return (" AND " if every else " OR ").join(groups)
+
+
+def _joined(parts: list, operator: str):
+    combined = parts[0]
+    for part in parts[1:]:
+        combined = combined.op(operator)(part)
+    return combined
+
+
+def pg_tsquery(query: SearchQuery, every: bool = True):
+    """The PostgreSQL tsquery: every group (or any, every=False), a group being any of its spellings."""
+    config = sa.literal_column("'english'::regconfig")
+    groups = [_joined([sa.func.plainto_tsquery(config, w) for w in group], "||") for group in query.groups]
+    return _joined(groups, "&&" if every else "||")
 
 
 _MARKDOWN_NOISE = re.compile(r"`{1,3}|\*\*|__|^#{1,6}\s+|^\s*[-*>]\s+|\[|\]\([^)]*\)", re.M)
@@ -190,7 +216,8 @@ def _url(slug: str) -> str:
 def search(
     q: str = "", layer: str | None = None, framework: str | None = None, page: int = 1, *, page_facets: bool = False
 ) -> dict:
-    """One page (PAGE_SIZE) of questions matching q (all words), ranked, with excerpts and facets.
+    """One page (PAGE_SIZE) of questions matching q (every word; a long query any word), ranked, with
+    excerpts and facets.
 
     Everything is computed by the database, over its indexes, in a few statements: the count, one
     ranked page, the layers of that page, the layer facets. page_facets=True adds what the search page
@@ -198,17 +225,20 @@ def search(
     `facets.frameworks`: the count per framework), in two more. Every statement runs under the
     statement timeout (SearchTimeout, answered 503)."""
     pairs = resolve_layer(layer, framework) if layer else None
-    words = terms(q)
+    query = normalize(q)
     with statement_deadline():
-        filtered = _matched(q, words, pairs, framework)
+        every = True
+        if query and query.any_fallback:  # a long query matching nothing as a whole: any of its words
+            every = _any_match(query, pairs, framework)
+        filtered = _matched(query, every, pairs, framework)
         total = db.session.execute(sa.select(sa.func.count()).select_from(filtered.subquery())).scalar_one()
         filters = bool(pairs or framework)
-        rows = _ranked_page(q, words, filtered, page, filters) if total > (page - 1) * PAGE_SIZE else []
+        rows = _ranked_page(query, every, filtered, page, filters) if total > (page - 1) * PAGE_SIZE else []
         layers_by_id = _layers_of([r.id for r in rows])
         facets = {"layers": _facets(filtered)}
         if page_facets:
-            facets["layer_types"] = _facets(_matched(q, words, None, framework)) if layer else facets["layers"]
-            facets["frameworks"] = _framework_counts(q, words, layer)
+            facets["layer_types"] = _facets(_matched(query, every, None, framework)) if layer else facets["layers"]
+            facets["frameworks"] = _framework_counts(query, every, layer)
     items = [
         {
             "slug": r.slug,
@@ -223,37 +253,38 @@ def search(
     return {"items": items, "total": total, "page": page, "page_size": PAGE_SIZE, "facets": facets}
 
 
-def _tsquery(words: list[str]):
-    plain = " ".join(words).translate({ord("."): " ", ord("/"): " "})
-    return sa.func.plainto_tsquery(sa.literal_column("'english'::regconfig"), plain)
+def _any_match(query: SearchQuery, pairs, framework: str | None) -> bool:
+    """Whether some question matches every group of the query (and the filters): one short statement."""
+    return db.session.execute(_matched(query, True, pairs, framework).limit(1)).first() is not None
 
 
-def _matched(q: str, words: list[str], pairs, framework: str | None):
-    """SELECT id of the questions matching every word (all of them when there are none) and the filters."""
+def _matched(query: SearchQuery | None, every: bool, pairs, framework: str | None):
+    """SELECT id of the questions matching the query (every group, or any: every=False; all questions
+    without a query) and the filters."""
     questions = Question.__table__
     filters = []
     if framework:
         filters.append(questions.c.id.in_(_question_ids_with_layers(framework=framework)))
     if pairs:
         filters.append(questions.c.id.in_(_question_ids_with_layers(pairs)))
-    if not words:
+    if not query:
         return sa.select(questions.c.id).where(*filters)
     if db.engine.dialect.name == "sqlite":
         fts = sa.table(FTS_TABLE, sa.column("rowid", sa.Integer))
-        match = sa.literal_column(FTS_TABLE).op("MATCH")(fts5_query(q))
+        match = sa.literal_column(FTS_TABLE).op("MATCH")(fts5_query(query, every))
         matched = sa.select(fts.c.rowid.label("id")).select_from(fts).where(match)
         if filters:
             matched = sa.select(questions.c.id).where(questions.c.id.in_(matched), *filters)
         return matched
     # The stored, GIN-indexed document (migration 0004): nothing is recomputed per row.
-    return sa.select(questions.c.id).where(sa.literal_column(VECTOR_PG).op("@@")(_tsquery(words)), *filters)
+    return sa.select(questions.c.id).where(sa.literal_column(VECTOR_PG).op("@@")(pg_tsquery(query, every)), *filters)
 
 
-def _ranked_page(q: str, words: list[str], filtered, page: int, filtered_by: bool = True) -> list:
+def _ranked_page(query: SearchQuery | None, every: bool, filtered, page: int, filtered_by: bool = True) -> list:
     """The page's rows (id, slug, title, snippet), best first; excerpts are cut for these rows only."""
     questions = Question.__table__
     offset = (page - 1) * PAGE_SIZE
-    if not words:
+    if not query:
         stmt = (
             sa.select(questions.c.id, questions.c.slug, questions.c.title, questions.c.summary.label("snippet"))
             .where(*([questions.c.id.in_(filtered)] if filtered_by else []))
@@ -264,7 +295,7 @@ def _ranked_page(q: str, words: list[str], filtered, page: int, filtered_by: boo
         return db.session.execute(stmt).all()
     if db.engine.dialect.name == "sqlite":
         fts = sa.table(FTS_TABLE, sa.column("rowid", sa.Integer))
-        match = sa.literal_column(FTS_TABLE).op("MATCH")(fts5_query(q))
+        match = sa.literal_column(FTS_TABLE).op("MATCH")(fts5_query(query, every))
         rank = sa.func.bm25(sa.literal_column(FTS_TABLE), *BM25_WEIGHTS)
         where = [match] if not filtered_by else [match, fts.c.rowid.in_(filtered)]
         # First the page's ids in rank order (bm25 for every match, nothing else), then the excerpts of
@@ -287,7 +318,7 @@ def _ranked_page(q: str, words: list[str], filtered, page: int, filtered_by: boo
             .where(match, fts.c.rowid.in_(list(order)))
         ).all()
         return sorted(rows, key=lambda r: order[r.id])
-    tsquery = _tsquery(words)
+    tsquery = pg_tsquery(query, every)
     rank = sa.func.ts_rank(sa.literal_column(VECTOR_PG), tsquery)
     best = (
         sa.select(questions.c.id, rank.label("rank"))
@@ -308,14 +339,14 @@ def _ranked_page(q: str, words: list[str], filtered, page: int, filtered_by: boo
     return db.session.execute(stmt).all()
 
 
-def _framework_counts(q: str, words: list[str], layer: str | None) -> list[dict]:
+def _framework_counts(query: SearchQuery | None, every: bool, layer: str | None) -> list[dict]:
     """For each framework, how many matching questions are about one of its layers (the layer filter
     read as that framework's layer): one GROUP BY over the layer tags of the matches."""
     lt = LayerType.__table__
     stmt = (
         sa.select(lt.c.framework, sa.func.count(sa.distinct(question_layers.c.question_id)))
         .join(lt, lt.c.id == question_layers.c.layer_type_id)
-        .where(question_layers.c.question_id.in_(_matched(q, words, None, None)))
+        .where(question_layers.c.question_id.in_(_matched(query, every, None, None)))
         .group_by(lt.c.framework)
     )
     if layer:

@@ -9,6 +9,7 @@ import pytest
 from kb.extensions import db
 from kb.models import Question
 from kb.search import PAGE_SIZE, fts5_query, snippet_html
+from kb.search_query import normalize
 from tests.api.conftest import FILLER, SEED
 from tests.api.helpers import assert_problem
 
@@ -95,8 +96,13 @@ def test_query_syntax_is_never_interpreted(api, q):
 
 
 def test_fts5_query_quotes_every_term():
-    assert fts5_query('conv1d "same" NEAR(x)') == '"conv1d" """same""" "NEAR(x)"'
-    assert fts5_query("   ") == ""
+    assert fts5_query(normalize('conv1d "same" NEAR(x)')) == '"conv1d" AND "same" AND "near" AND "x"'
+    assert (
+        fts5_query(normalize('Dense "units"'))
+        == '("dense" OR "linear") AND ("units" OR "out_features" OR "hidden_size")'
+    )
+    assert fts5_query(normalize("Dense units in_features batch_first"), every=False).count(" OR ") == 6
+    assert fts5_query(normalize("   ")) == ""
 
 
 def test_operators_are_words_not_syntax(api):
