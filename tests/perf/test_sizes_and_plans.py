@@ -122,8 +122,12 @@ def test_search_runs_few_statements_on_the_indexes(big, q, layer):
         text = "\n".join(plans)
         if db.engine.dialect.name == "postgresql":
             assert "to_tsvector" not in text, text  # the stored document: nothing recomputed per row
+            # On 1,000 rows the planner may rightly read the table, and with a layer filter start from
+            # the layer's few questions (checking their stored vectors); the index must be usable all the same.
             if q.startswith("rare"):
-                assert "questions_fts_vector_gin" in text, text
+                db.session.execute(sa.text("SET LOCAL enable_seqscan = off"))
+                forced = "\n".join(_plan(s, p) for s, p in queries if "set_config" not in s)
+                assert "questions_fts_vector_gin" in forced, forced
         else:
             assert "VIRTUAL TABLE INDEX" in text, text  # FTS5's own index answers MATCH
         db.session.remove()
