@@ -80,6 +80,9 @@ class ContentError(Exception):
         self.message = message
         super().__init__(f"{self.path}: {message}")
 
+    def __reduce__(self):  # raised in a sync's worker process, re-raised in the parent
+        return (type(self), (self.path, self.message))
+
 
 @dataclass(frozen=True)
 class Example:

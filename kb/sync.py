@@ -9,7 +9,10 @@ nothing and costs little more than reading the files.
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,6 +72,7 @@ def sync_directory(directory: str | Path | None = None, *, force: bool = False) 
     stored = dict(db.session.execute(sa.select(Question.slug, Question.checksum)).all())
     entries, unchanged = [], []
     seen: dict[str, Path] = {}
+    to_parse = []
     for path in files:
         if path.stem in seen:  # a slug equals its file's name, so equal names are equal slugs
             raise ContentError(path, f"duplicate slug {path.stem!r} (also in {seen[path.stem]})")
@@ -76,9 +80,35 @@ def sync_directory(directory: str | Path | None = None, *, force: bool = False) 
         if not force and path.stem in stored and _unchanged_text(path, stored[path.stem]):
             unchanged.append(path.stem)
         else:
-            entries.append(parse_entry(path))  # raises before any write
+            to_parse.append(path)
+    parsed = _parse_and_render(to_parse)  # raises before any write
+    entries = [entry for entry, _ in parsed]
     _check_related(entries, seen, set(stored) - set(seen))
-    return sync_content(entries, force=force, unchanged=unchanged)
+    rendered = {entry.slug: html for entry, html in parsed}
+    return sync_content(entries, force=force, unchanged=unchanged, rendered=rendered)
+
+
+# From this many files to parse on, a sync parses and renders them in worker processes (one per core).
+PARALLEL_FROM = 200
+
+
+def _parse_one(path: Path) -> tuple[Entry, tuple[str, str]]:
+    """A content file parsed and validated, with its question and answer rendered to sanitized HTML."""
+    entry = parse_entry(path)
+    return entry, (render_markdown(entry.question_md), render_markdown(entry.answer_md))
+
+
+def _parse_and_render(paths: list[Path]) -> list[tuple[Entry, tuple[str, str]]]:
+    """_parse_one for every path, in file order; on several cores in parallel when there are many.
+
+    The workers are forked (the engine is already imported) and only read files: they never touch
+    the database. A ContentError in a worker is raised here as it would be in this process."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if len(paths) < PARALLEL_FROM or cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return [_parse_one(path) for path in paths]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=min(cores, 8), mp_context=context) as pool:
+        return list(pool.map(_parse_one, paths, chunksize=32))
 
 
 def _check_related(entries: list[Entry], files: dict[str, Path], gone: set[str]) -> None:
@@ -113,12 +143,12 @@ def _unchanged_text(path: Path, checksum: str) -> bool:
         return False
 
 
-def sync_content(entries: list[Entry], *, force: bool = False, unchanged=()) -> SyncReport:
+def sync_content(entries: list[Entry], *, force: bool = False, unchanged=(), rendered=None) -> SyncReport:
     """Make the database hold exactly these entries; one transaction, rolled back on any error.
 
     unchanged: slugs of entries known to be stored as they are (their files were not parsed); they
     are kept and reported unchanged. force=True rewrites unchanged entries too (after a change to
-    Markdown rendering, say).
+    Markdown rendering, say). rendered: slug -> (question HTML, answer HTML) already rendered.
     """
     slugs = [e.slug for e in entries] + list(unchanged)
     duplicates = sorted(slug for slug, n in Counter(slugs).items() if n > 1)
@@ -146,7 +176,7 @@ def sync_content(entries: list[Entry], *, force: bool = False, unchanged=()) -> 
                 question = existing[entry.slug]
                 question.updated_at = utcnow()
                 report.updated.append(entry.slug)
-            _fill(question, entry, checksum, layer_types)
+            _fill(question, entry, checksum, layer_types, (rendered or {}).get(entry.slug))
             written.append((question, entry))
         keep = set(slugs)
         report.deleted = sorted(slug for slug in stored if slug not in keep)
@@ -202,15 +232,16 @@ def _load_questions(slugs: list[str]) -> dict[str, Question]:
     return out
 
 
-def _fill(question: Question, entry: Entry, checksum: str, layer_types: dict) -> None:
+def _fill(question: Question, entry: Entry, checksum: str, layer_types: dict, html=None) -> None:
+    question_html, answer_html = html or (render_markdown(entry.question_md), render_markdown(entry.answer_md))
     question.title = entry.title
     question.summary = entry.summary
     question.source = entry.source
     question.tags = list(entry.tags)
     question.question_md = entry.question_md
-    question.question_html = render_markdown(entry.question_md)
+    question.question_html = question_html
     question.answer_md = entry.answer_md
-    question.answer_html = render_markdown(entry.answer_md)
+    question.answer_html = answer_html
     question.checksum = checksum
     question.sources = list(entry.sources)
     question.errors_text = "\n".join(e.message for e in entry.errors)

@@ -127,3 +127,53 @@ def test_the_c_loader_reads_what_the_python_loader_reads(tmp_path):
     for path in content_files(CONTENT_DIR) + content_files(tmp_path):
         head, _ = _split(path, path.read_text(encoding="utf-8"))
         assert load_front_matter(head) == yaml.load(head, Loader=yaml.SafeLoader), path  # noqa: S506
+
+
+def _rows(app) -> list[tuple]:
+    with app.app_context():
+        rows = db.session.execute(
+            sa.select(
+                kb.sync.Question.slug,
+                kb.sync.Question.title,
+                kb.sync.Question.question_html,
+                kb.sync.Question.answer_html,
+                kb.sync.Question.checksum,
+            ).order_by(kb.sync.Question.slug)
+        ).all()
+        db.session.remove()
+    return [tuple(r) for r in rows]
+
+
+def _sqlite_only(app) -> None:
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("the worker processes never touch the database: one backend is enough")
+
+
+def test_many_files_are_parsed_in_worker_processes_with_the_same_result(app_factory, tmp_path, monkeypatch):
+    count = kb.sync.PARALLEL_FROM + 20
+    parallel, serial = app_factory("migrated"), app_factory("migrated")
+    _sqlite_only(parallel)
+    generate(count, tmp_path / "many", seed=3)
+    with parallel.app_context():
+        report = sync_directory(tmp_path / "many")
+        db.session.remove()
+    monkeypatch.setattr(kb.sync, "PARALLEL_FROM", 10**9)
+    with serial.app_context():
+        sync_directory(tmp_path / "many")
+        db.session.remove()
+    assert len(report.created) == count
+    assert _rows(parallel) == _rows(serial)
+
+
+def test_a_broken_file_in_a_worker_stops_the_sync_naming_it(migrated_app, tmp_path):
+    _sqlite_only(migrated_app)
+    paths = generate(kb.sync.PARALLEL_FROM + 5, tmp_path / "many", seed=4)
+    broken = paths[len(paths) // 2]
+    broken.write_text(broken.read_text(encoding="utf-8").replace("source: community Q&A", "source: nowhere"))
+    with migrated_app.app_context():
+        with pytest.raises(ContentError) as caught:
+            sync_directory(tmp_path / "many")
+        assert caught.value.path == str(broken) and "source must be one of" in caught.value.message
+        assert db.session.execute(sa.select(sa.func.count()).select_from(kb.sync.Question)).scalar() == 0
+        db.session.remove()
