@@ -166,7 +166,9 @@ def sync_content(entries: list[Entry], *, force: bool = False, unchanged=(), ren
         for entry in sorted(entries, key=lambda e: e.slug):
             checksum = checksums[entry.slug]
             if entry.slug not in stored:
-                question = Question(slug=entry.slug)
+                # A new question's related links are known empty: setting them now, while it is
+                # pending, spares one lazy load (and autoflush) per new question below.
+                question = Question(slug=entry.slug, related_links=[])
                 session.add(question)
                 report.created.append(entry.slug)
             elif entry.slug not in existing:
@@ -189,10 +191,11 @@ def sync_content(entries: list[Entry], *, force: bool = False, unchanged=(), ren
         # Related questions point at ids, which new entries only have now.
         if written:
             ids = dict(session.execute(sa.select(Question.slug, Question.id)).all())
-            for question, entry in written:
-                question.related_links = [
-                    RelatedQuestion(position=n, related_id=ids[slug]) for n, slug in enumerate(entry.related)
-                ]
+            with session.no_autoflush:  # one flush at the end, not one per question
+                for question, entry in written:
+                    links = [RelatedQuestion(position=n, related_id=ids[slug]) for n, slug in enumerate(entry.related)]
+                    if links or question.related_links:
+                        question.related_links = links
             session.flush()
         # Layer types that no question is about any more.
         session.execute(
