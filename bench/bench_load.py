@@ -133,7 +133,13 @@ def run(sizes, seed, workers, clients, seconds, backends=None, rounds: int = 2) 
         for backend in backends or _sites.backends():
             with _sites.database(backend) as url:
                 app = _sites.make_app(url, content)
-                setup_database(app)
+                start = time.perf_counter()
+                report = setup_database(app)
+                print(
+                    f"{backend} {count:,} entries: migrated and synced ({len(report.created):,} new) in "
+                    f"{time.perf_counter() - start:.1f} s",
+                    flush=True,
+                )
                 _sites.dispose(app)
                 env = {"DATABASE_URL": url, "SHAPEKB_CONTENT_DIR": str(content), "SECRET_KEY": "bench"}
                 # The master upgrades and syncs (nothing changed) before the workers start: the start-up.
