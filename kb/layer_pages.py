@@ -12,6 +12,7 @@ from flask import Blueprint, abort, redirect, request, url_for
 from werkzeug.routing import BaseConverter
 
 import engine
+from engine.registry import _PREFIXES
 from engine.spec import FRAMEWORKS, LayerSpec
 from kb.cache import cached_page
 from kb.components import (
@@ -130,15 +131,18 @@ LAYER_EXAMPLES = 50  # candidates read for a layer page's pre-fill (the first th
 def _layer_examples(spec: LayerSpec) -> list[Example]:
     """Evaluate examples of the content about this layer (the evaluator example of its question first).
 
-    Only questions about the layer or showing its formulas are read, and at most LAYER_EXAMPLES of
-    their examples: a layer page does not read every example of the content."""
-    links = _question_links()
+    The database picks the examples whose layer is one of the spellings of this one (at most
+    LAYER_EXAMPLES); the engine then checks each, as before: a layer page does not read every
+    example of the content."""
+    names = {spec.name, *spec.aliases}
+    spellings = {prefix + name for prefix in ("", *_PREFIXES) for name in names}
+    layer = sa.func.lower(Example.request["layer"].as_string())
     rows = db.session.scalars(
         sa.select(Example)
         .where(
             Example.kind == "evaluate",
             Example.framework == spec.framework,
-            Example.question_id.in_(sa.select(links.c.question_id).where(links.c.key == spec.key)),
+            layer.in_(sorted(name.lower() for name in spellings)),
         )
         .order_by(Example.is_evaluator.desc(), Example.question_id, Example.position)
         .limit(LAYER_EXAMPLES)
@@ -170,13 +174,17 @@ def layer_prefill(spec: LayerSpec) -> tuple[list, dict, str | None]:
 LAYER_QUESTIONS = 30  # questions listed on a layer's page; the rest are a link away (the list does not grow)
 
 
-def _question_links():
-    """(layer key, question id) for every question about a layer or showing its formulas (a SELECT)."""
+def _question_links(spec: LayerSpec | None = None):
+    """(layer key, question id) for every question about a layer or showing its formulas (a SELECT);
+    with spec, only that layer's (the condition inside each branch, where the indexes serve it)."""
     lt = LayerType.__table__
     about = sa.select(
         (lt.c.framework + "/" + lt.c.name).label("key"), question_layers.c.question_id.label("question_id")
     ).join(lt, lt.c.id == question_layers.c.layer_type_id)
     showing = sa.select(FormulaLink.engine_key.label("key"), FormulaLink.question_id.label("question_id"))
+    if spec is not None:
+        about = about.where(lt.c.framework == spec.framework, lt.c.name == spec.name)
+        showing = showing.where(FormulaLink.engine_key == spec.key)
     return sa.union(about, showing).subquery("links")
 
 
@@ -251,8 +259,8 @@ def layers_index_data(args) -> dict:
 
 def _questions_for(spec: LayerSpec) -> tuple[list[dict], int]:
     """The first LAYER_QUESTIONS questions about the layer or showing its formulas (by title), and how many there are."""
-    links = _question_links()
-    ids = sa.select(links.c.question_id).where(links.c.key == spec.key)
+    links = _question_links(spec)
+    ids = sa.select(links.c.question_id)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(ids.subquery()))
     if not total:
         return [], 0

@@ -120,7 +120,7 @@ class FormulaLink(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     question_id: Mapped[int] = mapped_column(sa.ForeignKey("questions.id", ondelete="CASCADE"))
     position: Mapped[int]
-    engine_key: Mapped[str] = mapped_column(sa.String(150))
+    engine_key: Mapped[str] = mapped_column(sa.String(150), index=True)  # a layer page finds its questions
 
     question: Mapped[Question] = relationship(back_populates="formula_links")
 

@@ -8,7 +8,8 @@ Both: content_state, one row whose version the database raises on every write to
 (triggers: statement-level on PostgreSQL, per row on SQLite), so every process can tell in one
 primary-key lookup whether anything changed (kb.cache: ETags and the response cache). And an index
 on questions (title, slug), the order of the home page and of an empty search, so a page of them is
-read from the index, not sorted from every row.
+read from the index, not sorted from every row; one on formula_links (engine_key), how a layer's page
+finds the questions showing its formulas.
 
 Hand-written (autogenerate skips every object named questions_fts*, and does not see triggers).
 
@@ -108,11 +109,13 @@ def upgrade():
     )
     op.execute(f"INSERT INTO content_state (id, version, changed_at) VALUES (1, 1, {EPOCH_NOW[dialect]})")
     op.create_index(op.f("ix_questions_title_slug"), "questions", ["title", "slug"], unique=False)
+    op.create_index(op.f("ix_formula_links_engine_key"), "formula_links", ["engine_key"], unique=False)
     _run(POSTGRES_UPGRADE if dialect == "postgresql" else SQLITE_UPGRADE)
 
 
 def downgrade():
     dialect = op.get_bind().dialect.name
     _run(POSTGRES_DOWNGRADE if dialect == "postgresql" else SQLITE_DOWNGRADE)
+    op.drop_index(op.f("ix_formula_links_engine_key"), table_name="formula_links")
     op.drop_index(op.f("ix_questions_title_slug"), table_name="questions")
     op.drop_table("content_state")
