@@ -678,6 +678,14 @@ def _paths(ex: dict) -> dict:
                     "200": _get_ok("One page of matching questions.", _ref("QuestionList")),
                     "304": {"$ref": "#/components/responses/NotModified"},
                     **_err("BadRequest", "Unprocessable"),
+                    "503": _problem(
+                        "The search ran past the statement timeout and was stopped (code search_timeout).",
+                        problem_body(
+                            503,
+                            "search_timeout",
+                            "the search took longer than 3 s and was stopped; try more specific words",
+                        ),
+                    ),
                 },
             }
         },
