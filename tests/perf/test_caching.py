@@ -81,20 +81,17 @@ def test_a_deleted_entry_changes_every_list(site):
     app, content = site
     client = app.test_client()
     home = client.get("/index.json")
-    (content / f"{SLUG}.md").unlink()
-    (content / "keras-gan-generator-shapes.md").write_text(
-        (content / "keras-gan-generator-shapes.md").read_text(encoding="utf-8").replace(f"  - {SLUG}\n", ""),
-        encoding="utf-8",
-    )
+    texts = {path: path.read_text(encoding="utf-8") for path in content.glob("*.md")}
+    # An entry no other entry names (as related), so that deleting it leaves the content valid.
+    gone = next(p for p in sorted(texts) if not any(p.stem in t for q, t in texts.items() if q != p))
+    gone.unlink()
     _sync(app)
     r = client.get("/index.json", headers={"If-None-Match": home.headers["ETag"]})
-    assert r.status_code == 200 and SLUG not in r.get_data(as_text=True)
-    assert client.get(f"/questions/{SLUG}").status_code == 404
+    assert r.status_code == 200 and r.get_json()["total"] == home.get_json()["total"] - 1
+    assert client.get(f"/questions/{gone.stem}").status_code == 404
     # Last-Modified moved too, so a client that only sends If-Modified-Since is not told "not modified".
     stale = client.get("/index.json", headers={"If-Modified-Since": home.headers["Last-Modified"]})
-    assert stale.status_code in (200, 304)
-    if stale.status_code == 304:
-        pytest.fail("a deletion must move Last-Modified")
+    assert stale.status_code == 200, "a deletion must move Last-Modified"
 
 
 def test_a_write_outside_sync_changes_the_version(site):
