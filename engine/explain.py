@@ -447,7 +447,7 @@ def _kernel(c: _Case) -> None:
                 )
             )
     params = {"kernel_size": kernel} if not pooling else {"pool_size": kernel}
-    if kernel is not None and size is not None:
+    if kernel is not None and size is not None and size > 0:
         if framework == "keras":
             layer = c.layer_type
             base = {"filters": (n.get("kernel_shape") or [0, 0, 0, 1])[-1] or 1} if not pooling else {}
@@ -1161,6 +1161,14 @@ def explain(message, code=None, framework=None, input_shape=None) -> dict:
         fw = found_fw
     case = _Case(family, fw, numbers)
     _BUILDERS[family](case)
+    kept = []
+    for fix in case.fixes:  # a fix the engine shows does not work is not proposed
+        check = fix.get("check")
+        if check is not None and not check.get("runs"):
+            case.notes.append(f"Not proposed: {fix['description']} The engine says: {check.get('error')}")
+        else:
+            kept.append(fix)
+    case.fixes = kept
     answer = {
         "framework": fw,
         "family": family,
