@@ -153,9 +153,9 @@ def _in_features(c: _Case) -> None:
         c.layer_type = "Linear"
         out = n.get("out_features")
         rows = (n.get("input_shape") or [None])[0]
-        c.summary = (
-            f"A Linear layer written as `nn.Linear({expected}, {out})` received a tensor whose last axis has "
-            f"{received} features ({rows} x {received})."
+        written = f"written as `nn.Linear({expected}, {out})`" if out is not None else f"with in_features={expected}"
+        c.summary = f"A Linear layer {written} received a tensor whose last axis has {received} features" + (
+            f" ({rows} x {received})." if rows is not None else "."
         )
         c.computes = (
             "`nn.Linear(in_features, out_features)` computes y = x W^T + b, with W of shape (out_features, "
@@ -164,6 +164,13 @@ def _in_features(c: _Case) -> None:
             f"sizes {received} and {expected} must be equal."
         )
         c.formula("pytorch", "Linear", "dense_param_count", {"i": expected, "u": out})
+        if out is None and received is not None:
+            c.fixes.append(
+                _fix(
+                    f"Change the layer to the size that arrives: in_features={received}; or feed {expected} features.",
+                    {"layer": n.get("layer", "Linear"), "params": {"in_features": received}},
+                )
+            )
         if out is not None:
             c.fixes.append(
                 _fix(
@@ -236,8 +243,10 @@ def _channels(c: _Case) -> None:
         out_channels = weight[1] * groups if transposed and len(weight) > 1 else (weight[0] if weight else None)
         kernel = weight[2:] if len(weight) > 2 else []
         c.summary = (
-            f"A {layer} with {expected} input channels (weight {_shape_text(weight)}) received an input with "
-            f"{received} channels {_shape_text(given)}."
+            f"A {layer} with {expected} input channels"
+            + (f" (weight {_shape_text(weight)})" if weight else "")
+            + f" received an input with {received} channels"
+            + (f" {_shape_text(given)}." if given else ".")
         )
         c.computes = (
             f"A {layer} holds one kernel per (output channel, input channel) pair: its weight is (out_channels, "
@@ -278,6 +287,13 @@ def _channels(c: _Case) -> None:
                     _check("pytorch", layer, _conv_params(expected, out_channels, kernel, groups), fed),
                 )
             )
+    if not c.fixes and c.framework != "keras" and received is not None:
+        c.fixes.append(
+            _fix(
+                f"Change the layer to the channels that arrive (in_channels={received}), or feed {expected} channels.",
+                {"layer": n.get("layer", c.layer_type), "params": {"in_channels": received}},
+            )
+        )
     if not c.why:
         c.why = f"The layer's weight was made for {expected} input channels; the tensor it got has {received}."
     c.causes = [

@@ -342,6 +342,29 @@ def _read_checking_target(m):
     return {"layer": _layer_name(m), "expected_shape": dims(_g(m, "expected")), "target_shape": dims(_g(m, "shape"))}
 
 
+def _read_shapekb_expects(m):
+    return {
+        "layer": _g(m, "layer"),
+        "parameter": _g(m, "param"),
+        "expected": _int(m, "expected"),
+        "received": _int(m, "received"),
+    }
+
+
+def _read_shapekb_rank(m):
+    ranks = [int(r) for r in re.findall(r"\d", _g(m, "expected") or "")]
+    return {
+        "layer": _g(m, "layer"),
+        "expected_rank": ranks[0] if len(ranks) == 1 else ranks,
+        "received_rank": _int(m, "received"),
+        "input_shape": dims(_g(m, "shape")),
+    }
+
+
+def _read_shapekb_kernel(m):
+    return {"kernel": _int(m, "k"), "size": _int(m, "n")}
+
+
 def _p(name, family, framework, regex, read, flags=0) -> Pattern:
     return Pattern(name, family, framework, re.compile(regex, flags), read)
 
@@ -413,6 +436,30 @@ PATTERNS: tuple[Pattern, ...] = (
         "keras",
         r"Shapes \((?P<a>" + _P + r")\) and \((?P<b>" + _P + r")\) are incompatible",
         _read_keras_shapes,
+    ),
+    # ---- ShapeKB's own wording (the tracer's "explain this error" link) ----
+    _p(
+        "shapekb_expects",
+        None,  # by the parameter named
+        None,
+        r"(?P<layer>[A-Za-z]\w{0,40}) expects (?P<param>in_features|in_channels|input_size|num_features) (?P<expected>\d{1,12}), receives (?P<received>\d{1,12})",
+        _read_shapekb_expects,
+    ),
+    _p(
+        "shapekb_rank",
+        "rank_mismatch",
+        None,
+        r"(?P<layer>[A-Za-z]\w{0,40}) expects an input of rank (?P<expected>[\d, or]{1,30}) \(batch included\), received rank (?P<received>\d): \[(?P<shape>"
+        + _L
+        + r")\]",
+        _read_shapekb_rank,
+    ),
+    _p(
+        "shapekb_kernel",
+        "kernel_too_large",
+        None,
+        r"kernel (?P<k>\d{1,9}) is larger than the (?:padded )?input (?P<n>\d{1,9})",
+        _read_shapekb_kernel,
     ),
     # ---- dense / linear ----
     _p(
@@ -580,13 +627,11 @@ PATTERNS: tuple[Pattern, ...] = (
         "torch_layernorm",
         "norm_features_mismatch",
         "pytorch",
-        r"Given normalized_shape=\[(?P<normalized>"
+        r"[Gg]iven normalized_shape=\[(?P<normalized>"
         + _L
         + r")\], expected input with shape \[(?P<expected>"
         + _L
-        + r")\], but got input of size ?\[(?P<input>"
-        + _L
-        + r")\]",
+        + r")\], but got input of size ?[\[\(](?P<input>[^\]\)]{0,300})[\]\)]",
         _read_layernorm,
     ),
     # ---- merges ----
@@ -735,6 +780,13 @@ def family_of(pattern: Pattern, numbers: dict) -> str:
     if pattern.name in ("keras_incompatible_shape", "keras_checking_input_shape"):
         expected, given = numbers.get("expected_shape") or [], numbers.get("input_shape") or []
         return "rank_mismatch" if len(expected) != len(given) else "in_features_mismatch"
+    if pattern.name == "shapekb_expects":
+        return {
+            "in_features": "in_features_mismatch",
+            "in_channels": "channel_mismatch",
+            "input_size": "rnn_input_mismatch",
+            "num_features": "norm_features_mismatch",
+        }[numbers["parameter"]]
     if pattern.name == "keras_ndim":
         return "rnn_input_mismatch" if any(w in layer for w in _RECURRENT) else "rank_mismatch"
     if pattern.name == "keras_axis_value":

@@ -183,11 +183,11 @@ def _install_app_hooks(state) -> None:
 # ---- request bodies -----------------------------------------------------------------------------
 
 
-def _read_json():
+def _read_json(long_strings: dict | None = None):
     raw = request.get_data(cache=False)  # at most MAX_BODY_BYTES + 1 bytes (see _limit_body)
     if len(raw) > schemas.MAX_BODY_BYTES:
         raise RequestEntityTooLarge()
-    return schemas.parse_body(raw)
+    return schemas.parse_body(raw, long_strings)
 
 
 # ---- engine endpoints ------------------------------------------------------------------------------
@@ -206,6 +206,15 @@ def trace():
     """A stack of layers: every layer's output shape and parameters; the first misfit names its index."""
     req = schemas.trace_request(_read_json())
     return json_response(engine.trace(req.framework, req.input_shape, req.layers))
+
+
+@bp.post("/explain")
+def explain():
+    """A pasted shape error: its family, numbers, explanation, formulas, fixes, and the entries on it."""
+    from kb.explain_page import explain_answer
+
+    req = schemas.explain_request(_read_json(schemas.EXPLAIN_LONG_STRINGS))
+    return json_response(explain_answer(req.message, req.code, req.framework, req.input_shape))
 
 
 # ---- layer reference ------------------------------------------------------------------------------

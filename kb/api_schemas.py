@@ -26,6 +26,7 @@ MAX_STRING = 256  # characters in any string of a body (keys included) or a quer
 MAX_NUMBER_CHARS = 40  # digits of a JSON number literal
 MAX_QUERY = 200  # characters of a search query
 MAX_PAGE = 10_000
+MAX_EXPLAIN_TEXT = 20_000  # characters of a pasted error message or model code (POST /explain)
 
 
 class RequestError(Exception):
@@ -95,8 +96,21 @@ def _reject_constant(text: str):
     raise RequestError("invalid_number", f"{text} is not JSON: numbers must be finite")
 
 
-def _check_strings(value, where: str) -> None:
-    """Every string (object keys too) at most MAX_STRING characters; depth is already bounded."""
+def _check_strings(value, where: str, long_strings: dict | None = None) -> None:
+    """Every string (object keys too) at most MAX_STRING characters; depth is already bounded.
+
+    long_strings: {top-level field: limit} for the fields that hold pasted text (an error message, code).
+    """
+    if long_strings and isinstance(value, dict):
+        for key, item in value.items():
+            limit = long_strings.get(key)
+            if limit is not None and isinstance(item, str):
+                if len(item) > limit:
+                    raise RequestError("string_too_long", f"{key} is {len(item)} characters long; at most {limit}", key)
+                _check_unicode(item, key)
+            else:
+                _check_strings({key: item}, where)
+        return
     if isinstance(value, str):
         if len(value) > MAX_STRING:
             raise RequestError(
@@ -127,7 +141,7 @@ def _check_unicode(text: str, where: str) -> None:
             ) from None
 
 
-def parse_body(raw: bytes):
+def parse_body(raw: bytes, long_strings: dict | None = None):
     """The request body as JSON data, or RequestError (400) if it is not small, shallow, valid JSON.
 
     Depth, number length and string length are first judged on the raw bytes (C-level operations);
@@ -153,7 +167,7 @@ def parse_body(raw: bytes):
         raise RequestError("invalid_json", f"the body is not valid JSON: {str(err)[:120]}") from None
     # A string never has more characters than its bytes in the body; lone surrogates need an escape.
     if max(map(len, strings), default=0) > MAX_STRING or _SURROGATE_ESCAPE.search(raw):
-        _check_strings(data, "body")
+        _check_strings(data, "body", long_strings)
     return data
 
 
@@ -270,6 +284,33 @@ def trace_request(body) -> TraceRequest:
     return TraceRequest(framework=framework, input_shape=shape, layers=checked)
 
 
+@dataclass(frozen=True)
+class ExplainRequest:
+    message: str
+    code: str | None
+    framework: str | None
+    input_shape: list | None
+
+
+EXPLAIN_LONG_STRINGS = {"message": MAX_EXPLAIN_TEXT, "code": MAX_EXPLAIN_TEXT}
+
+
+def explain_request(body) -> ExplainRequest:
+    """Check the types of a POST /explain body (the lengths were checked while parsing it)."""
+    _object(body, {"message", "code", "framework", "input_shape"}, ("message",))
+    message = _string(body, "message", "message")
+    if not message.strip():
+        raise RequestError("invalid_message", "message is empty: paste the error your framework printed", "message")
+    code = body.get("code")
+    if code is not None and not isinstance(code, str):
+        raise _wrong("code", "a string", code)
+    framework = body.get("framework")
+    if framework is not None and not isinstance(framework, str):
+        raise _wrong("framework", "a string", framework)
+    shape = _shape(body) if body.get("input_shape") is not None else None
+    return ExplainRequest(message=message, code=code, framework=framework, input_shape=shape)
+
+
 # ---- query strings ------------------------------------------------------------------------------
 
 
@@ -344,6 +385,32 @@ EVALUATE_REQUEST = {
             "type": "boolean",
             "default": False,
             "description": "Also return every formula with your numbers put in.",
+        },
+    },
+}
+EXPLAIN_REQUEST = {
+    "type": "object",
+    "required": ["message"],
+    "additionalProperties": False,
+    "properties": {
+        "message": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": MAX_EXPLAIN_TEXT,
+            "description": "The error as the framework printed it, with or without its traceback.",
+        },
+        "code": {
+            "type": ["string", "null"],
+            "maxLength": MAX_EXPLAIN_TEXT,
+            "description": "The model's code (Keras or PyTorch), read with Python's parser; nothing runs.",
+        },
+        "framework": {**FRAMEWORK_IN, "type": ["string", "null"], "enum": [*FRAMEWORK_NAMES, None]},
+        "input_shape": {
+            "type": ["array", "null"],
+            "items": {"$ref": "#/components/schemas/DimIn"},
+            "minItems": 1,
+            "maxItems": MAX_RANK,
+            "description": "The shape fed to the model (batch included), when code is given.",
         },
     },
 }

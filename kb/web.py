@@ -15,6 +15,7 @@ NAV = [
     ("layers.index", "Layers"),
     ("trace.index", "Trace"),
     ("search.index", "Search"),
+    ("explain.index", "Explain an error"),
 ]
 
 SECURITY_HEADERS = {
