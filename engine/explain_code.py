@@ -71,6 +71,10 @@ def _trace(code, framework, shape):
         return "ok", trace_code(code, framework, shape)
     except ShapeError as err:
         return "error", err
+    except Exception as err:  # noqa: BLE001 - a reader bug must not become a 500; it is reported as a note
+        return "error", ShapeError(
+            "reader_failed", f"the model reader could not follow this code ({type(err).__name__})"
+        )
 
 
 def _first_layer(code, framework):
@@ -377,12 +381,16 @@ def explain_with_code(answer: dict, case, code: str, framework: str | None, inpu
 
     try:
         graph = read_model(code, framework)
+        declared = graph.declared_input_shapes()
     except ShapeError as err:
         case.notes.append(f"The code could not be read: {err.message}")
         answer["trace"] = {"error": err.as_dict()}
         return
+    except Exception as err:  # noqa: BLE001 - a reader bug must not become a 500
+        case.notes.append(f"The model reader could not follow this code ({type(err).__name__}).")
+        answer["trace"] = {"error": {"code": "reader_failed", "message": type(err).__name__, "field": "code"}}
+        return
     fw = graph.framework
-    declared = graph.declared_input_shapes()
     started = time.monotonic()
     fed = written = None
     fallback = None
