@@ -359,7 +359,8 @@ def _rank(c: _Case) -> None:
                     if fed[1] == weight[1]
                     else None
                 )
-            c.fixes.append(_fix(text, {"input_shape": fed}, check))
+            if check is None or check["runs"]:
+                c.fixes.append(_fix(text, {"input_shape": fed}, check))
             c.why = f"The input has {got} axes; the layer reads {batched}, so one axis is missing."
         elif got == batched + 1:
             if shape and len(shape) >= 2 and all(isinstance(v, int) for v in shape[:2]):
@@ -403,6 +404,26 @@ def _rank(c: _Case) -> None:
         "An extra axis from `stack`/`unsqueeze` or from clips of frames given to an image model.",
         "A version change: PyTorch 1.11+ accepts an unbatched (C, H, W) image that older versions refused.",
     ]
+    expected_shape = n.get("expected_shape")
+    if expected_shape and shape and len(expected_shape) == len(shape) + 1 and expected_shape[0] is None:
+        c.fixes.append(
+            _fix(
+                "The batch axis is missing: give one sample a batch axis (`np.expand_dims(x, 0)`).",
+                {"input_shape": [1, *shape]},
+            )
+        )
+    if not c.fixes and isinstance(batched, int):
+        c.fixes.append(
+            _fix(
+                f"Give the input {batched} axes in the layer's order; find the axis that was dropped or added "
+                "(a batch of one squeezed away, a missing channel axis, an extra stacked axis).",
+                {"input_rank": batched},
+            )
+        )
+    if c.framework == "keras" and batched == 3:
+        c.formula("keras", "LSTM", "keras_lstm_param_count")
+    elif c.framework == "keras" and batched == 2:
+        c.formula("keras", "Dense", "dense_param_count")
     if c.layer_type and c.layer_type.startswith(("Conv", "conv")):
         c.formula(
             c.framework or "pytorch",
@@ -422,8 +443,16 @@ def _kernel(c: _Case) -> None:
         if small:
             size, kernel = small[0]
     shape = n.get("input_shape") or []
+    if size is None and kernel is None and len(shape) > 2 and kernels:
+        spatial = shape[1:-1]
+        pairs = [(s, k) for s, k in zip(spatial, kernels, strict=False) if isinstance(s, int) and isinstance(k, int)]
+        small = [(s, k) for s, k in pairs if s < k] or pairs
+        if small:
+            size, kernel = small[0]
+    if kernel is None and n.get("ksize"):
+        kernel = max(v for v in n["ksize"] if isinstance(v, int))
     op = (n.get("operation") or n.get("layer") or "").lower()
-    pooling = "pool" in op or "pool_size" in n
+    pooling = "pool" in op or "pool_size" in n or "ksize" in n
     if framework == "pytorch":
         c.layer_type = "MaxPool2d" if pooling else "Conv2d"
         c.formula("pytorch", c.layer_type, "conv_output_length", {"L_in": size, "k": kernel, "p": 0, "d": 1, "s": 1})
@@ -496,9 +525,10 @@ def _kernel(c: _Case) -> None:
                         ),
                     )
                 )
+    if kernel is not None:
         c.fixes.append(
             _fix(
-                f"Or feed a larger input: this layer needs at least {kernel} on that axis, so the model's input "
+                f"Feed a larger input: this layer needs at least {kernel} on that axis, so the model's input "
                 "must be large enough to leave that much after the layers before it.",
                 {"minimum_size_at_layer": kernel},
             )
@@ -779,6 +809,7 @@ def _merge(c: _Case) -> None:
             "Concatenate joins tensors along one axis (the last by default in Keras); every other axis must match "
             "exactly."
         )
+        c.formula("keras", "MaxPooling2D", "conv_valid_length", {"k": 2, "s": 2, "d": 1})
         if len(differing) == 1 and differing[0] != rank - 1:
             axis = differing[0]
             c.why = (
@@ -808,6 +839,7 @@ def _merge(c: _Case) -> None:
         c.computes = "Element-wise operations broadcast: on each axis the sizes must be equal or one of them 1."
         c.why = f"Axis {dim} is {a} on one side and {b} on the other."
         if dim == 1:
+            c.formula("pytorch", "Conv2d", "conv_param_count", {"C_in": min(a, b), "C_out": max(a, b), "K": 1, "g": 1})
             c.fixes.append(
                 _fix(
                     f"Project the shortcut to the same channels: a 1x1 convolution from {min(a, b)} to {max(a, b)} "
@@ -827,6 +859,9 @@ def _merge(c: _Case) -> None:
                 )
             )
         else:
+            c.formula(
+                "pytorch", "Conv2d", "conv_output_length", {"L_in": max(a, b) * 2 - 1, "k": 3, "s": 2, "p": 1, "d": 1}
+            )
             c.fixes.append(
                 _fix(
                     "Make both paths keep the same length: the same stride and padding on the shortcut and the "
@@ -856,6 +891,14 @@ def _merge(c: _Case) -> None:
             c.formula("pytorch", "Upsample", "upsample_scale_length_torch", {"L_in": odd - 1, "f": 2})
         elif expected and received and max(expected, received) == 2 * min(expected, received):
             c.why += " One is twice the other: the two paths went through a different number of halvings."
+            c.formula(
+                "pytorch",
+                "MaxPool2d",
+                "conv_output_length",
+                {"L_in": max(expected, received), "k": 2, "s": 2, "p": 0, "d": 1},
+            )
+        else:
+            c.formula("pytorch", "MaxPool2d", "conv_output_length", {"k": 2, "s": 2, "p": 0, "d": 1})
         c.fixes.append(
             _fix(
                 "Use an input whose sides are divisible by 2^depth (16 for four poolings, 32 for five), or pad the "

@@ -293,6 +293,9 @@ def _read_keras3_negative(m):
             found[key.replace("inputs.shape", "input_shape")] = (
                 hit.group(1).strip("'\" ") if key == "padding" else dims(hit.group(1))
             )
+    ksize = re.search(r"ksize=\[([^\]]{0,60})\]", rest)
+    if ksize:
+        found["ksize"] = dims(ksize.group(1))
     tf = re.search(r"input_size: (\d{1,9}), effective_filter_size: (\d{1,9}), stride: (\d{1,9})", rest)
     if tf:
         found.update(size=int(tf.group(1)), kernel=int(tf.group(2)), stride=[int(tf.group(3))])
