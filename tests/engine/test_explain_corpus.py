@@ -60,13 +60,16 @@ def test_rates_on_the_corpus(answers):
         and (answers[item["id"]]["formulas"] or item["family"] == "target_shape_mismatch")
         and answers[item["id"]]["fixes"]
     ]
+    held = [item for item in CORPUS if item.get("holdout")]
+    held_right = [item for item in held if item in numbers]
     n = len(CORPUS)
     misses = [(item["id"], answers[item["id"]]["family"], item["family"]) for item in CORPUS if item not in family]
     print(
         f"\nexplain corpus: {n} messages; family right {len(family)}/{n} = {len(family) / n:.1%}; "
         f"family and numbers right {len(numbers)}/{n} = {len(numbers) / n:.1%}; "
         f"with explanation, formula and fix {len(complete)}/{n} = {len(complete) / n:.1%}; "
-        f"framework not contradicted {len(framework)}/{n}; misses: {misses}"
+        f"framework not contradicted {len(framework)}/{n}; held-out subset {len(held_right)}/{len(held)}; "
+        f"misses: {misses}"
     )
     assert len(framework) == n
     assert len(family) / n >= TARGET_RATE
