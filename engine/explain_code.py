@@ -433,11 +433,17 @@ def explain_with_code(answer: dict, case, code: str, framework: str | None, inpu
         changes, result, last = _repair(code, fw, shape, err)
         if changes:
             code_fixes.append(_change_fix(changes, shape, result, last))
+        if result is not None:  # the changed model's graph, the node that failed marked (replaced below if the
+            answer["trace"]["graph"] = _graph_rows(result)  # model runs unchanged at another size)
+            answer["trace"]["graph_of"] = "changed"
+            answer["trace"]["graph_input"] = shape
     if written is not None:
         shape, result = written
         shown = shape if shape is not None else result.get("input_shape")
         answer["trace"]["written_for"] = shown
         answer["trace"]["graph"] = _graph_rows(result)
+        answer["trace"]["graph_of"] = "written_for"
+        answer["trace"]["graph_input"] = shown
         code_fixes.append(
             {
                 "description": f"Feed the size the model was written for: input shape {shown} traces through to "

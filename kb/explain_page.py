@@ -7,7 +7,10 @@ permalink, or the tracer's "explain this error" link) and POST (long pastes). No
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, request, url_for
+from markupsafe import Markup, escape
 
 import engine
 from engine.explain import MAX_CODE_CHARS, MAX_MESSAGE_CHARS
@@ -18,6 +21,14 @@ from kb.formvalues import MISSING, FormValueError, format_value, parse_shape
 from kb.web import respond
 
 bp = Blueprint("explain", __name__)
+_TICKS = re.compile(r"`([^`\n]{1,300})`")
+
+
+@bp.app_template_filter("ticks")
+def ticks_filter(text: str | None) -> Markup:
+    """Plain text with `code` spans shown as <code>: escaped first, so nothing pasted becomes markup."""
+    return Markup(_TICKS.sub(r"<code>\1</code>", str(escape(text or ""))))
+
 
 FAMILY_LABELS = {
     "in_features_mismatch": "Input features of a dense layer",
