@@ -396,7 +396,7 @@ class Reader:
         except ShapeError as err:
             if err.code != "unsupported_construct" or self.in_forward:
                 raise
-            self.skipped.append(err)
+            self.skipped.append((stmt, err))
             for target in _targets(stmt):
                 for name in _names(target):
                     self.globals[name] = Unknown(name, stmt.lineno, err.message)
@@ -419,6 +419,14 @@ class Reader:
                 kind = "keras"
             bases.append(Ref(dotted or ""))
         cls = UserClass(node, bases, kind)
+        for stmt in node.body:  # class attributes (expansion = 4): literals and arithmetic on known names
+            if isinstance(stmt, ast.Assign) and all(isinstance(t, ast.Name) for t in stmt.targets):
+                try:
+                    value = self.eval(stmt.value, dict(cls.attrs))
+                except ShapeError:
+                    continue
+                for t in stmt.targets:
+                    cls.attrs[t.id] = value
         scope[node.name] = cls
         self.classes[node.name] = cls
 
@@ -1464,8 +1472,8 @@ class Reader:
         items = value if isinstance(value, (list, tuple)) else [value]
         out = []
         for t in items:
-            if isinstance(t, dict):
-                out.extend(self.tensors(list(t.values()), line, what))
+            if isinstance(t, dict):  # Keras flattens a dict in the order of its sorted keys
+                out.extend(self.tensors([t[k] for k in sorted(t, key=str)], line, what))
                 continue
             if isinstance(t, Unknown):
                 raise unsupported(line, t.reason or f"the model's {what} `{t.expr}` cannot be followed")
@@ -2606,13 +2614,21 @@ def _read(code, framework, values, override=None) -> ModelGraph:
     except (_Return, _Break, _Continue):
         raise ShapeError("unsupported_construct", "return/break/continue outside a function or loop", "code") from None
     graph = ModelGraph(reader, model, fw, code, values)
-    for err in reader.skipped:
+    for _, err in reader.skipped:
         graph.notes.append(f"skipped (not part of the model): {err.message}")
     return graph
 
 
 def _choose(reader: Reader, fw: str):
     """The model to trace (see the module docstring for the rule)."""
+    for stmt, err in reader.skipped:
+        # A statement that builds a model (net = ResNet18()) and could not be read is the answer's error.
+        value = getattr(stmt, "value", None)
+        if isinstance(value, ast.Call):
+            called = _dotted(value.func) or ""
+            head = called.split(".")[0]
+            if head in reader.classes or head in reader.functions:
+                raise err
     if fw == "pytorch":
         return _choose_torch(reader)
     return _choose_keras(reader)
