@@ -804,7 +804,7 @@ class Reader:
         if isinstance(obj, Ref):
             return Ref(f"{obj.path}.{attr}")
         if isinstance(obj, Unknown):
-            return Unknown(f"{obj.expr}.{attr}", obj.line or line, obj.reason)
+            return Unknown(f"{obj.expr}.{attr}", line, obj.reason)
         if isinstance(obj, Tensor):
             return self.tensor_attr(obj, attr, node)
         if isinstance(obj, TorchModule):
@@ -872,7 +872,7 @@ class Reader:
         if isinstance(obj, Tensor):
             return self.tensor_index(obj, key, line)
         if isinstance(obj, Unknown):
-            return Unknown(ast.unparse(node)[:80], obj.line or line, obj.reason)
+            return Unknown(ast.unparse(node)[:80], line, obj.reason)
         if isinstance(key, Unknown):
             raise needs_value(key.expr, line) if key.reason is None else unsupported(line, key.reason)
         if isinstance(obj, TorchModule):
@@ -1054,15 +1054,20 @@ class Reader:
             scope[a.kwarg.arg] = rest
         for name in positional:
             if name not in scope:
-                if name in defaults:
+                if name in self.values:
+                    scope[name] = self.values[name]
+                elif name in defaults:
                     scope[name] = self.eval(defaults[name], self.globals)
                 else:
                     raise needs_value(name, fdef.lineno)
         for p, d in zip(a.kwonlyargs, a.kw_defaults, strict=False):
             if p.arg not in scope:
-                if d is None:
+                if p.arg in self.values:
+                    scope[p.arg] = self.values[p.arg]
+                elif d is None:
                     raise needs_value(p.arg, fdef.lineno)
-                scope[p.arg] = self.eval(d, self.globals)
+                else:
+                    scope[p.arg] = self.eval(d, self.globals)
         return scope
 
     def instantiate(self, cls: UserClass, args, kwargs, node):
@@ -2626,6 +2631,15 @@ def _read(code, framework, values, override=None) -> ModelGraph:
 
 def _choose(reader: Reader, fw: str):
     """The model to trace (see the module docstring for the rule)."""
+    try:
+        return _choose_model(reader, fw)
+    except ShapeError as err:
+        if err.code == "no_model" and reader.skipped:
+            raise reader.skipped[0][1] from None  # the model's code broke there
+        raise
+
+
+def _choose_model(reader: Reader, fw: str):
     for stmt, err in reader.skipped:
         # A statement that builds a model (net = ResNet18()) and could not be read is the answer's error.
         value = getattr(stmt, "value", None)
