@@ -166,6 +166,14 @@ class UserClass:
         return None
 
 
+class LambdaFn:
+    """A lambda expression with the scope it was written in."""
+
+    def __init__(self, node: ast.Lambda, scope: dict):
+        self.node = node
+        self.scope = scope
+
+
 class Bound:
     """A method bound to its object."""
 
@@ -972,7 +980,7 @@ class Reader:
         return out
 
     def ev_Lambda(self, node, scope):
-        return Unknown("lambda", node.lineno, "a lambda cannot be followed")
+        return LambdaFn(node, scope)
 
     def ev_Call(self, node, scope):
         if (
@@ -1025,6 +1033,9 @@ class Reader:
             return func.fn(func.obj, func.name, args, kwargs, node)
         if isinstance(func, UserFunction):
             return self.call_user(func, args, kwargs, node)
+        if isinstance(func, LambdaFn):
+            scope = self.bind_args(func.node, args, kwargs, node, dict(func.scope))
+            return self.eval(func.node.body, scope)
         if isinstance(func, UserClass):
             return self.instantiate(func, args, kwargs, node)
         if isinstance(func, Ref):
@@ -1081,7 +1092,9 @@ class Reader:
         if a.vararg is not None:
             scope[a.vararg.arg] = tuple(extra)
         elif extra:
-            raise unsupported(node.lineno, f"{fdef.name}() receives too many positional arguments")
+            raise unsupported(
+                node.lineno, f"{getattr(fdef, 'name', 'lambda')}() receives too many positional arguments"
+            )
         rest = {}
         for k, v in kwargs.items():
             if k in positional or any(k == p.arg for p in a.kwonlyargs):
@@ -1536,7 +1549,15 @@ class Reader:
         if last in _KERAS_SHAPE_KEEPING:
             return OpLayer("keep:" + last, {}, line, self.keras_name(keras_auto_name(last), kwargs.get("name")))
         if last == "Lambda":
-            return Unknown("Lambda", line, "a Lambda layer cannot be followed (its function could change the shape)")
+            fn = args[0] if args else kwargs.get("function")
+            if not isinstance(fn, (LambdaFn, UserFunction)):
+                return Unknown("Lambda", line, "a Lambda layer whose function cannot be read")
+            return OpLayer("Lambda", {"function": fn}, line, self.keras_name("lambda", kwargs.get("name")))
+        if last == "TimeDistributed" and isinstance(args[0] if args else kwargs.get("layer"), KerasModel):
+            inner = args[0] if args else kwargs.get("layer")
+            return OpLayer(
+                "TimeDistributedModel", {"model": inner}, line, self.keras_name("time_distributed", kwargs.get("name"))
+            )
         try:
             spec = registry.lookup("keras", last)
         except ShapeError:
@@ -1675,6 +1696,40 @@ class Reader:
                 )
                 raise node_error(err, len(self.graph.nodes), name, spec.name, line, _show(x.shape))
 
+    def call_lambda_layer(self, obj: OpLayer, value, inputs, name, line):
+        """A Lambda layer: its function followed on the tensors (in a scratch graph), one node for the result."""
+        saved, self.graph = self.graph, Graph(self.fw)
+        self.graph.taken = set(saved.taken)
+        try:
+            result = self.call(obj.options["function"], [value], {}, _FakeNode(line))
+        finally:
+            self.graph = saved
+        outs = _flatten_tensors(result, line)
+        outputs = self.graph.add_op("Lambda", inputs, [t.shape for t in outs], line, name=name)
+        return outputs[0] if len(outputs) == 1 else list(outputs)
+
+    def call_time_distributed_model(self, obj: OpLayer, inputs, name, line):
+        """TimeDistributed(a model): the model on each time step; its weights once."""
+        model = obj.options["model"]
+        if len(inputs) != 1 or len(inputs[0].shape) < 3:
+            err = ShapeError("rank_mismatch", f"expects one input of rank 3 or more, received {len(inputs)} tensor(s)")
+            raise node_error(err, len(self.graph.nodes), name, "TimeDistributed", line, _show(inputs[0].shape))
+        x = inputs[0]
+        saved, self.graph = self.graph, Graph(self.fw)
+        try:
+            step = self.graph.add_input("step", (x.shape[0], *x.shape[2:]))
+            self.sub_model(model, [step], line)
+            inner = self.graph.nodes[-1]
+        finally:
+            self.graph = saved
+        steps = x.shape[1]
+        macs = inner.macs * steps if type(inner.macs) is int and type(steps) is int else None
+        shapes = [(s[0], steps, *s[1:]) for s in inner.output_shapes]
+        outs = self.graph.add_model(
+            "TimeDistributed", name, [x], shapes, inner.param_count, inner.trainable_params, macs, line, owner=model
+        )
+        return outs[0] if len(outs) == 1 else list(outs)
+
     def call_op_layer(self, obj: OpLayer, args, kwargs, node):
         line = node.lineno
         if not args:
@@ -1684,6 +1739,10 @@ class Reader:
         name = obj.name if obj.calls == 0 else f"{obj.name}[{obj.calls}]"
         obj.calls += 1
         kind = obj.kind
+        if kind == "Lambda":
+            return self.call_lambda_layer(obj, args[0], inputs, name, line)
+        if kind == "TimeDistributedModel":
+            return self.call_time_distributed_model(obj, inputs, name, line)
         try:
             if kind.startswith("keep:"):
                 if len(inputs) != 1:
@@ -1976,6 +2035,9 @@ class Reader:
     def tensor_attr(self, t: Tensor, attr, node):
         if attr == "shape":
             return _Shape(t.shape)
+        if self.fw == "keras":  # a Keras tensor's methods are not PyTorch's: only its shape is read
+            raise unsupported(getattr(node, "lineno", self.line), f"`{ast.unparse(node)[:80]}` on a Keras tensor")
+
         if attr == "ndim":
             return len(t.shape)
         if attr == "T":
