@@ -2537,6 +2537,18 @@ class ModelGraph:
     def trace(self, input_shapes: list | None = None) -> dict:
         """Every node's shapes, parameters and MACs for these input shapes (batch included)."""
         m = self.model
+        if isinstance(m, KerasModel) and input_shapes is not None:
+            declared = self.declared_input_shapes()
+            if declared is not None and m.kind in ("functional", "sequential"):
+                if len(declared) != len(input_shapes):
+                    raise ShapeError(
+                        "invalid_input_shape",
+                        f"the model takes {len(declared)} input(s), received {len(input_shapes)} shape(s)",
+                        "input_shapes",
+                    )
+                input_shapes = [
+                    _keras_adjust_rank(g, d, k) for k, (g, d) in enumerate(zip(input_shapes, declared, strict=False))
+                ]
         if isinstance(m, KerasModel) and m.kind == "functional":
             if input_shapes is not None:
                 declared = [t.shape for t in m.inputs]
@@ -3008,3 +3020,21 @@ def _src(node) -> str:
         except (RecursionError, ValueError):
             return type(node).__name__
     return "the call"
+
+
+def _keras_adjust_rank(given, declared, k: int):
+    """Keras' input rank adjustment: a trailing axis of 1 added or dropped when that alone makes the ranks agree."""
+    given = list(_input(given, k))
+    if len(given) == len(declared):
+        return given
+    if len(given) == len(declared) + 1 and given[-1] == 1:
+        return given[:-1]
+    if len(given) == len(declared) - 1 and declared[-1] == 1:
+        return [*given, 1]
+    fld = "input_shape" if k == 0 else f"input_shapes[{k}]"
+    raise ShapeError(
+        "invalid_input_shape",
+        f"the model expects input {k} of shape {_show(declared)}, which input of shape {_show(given)} cannot take "
+        "(Keras only adds or drops a trailing axis of size 1)",
+        fld,
+    )

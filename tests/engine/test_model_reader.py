@@ -71,7 +71,7 @@ def test_mismatch_names_line_node_and_numbers():
     assert err.message.startswith("line 10: conv2 (Conv2d) expects")
     assert err.layer_index == 1 and err.line == 10
     assert err.details["name"] == "conv2" and err.details["layer"] == "Conv2d"
-    assert err.details["expected"] == "16" and err.details["received"] == "32"
+    assert err.details["expected"] == 16 and err.details["received"] == 32
     assert err.details["input_shape"] == [1, 32, 14, 14]
     assert err.as_dict()["details"]["code"] == "channel_mismatch"
 
