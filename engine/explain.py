@@ -402,7 +402,8 @@ def _rank(c: _Case) -> None:
         "A single sample without its batch axis (PyTorch wants (1, C, H, W) for one image).",
         "Grayscale images without a channel axis ((N, H, W) where (N, H, W, 1) or (N, 1, H, W) is wanted).",
         "An extra axis from `stack`/`unsqueeze` or from clips of frames given to an image model.",
-        "A version change: PyTorch 1.11+ accepts an unbatched (C, H, W) image that older versions refused.",
+        "A version change: PyTorch 1.11+ accepts an unbatched (C, H, W) image that older versions refused, and "
+        "Keras 3 adds a missing trailing axis of size 1 to a declared input that Keras 2 refused.",
     ]
     expected_shape = n.get("expected_shape")
     if expected_shape and shape and len(expected_shape) == len(shape) + 1 and expected_shape[0] is None:

@@ -394,6 +394,7 @@ def explain_with_code(answer: dict, case, code: str, framework: str | None, inpu
     started = time.monotonic()
     fed = written = None
     fallback = None
+    message_shape_runs = False
     tried = 0
     for shape in _candidates(code, fw, input_shape, case.n, declared is not None):
         if tried >= MAX_TRACES or time.monotonic() - started > MAX_SECONDS:
@@ -407,8 +408,11 @@ def explain_with_code(answer: dict, case, code: str, framework: str | None, inpu
                 fed = (shape, outcome)
             elif fallback is None and shape == input_shape:
                 fallback = (shape, outcome)
-        elif written is None:
-            written = (shape, outcome)
+        else:
+            if shape is not None and shape == case.n.get("input_shape"):
+                message_shape_runs = True
+            if written is None:
+                written = (shape, outcome)
         if fed is not None and written is not None:
             break
     answer["trace"] = {"framework": fw, "tried": tried}
@@ -419,7 +423,13 @@ def explain_with_code(answer: dict, case, code: str, framework: str | None, inpu
             "The trace with your input shape fails, but not with the numbers of the message: the failing node below "
             "is where your input shape stops the model."
         )
-    if fed is None:
+    if fed is None and message_shape_runs:
+        case.notes.append(
+            f"This model traces through with the input the message names, {case.n['input_shape']}: under the "
+            "current framework rules (Keras 3 adds a missing trailing axis of size 1 to a declared input, PyTorch "
+            "2 accepts an unbatched input) the error does not happen; it comes from an older version."
+        )
+    elif fed is None:
         case.notes.append(
             "Tracing the code with the input shapes tried did not reproduce this error; give the input shape you fed "
             "(batch included) to locate the failing layer."

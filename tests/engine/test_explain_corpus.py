@@ -100,6 +100,9 @@ def _edited(code: str, fix: dict) -> str | None:
 def test_with_code_the_failing_layer_is_found_and_a_fix_verified(item):
     answer = engine.explain(item["message"], item["code"], item["framework"], item.get("input_shape"))
     assert answer["family"] == item["family"]
+    if item.get("keras3") == "runs":  # Keras 3 (and the tracer, following it) runs what Keras 2 refused
+        assert answer["layer"] is None and any("older version" in note for note in answer["notes"])
+        return
     assert answer["layer"] is not None and answer["layer"]["name"]
     verified = [fix for fix in answer["fixes"] if fix["verified"]]
     assert verified, answer["notes"]
@@ -116,6 +119,8 @@ def test_with_code_the_failing_layer_is_found_and_a_fix_verified(item):
 def test_with_code_but_no_input_shape_the_fed_size_is_found(item):
     """The input size whose trace fails with the message's numbers is the answer to 'what did I feed it?'."""
     answer = engine.explain(item["message"], item["code"], item["framework"])
+    if item.get("keras3") == "runs":
+        return
     assert answer["layer"] is not None
     fed = answer["trace"]["input_shape"]
     if item.get("input_shape") is not None and fed is not None:
