@@ -150,24 +150,34 @@ def _call_name(call: ast.Call) -> str:
 
 
 def _same_layer(call: ast.Call, framework: str, layer: str) -> bool:
+    """Is this call a constructor of that layer class (nn.Linear(...), layers.Dense(...)), not a call of a
+    module attribute (self.linear(x)) that happens to share its name?"""
+    f = call.func
+    if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == "self":
+        return False
     name = _call_name(call)
     if not name:
         return False
     try:
-        return registry.lookup(framework, name).name == layer
+        spec = registry.lookup(framework, name)
     except ShapeError:
         return False
+    return spec.name == layer and (name == spec.name or name in spec.aliases)
 
 
-def _locate(tree, framework: str, node_name: str, layer: str, line: int | None):
-    """The ast.Call that builds this node: on its line, or through `self.<name> = ...` (and Sequential indices)."""
+def _locate(tree, framework: str, node_name: str, layer: str, line: int | None, model: str | None = None):
+    """The ast.Call that builds this node: on its line, or through `self.<name> = ...` in the model's class
+    (and Sequential indices), or Keras's n-th layer of a class; None when that is not certain."""
     calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
     if line is not None:
         here = [c for c in calls if c.lineno <= line <= (c.end_lineno or c.lineno) and _same_layer(c, framework, layer)]
         if len(here) == 1:
             return here[0]
     parts = node_name.split(".")
-    for node in ast.walk(tree):
+    owner = next((n for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and n.name == model), None)
+    for node in ast.walk(owner if owner is not None else tree):
+        if owner is None and framework == "pytorch":
+            break  # a module attribute is only looked up inside the model's own class
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
             target = node.targets[0]
             if isinstance(target, ast.Attribute) and target.attr == parts[0] and isinstance(node.value, ast.Call):
@@ -239,7 +249,7 @@ def _insert_flatten(code: str, line: int) -> str | None:
     return "\n".join([*lines[: line - 1], f"{indent}{var} = torch.flatten({var}, 1)", *lines[line - 1 :]])
 
 
-def _edit_for(code: str, framework: str, err: ShapeError):
+def _edit_for(code: str, framework: str, err: ShapeError, model: str | None = None):
     """One edit that answers this trace error, as (new code, change), or None."""
     details = getattr(err, "details", None) or {}
     layer, name, line = details.get("layer"), details.get("name") or "", details.get("line")
@@ -250,7 +260,7 @@ def _edit_for(code: str, framework: str, err: ShapeError):
         tree = ast.parse(code)
     except SyntaxError:
         return None
-    call = _locate(tree, framework, name, layer, line)
+    call = _locate(tree, framework, name, layer, line, model)
     if call is None:
         return None
     before = ast.get_source_segment(code, call)
@@ -269,7 +279,7 @@ def _edit_for(code: str, framework: str, err: ShapeError):
             if with_flatten is None:
                 return None
             shifted = ast.parse(with_flatten)
-            call2 = _locate(shifted, framework, name, layer, line + 1 if call.lineno >= line else line)
+            call2 = _locate(shifted, framework, name, layer, line + 1 if call.lineno >= line else line, model)
             if call2 is None:
                 return None
             edited = _set_argument(with_flatten, call2, framework, layer, "in_features", flat)
@@ -297,21 +307,23 @@ def _edit_for(code: str, framework: str, err: ShapeError):
     if param is None:
         return None
     new_code = _set_argument(code, call, framework, layer, param, value)
-    if new_code is None:
+    if new_code is None or new_code == code:
         return None
     try:
-        after = ast.get_source_segment(new_code, _locate(ast.parse(new_code), framework, name, layer, line) or call)
+        after = ast.get_source_segment(
+            new_code, _locate(ast.parse(new_code), framework, name, layer, line, model) or call
+        )
     except SyntaxError:
         return None
     return new_code, {"layer": name, "params": {param: value}, "before": before, "after": after}
 
 
-def _repair(code: str, framework: str, shape, err: ShapeError):
+def _repair(code: str, framework: str, shape, err: ShapeError, model: str | None = None):
     """Edit, re-trace, repeat while the model fails the same way; (changes, result) when it runs through."""
     changes = []
     current = code
     for _ in range(MAX_REPAIRS):
-        edit = _edit_for(current, framework, err)
+        edit = _edit_for(current, framework, err, model)
         if edit is None:
             return changes, None, err
         current, change = edit
@@ -350,6 +362,26 @@ def _graph_rows(result: dict | None) -> list:
         }
         for row in result.get("layers", [])[:500]
     ]
+
+
+def _model_name(graph) -> str | None:
+    try:
+        return graph.name
+    except Exception:  # noqa: BLE001 - only a lookup aid
+        return None
+
+
+def _spatial_distance(a, b) -> float:
+    """How far two input shapes are apart on their sizes (ratio-wise); unknowns count as equal."""
+    if a is None or b is None or len(a) != len(b):
+        return float("inf")
+    import math as _math
+
+    return sum(
+        abs(_math.log(x / y))
+        for x, y in zip(a, b, strict=True)
+        if isinstance(x, int) and isinstance(y, int) and x and y
+    )
 
 
 def _describe(change: dict) -> str:
@@ -394,6 +426,7 @@ def explain_with_code(answer: dict, case, code: str, framework: str | None, inpu
     started = time.monotonic()
     fed = written = None
     fallback = None
+    runs: list = []
     message_shape_runs = False
     tried = 0
     for shape in _candidates(code, fw, input_shape, case.n, declared is not None):
@@ -411,10 +444,12 @@ def explain_with_code(answer: dict, case, code: str, framework: str | None, inpu
         else:
             if shape is not None and shape == case.n.get("input_shape"):
                 message_shape_runs = True
-            if written is None:
-                written = (shape, outcome)
-        if fed is not None and written is not None:
+            runs.append((shape, outcome))
+        if fed is not None and len(runs) >= 4:
             break
+    if runs:
+        # The size it was written for: of the sizes that run, the one nearest to what was fed.
+        written = min(runs, key=lambda r: _spatial_distance(r[0], fed[0] if fed else input_shape))
     answer["trace"] = {"framework": fw, "tried": tried}
     code_fixes = []
     if fed is None and fallback is not None:
@@ -440,7 +475,7 @@ def explain_with_code(answer: dict, case, code: str, framework: str | None, inpu
         answer["layer"] = _node(details, err)
         answer["trace"]["input_shape"] = shape
         answer["trace"]["error"] = err.message
-        changes, result, last = _repair(code, fw, shape, err)
+        changes, result, last = _repair(code, fw, shape, err, _model_name(graph))
         if changes:
             code_fixes.append(_change_fix(changes, shape, result, last))
         if result is not None:  # the changed model's graph, the node that failed marked (replaced below if the

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import string
 import time
+from pathlib import Path
 
 import pytest
 
@@ -186,3 +187,30 @@ def test_every_pattern_names_a_known_family():
     for pattern in explain_patterns.PATTERNS:
         assert pattern.family is None or pattern.family in FAMILIES
         assert pattern.framework in (None, "keras", "pytorch")
+
+
+RESNET = (Path(__file__).parent / "graph_models" / "torch_resnet18.txt").read_text(encoding="utf-8")
+
+
+def test_with_a_resnet_the_class_that_owns_the_layer_is_edited_and_the_change_verified():
+    """conv1 exists in the block class and in the model: the model's own one is changed, and each edit
+    is a constructor call (never the forward's `self.linear(out)`)."""
+    answer = engine.explain(
+        "RuntimeError: mat1 and mat2 shapes cannot be multiplied (1x2048 and 512x10)", RESNET, "pytorch"
+    )
+    assert answer["layer"]["name"] == "linear" and answer["layer"]["type"] == "Linear"
+    fix = answer["fixes"][0]
+    assert fix["verified"] and fix["change"]["params"] == {"in_features": 2048}
+    [edit] = fix["change"]["edits"]
+    assert edit["before"].startswith("nn.Linear(") and edit["after"].startswith("nn.Linear(2048")
+    changed = RESNET.replace(edit["before"], edit["after"])
+    fed = fix["trace"]["input_shape"]
+    assert engine.trace_code(changed, "pytorch", fed)["output_shape"] == fix["trace"]["output_shape"]
+    with pytest.raises(engine.ShapeError):
+        engine.trace_code(RESNET, "pytorch", fed)  # the unchanged model fails at that size
+
+
+def test_code_that_cannot_be_read_is_a_note_not_an_error():
+    answer = engine.explain("RuntimeError: mat1 and mat2 shapes cannot be multiplied (1x2 and 3x4)", "def (:")
+    assert answer["family"] == "in_features_mismatch" and answer["layer"] is None
+    assert answer["notes"]
