@@ -214,3 +214,18 @@ def test_code_that_cannot_be_read_is_a_note_not_an_error():
     answer = engine.explain("RuntimeError: mat1 and mat2 shapes cannot be multiplied (1x2 and 3x4)", "def (:")
     assert answer["family"] == "in_features_mismatch" and answer["layer"] is None
     assert answer["notes"]
+
+
+def test_a_large_model_is_explained_within_bounds():
+    body = "\n".join(f"            nn.Linear({64 if i else 32}, 64)," for i in range(400))
+    code = (
+        "import torch.nn as nn\nclass Big(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        f"        self.body = nn.Sequential(\n{body}\n        )\n    def forward(self, x):\n        return self.body(x)\n"
+    )
+    assert len(code) <= MAX_CODE_CHARS
+    started = time.perf_counter()
+    answer = engine.explain("RuntimeError: mat1 and mat2 shapes cannot be multiplied (8x48 and 32x64)", code)
+    elapsed = time.perf_counter() - started
+    print(f"400-layer model explained in {elapsed:.2f} s ({answer['trace']['tried']} input shapes traced)")
+    assert answer["layer"]["name"] == "body.0" and answer["fixes"][0]["verified"]
+    assert elapsed < 10
