@@ -559,12 +559,16 @@ def _reshape(c: _Case) -> None:
             f"({size} elements)."
         )
         c.formula("keras", "Reshape", "reshape_inferred_size", {"i": size, "q": per})
-        if size and requested and len(requested) >= 1 and requested[0] and size % requested[0] == 0:
+        rest = _product(requested[:-1]) if requested and -1 not in requested else None
+        target = None
+        if size and rest and size % rest == 0:  # keep every axis but the last, which takes what is left
+            target = [*requested[:-1], size // rest]
+        elif size and requested and requested[0] and requested[0] > 0 and size % requested[0] == 0:
             target = [requested[0], size // requested[0]]
+        if target is not None:
             c.fixes.append(
                 _fix(
-                    f"Keep every element: `Reshape({_shape_text(target)})` ({requested[0]} x {size // requested[0]} "
-                    f"= {size}).",
+                    f"Keep every element: `Reshape({_shape_text(target)})` ({' x '.join(map(str, target))} = {size}).",
                     {"layer": "Reshape", "params": {"target_shape": target}},
                     _check("keras", "Reshape", {"target_shape": target}, [None, *source]),
                 )

@@ -458,6 +458,17 @@ PATTERNS: tuple[Pattern, ...] = (
         _read_shapekb_rank,
     ),
     _p(
+        "shapekb_reshape",
+        "reshape_size_mismatch",
+        None,
+        r"input_shape \((?P<input>"
+        + _P
+        + r")\) has \d{1,15} elements per sample, target_shape \((?P<target>"
+        + _P
+        + r")\) has \d{1,15}",
+        _read_keras_reshape,
+    ),
+    _p(
         "shapekb_kernel",
         "kernel_too_large",
         None,

@@ -36,3 +36,17 @@ def test_with_code_the_failing_layer_is_highlighted(page, live_server):
     page.wait_for_selector("[data-failing-layer]")
     assert "out (Linear)" in page.locator("[data-failing-layer]").inner_text()
     assert page.locator('.fixes li[data-verified="true"]').count() >= 1
+
+
+def test_a_failed_live_trace_links_to_the_explainer(watched, live_server):
+    page, watch = watched
+    watch.allow_status(422)
+    page.goto(f"{live_server}/trace?example=keras-gan-generator-shapes")
+    page.wait_for_selector("[data-tracer][data-live]")
+    page.fill("#p-2", "target_shape=(16, 16, 127)")
+    link = page.locator("[data-trace-status] [data-explain-link] a")
+    link.wait_for()
+    link.click()
+    page.wait_for_selector("[data-summary]")
+    assert page.locator(".explain-answer").get_attribute("data-family") == "reshape_size_mismatch"
+    assert "32768" in page.locator("[data-summary]").inner_text()
