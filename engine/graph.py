@@ -23,12 +23,14 @@ _EXPECTS = re.compile(
 class Tensor:
     """A value on the tensor path: the name of the node output it is, and its shape."""
 
-    __slots__ = ("ref", "shape", "node")
+    __slots__ = ("ref", "shape", "node", "is_param", "trainable")
 
     def __init__(self, ref: str, shape: tuple, node=None):
         self.ref = ref
         self.shape = tuple(shape)
         self.node = node
+        self.is_param = False  # an nn.Parameter
+        self.trainable = True
 
     def __repr__(self) -> str:
         return f"Tensor({self.ref}, {self.shape})"

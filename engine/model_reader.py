@@ -678,7 +678,19 @@ class Reader:
         return node.value
 
     def ev_JoinedStr(self, node, scope):
-        return Unknown(_src(node)[:80], node.lineno)
+        """f'conv{i}': plain values without format specs are formatted; anything else is Unknown."""
+        out = []
+        for part in node.values:
+            if isinstance(part, ast.Constant):
+                out.append(str(part.value))
+                continue
+            if not isinstance(part, ast.FormattedValue) or part.format_spec is not None or part.conversion != -1:
+                return Unknown(_src(node)[:80], node.lineno)
+            value = self.eval(part.value, scope)
+            if not (type(value) in (int, str, bool) or value is None):
+                return Unknown(_src(node)[:80], node.lineno)
+            out.append(str(value))
+        return "".join(out)[:1000]
 
     def ev_Name(self, node, scope):
         name = node.id
@@ -822,6 +834,12 @@ class Reader:
         if isinstance(op, ast.Add) and isinstance(left, str) and isinstance(right, str):
             return (left + right)[:1000]
         if isinstance(op, ast.Mod) and isinstance(left, str):
+            values = right if isinstance(right, tuple) else (right,)
+            if _SIMPLE_PERCENT.fullmatch(left) and all(type(v) in (int, str) for v in values):
+                try:
+                    return (left % right)[:1000]
+                except (TypeError, ValueError):
+                    pass
             return Unknown("a formatted string", line)
         if type(op) in _ARITH and _is_number(left) and _is_number(right):
             if isinstance(op, ast.Pow) and (abs(right) > 64 or abs(left) > 2**31):
@@ -1180,8 +1198,12 @@ class Reader:
             kids.insert(args[0], args[1])
             obj.children = {str(k): m for k, m in enumerate(kids)}
             return None
-        if name in ("children", "modules"):
+        if name == "children":
             return list(obj.children.values())
+        if name == "modules":
+            return _walk(obj)
+        if name == "named_children":
+            return list(obj.children.items())
         if name in ("keys",) and obj.kind == "moduledict":
             return list(obj.children)
         if name in ("values",) and obj.kind == "moduledict":
@@ -1271,7 +1293,7 @@ class Reader:
             if name in ("startswith", "endswith") and args and isinstance(args[0], str):
                 return getattr(obj, name)(args[0])
             if name == "format":
-                return Unknown("a formatted string", line)
+                return _format(obj, args, kwargs) or Unknown("a formatted string", line)
             if name == "split":
                 return obj.split(*[a for a in args if isinstance(a, str)])
             if name == "join":
@@ -1383,6 +1405,13 @@ class Reader:
                 answers.append(kind.path.rsplit(".", 1)[-1].lower() in names)
             elif isinstance(kind, UserClass) and isinstance(value, TorchModule):
                 answers.append(value.cls is not None and kind in _mro(value.cls))
+            elif isinstance(kind, UserClass) and isinstance(value, LayerObj):
+                answers.append(False)
+            elif isinstance(kind, Ref) and isinstance(value, TorchModule):
+                container = {"sequential": "Sequential", "modulelist": "ModuleList", "moduledict": "ModuleDict"}
+                last = kind.path.rsplit(".", 1)[-1]
+                answers.append(last == "Module" or container.get(value.kind) == last)
+
             else:
                 return Unknown(_src(node)[:80], node.lineno)
         return any(answers)
@@ -1947,8 +1976,15 @@ class Reader:
                 params, _ = self.layer_params(spec, last, args, kwargs, node)
                 return LayerObj(spec, params, line)
             raise unsupported(line, f"nn.{last} is not a PyTorch layer the engine declares")
-        if parts[:3] == ["torch", "nn", "init"] or parts[:3] == ["torch", "nn", "utils"]:
+        if parts[:3] == ["torch", "nn", "init"]:
             return None
+        if parts[:3] == ["torch", "nn", "utils"] and last == "spectral_norm" and args:
+            self.notes.append(f"line {line}: spectral_norm keeps the layer's parameter count (u, v are buffers)")
+            return args[0]
+        if parts[:3] == ["torch", "nn", "utils"]:
+            if last in ("clip_grad_norm_", "clip_grad_value_"):
+                return None
+            raise unsupported(line, f"nn.utils.{last} changes a layer's parameters; it is not read")
         if parts[:3] == ["torch", "nn", "functional"] or (len(parts) == 2 and parts[0] == "torch"):
             return self.torch_function(last, args, kwargs, node)
         if _has_tensor(args, kwargs):
@@ -1985,11 +2021,38 @@ class Reader:
             raise unsupported(line, f"{m.cls.name} has no forward()")
         self.in_forward += 1
         try:
-            return self.call_user(UserFunction(found[1], None, found[0]), [m, *args], kwargs, node)
+            result = self.call_user(UserFunction(found[1], None, found[0]), [m, *args], kwargs, node)
         finally:
             self.in_forward -= 1
+        if m.params and not m.children:
+            self.leaf_module_macs(m, args, result, line)
+        return result
+
+    def leaf_module_macs(self, m: TorchModule, args, result, line):
+        """A module of the user's with parameters and no child module is a leaf for torchinfo: its mult-adds
+        count by its parameters' names, as torchinfo counts any leaf (engine/macs.py)."""
+        outs = _flatten_tensors(result, line)
+        out = outs[0].shape
+        total = 0
+        conv = "Conv" in m.cls.name
+        for name, p in m.params:
+            size = product(p.shape)
+            if name in ("weight", "bias"):
+                factor = product(out[:1] + out[2:]) if conv else (out[0] if out else 1)
+            elif "weight" in name or "bias" in name:
+                factor = product(out[:2])
+            else:
+                continue
+            total += size * factor
+        inputs = [a for a in args if isinstance(a, Tensor)]
+        self.graph.add_op(
+            m.cls.name, inputs, [t.shape for t in outs], line, name=self.graph.unique(m.path or m.cls.name)
+        )
+        self.graph.nodes[-1].macs = total
+        self.graph.nodes[-1].kind = "module"
 
     def torch_function(self, name, args, kwargs, node):
+
         line = node.lineno
         if name in _CREATORS:
             if name == "randint":
@@ -2536,7 +2599,20 @@ class ModelGraph:
 
     def trace(self, input_shapes: list | None = None) -> dict:
         """Every node's shapes, parameters and MACs for these input shapes (batch included)."""
+        try:
+            return self._trace(input_shapes)
+        except RecursionError:
+            raise ShapeError("too_complex", "the code is nested too deeply to read", "code") from None
+        except (_Return, _Break, _Continue):
+            raise ShapeError(
+                "unsupported_construct", "return/break/continue outside a function or loop", "code"
+            ) from None
+        except _READER_SLIPS as err:
+            raise _slip(self.reader, err) from None
+
+    def _trace(self, input_shapes):
         m = self.model
+
         if isinstance(m, KerasModel) and input_shapes is not None:
             declared = self.declared_input_shapes()
             if declared is not None and m.kind in ("functional", "sequential"):
@@ -2849,6 +2925,8 @@ def _read(code, framework, values, override=None) -> ModelGraph:
         raise ShapeError("too_complex", "the code is nested too deeply to read", "code") from None
     except (_Return, _Break, _Continue):
         raise ShapeError("unsupported_construct", "return/break/continue outside a function or loop", "code") from None
+    except _READER_SLIPS as err:
+        raise _slip(reader, err) from None
     graph = ModelGraph(reader, model, fw, code, values)
     graph.notes.extend(reader.notes)
     for _, err, _ in reader.skipped:
@@ -3038,3 +3116,39 @@ def _keras_adjust_rank(given, declared, k: int):
         "(Keras only adds or drops a trailing axis of size 1)",
         fld,
     )
+
+
+_SIMPLE_PERCENT = re.compile(r"(?:[^%]|%[sdi%])*")  # 'conv%d' and the like: no widths, nothing to blow up
+
+
+def _format(template: str, args, kwargs) -> str | None:
+    """'{}_{}'.format(a, b) with plain values and plain fields only (no specs, no attribute access)."""
+    import string
+
+    try:
+        fields = list(string.Formatter().parse(template))
+    except ValueError:
+        return None
+    for _, name, spec, conversion in fields:
+        if name is None:
+            continue
+        if spec or conversion or not (name == "" or name.isdigit() or name.isidentifier()):
+            return None
+    values = [*args, *kwargs.values()]
+    if not all(type(v) in (int, str, bool) for v in values):
+        return None
+    try:
+        return template.format(*args, **kwargs)[:1000]
+    except (IndexError, KeyError, ValueError):
+        return None
+
+
+# Python errors a construct the reader does not model can raise while it is read (an operation on values of
+# types it did not expect): the answer is a refusal naming the line, never a crash.
+_READER_SLIPS = (AttributeError, TypeError, KeyError, IndexError, ValueError, ZeroDivisionError, OverflowError)
+
+
+def _slip(reader: Reader, err: Exception) -> ShapeError:
+    if isinstance(err, ShapeError):
+        return err
+    return unsupported(reader.line, f"the reader cannot follow this line ({type(err).__name__})")
