@@ -108,6 +108,7 @@ class OpLayer:
         self.line = line
         self.name = name
         self.calls = 0
+        self.input_shape = None  # input_shape= on a first layer of a Sequential
 
 
 class TorchModule:
@@ -1574,7 +1575,9 @@ class Reader:
                 return layer
             return self.call_op_layer(layer, [tensors], {}, node)
         if last in _KERAS_SHAPE_KEEPING:
-            return OpLayer("keep:" + last, {}, line, self.keras_name(keras_auto_name(last), kwargs.get("name")))
+            layer = OpLayer("keep:" + last, {}, line, self.keras_name(keras_auto_name(last), kwargs.get("name")))
+            layer.input_shape = self.declared_input(kwargs, node)
+            return layer
         if last == "Lambda":
             fn = args[0] if args else kwargs.get("function")
             if not isinstance(fn, (LambdaFn, UserFunction)):
@@ -1600,7 +1603,18 @@ class Reader:
             return Unknown(last, line, f"the Keras layer {last} is not one the engine declares")
         return Unknown(_src(node)[:80], line)
 
+    def declared_input(self, kwargs, node):
+        """The input shape a Keras layer declares (input_shape=, batch_input_shape=, input_dim=), or None."""
+        for key in ("input_shape", "batch_input_shape", "batch_shape", "input_dim"):
+            if kwargs.get(key) is not None:
+                v = self.plain_value(kwargs[key], key, node)
+                if key == "input_dim":
+                    return (None, v)
+                return (None, *v) if key == "input_shape" else tuple(v)
+        return None
+
     def tensors(self, value, line, what):
+
         items = value if isinstance(value, (list, tuple)) else [value]
         out = []
         for t in items:
@@ -1919,7 +1933,7 @@ class Reader:
                 return item.tensor.shape
             if isinstance(item, Tensor):
                 return item.shape
-            if isinstance(item, LayerObj) and item.input_shape is not None:
+            if isinstance(item, (LayerObj, OpLayer)) and item.input_shape is not None:
                 return item.input_shape
             if isinstance(item, KerasModel) and item.kind == "sequential":
                 return self.sequential_input_shape(item)
@@ -2641,15 +2655,17 @@ class ModelGraph:
             if isinstance(m, KerasModel):
                 raise ShapeError(
                     "needs_input_shape",
-                    f"the model {self.name} does not say its input shape: give input_shape (batch included, "
-                    "null for Keras' batch)",
+                    f"line {m.line}: the model {self.name} does not say its input shape: give input_shape "
+                    "(batch included, null for Keras' batch)",
                     "input_shape",
+                    line=m.line,
                 )
             raise ShapeError(
                 "needs_input_shape",
-                f"the PyTorch model {self.name} needs an input shape: give input_shape (batch included), "
-                "or input_shapes for a forward with several inputs",
+                f"line {m.line}: the PyTorch model {self.name} needs an input shape: give input_shape (batch "
+                "included), or input_shapes for a forward with several inputs",
                 "input_shape",
+                line=m.line,
             )
         if isinstance(m, KerasModel):
             return self._keras_run(shapes)
