@@ -1507,6 +1507,10 @@ class Reader:
 
     def call_keras(self, path, last, args, kwargs, node):
         line = node.lineno
+        layers_module = "." in path and path.split(".")[-2] in ("layers", "merge", "merging", "keras")
+        merge_function = layers_module and (last in _KERAS_MERGE_FUNCTIONS or last == "merge")
+        if _has_tensor(args, kwargs) and not last[:1].isupper() and not merge_function:
+            return self.keras_function(path, last, args, kwargs, node)
         if last in ("Input",) or (last == "InputLayer"):
             shape = kwargs.get("shape", args[0] if args else None)
             batch_shape = kwargs.get("batch_shape", kwargs.get("batch_input_shape"))
@@ -1612,6 +1616,111 @@ class Reader:
                     return (None, v)
                 return (None, *v) if key == "input_shape" else tuple(v)
         return None
+
+    def keras_function(self, path, last, args, kwargs, node):
+        """tf.nn.relu(x), keras.ops.concatenate([a, b], axis=1), tf.reduce_mean(x, axis=1): Keras ops on tensors."""
+        line = node.lineno
+        pv = self.plain_value
+        module = path.rsplit(".", 2)[-2] if "." in path else ""
+        if module not in ("nn", "ops", "activations", "math", "tf", "backend", "keras"):
+            raise unsupported(line, f"`{_src(node)[:80]}` cannot be followed on a tensor")
+        name = last
+        if name in _KERAS_ACTIVATION_FUNCTIONS:
+            x = self.tensor_args(args[0], line, name)[0]
+            spec = registry.lookup("keras", "Activation")
+            act = _KERAS_ACTIVATION_FUNCTIONS[name]
+            params = {"activation": act}
+            if name == "softmax" and (len(args) > 1 or "axis" in kwargs):
+                spec = registry.lookup("keras", "Softmax")
+                params = {"axis": pv(kwargs.get("axis", args[1] if len(args) > 1 else -1), "axis", node)}
+            outs = self.graph.call_layer(spec, params, [x], self.op_name(name), line)
+            return outs[0]
+        if name in (
+            "square",
+            "sqrt",
+            "abs",
+            "exp",
+            "log",
+            "negative",
+            "sign",
+            "cos",
+            "sin",
+            "stop_gradient",
+            "cast",
+            "clip",
+            "clip_by_value",
+            "l2_normalize",
+            "normalize",
+        ):
+            return self.tensor_args(args[0], line, name)[0]  # element-wise: the shape is kept
+        try:
+            if name in ("add", "subtract", "multiply", "divide", "maximum", "minimum"):
+                a, b = args[0], args[1] if len(args) > 1 else kwargs.get("y")
+                ta = [t for t in (a, b) if isinstance(t, Tensor)]
+                shape = torch_broadcast(*(t.shape for t in ta), name) if len(ta) == 2 else ta[0].shape
+                return self.op(name, ta, shape, line)
+            if name in ("concatenate", "concat"):
+                tensors = self.tensor_args(args[0], line, name)
+                axis = pv(
+                    kwargs.get("axis", args[1] if len(args) > 1 else (-1 if name == "concatenate" else None)),
+                    "axis",
+                    node,
+                )
+                return self.op("concatenate", tensors, concat([t.shape for t in tensors], axis, "pytorch"), line)
+            if name in (
+                "expand_dims",
+                "squeeze",
+                "transpose",
+                "reshape",
+                "reduce_mean",
+                "reduce_sum",
+                "reduce_max",
+                "mean",
+                "sum",
+                "max",
+                "matmul",
+                "shape",
+                "flatten",
+            ):
+                x = self.tensor_args(args[0], line, name)[0]
+                if name == "shape":
+                    return _Shape(x.shape)
+                if name == "expand_dims":
+                    return self.op(
+                        name,
+                        [x],
+                        unsqueeze(x.shape, pv(kwargs.get("axis", args[1] if len(args) > 1 else None), "axis", node)),
+                        line,
+                    )
+                if name == "squeeze":
+                    return self.op(
+                        name,
+                        [x],
+                        squeeze(x.shape, pv(kwargs.get("axis", args[1] if len(args) > 1 else None), "axis", node)),
+                        line,
+                    )
+                if name == "transpose":
+                    perm = kwargs.get("axes", kwargs.get("perm", args[1] if len(args) > 1 else None))
+                    perm = list(reversed(range(len(x.shape)))) if perm is None else pv(perm, "axes", node)
+                    return self.op(name, [x], permute(x.shape, perm), line)
+                if name == "reshape":
+                    target = pv(
+                        kwargs.get("newshape", kwargs.get("shape", args[1] if len(args) > 1 else None)), "shape", node
+                    )
+                    return self.op(name, [x], reshape(x.shape, list(target), name), line)
+                if name == "matmul":
+                    y = self.tensor_args(args[1] if len(args) > 1 else kwargs.get("x2", kwargs.get("b")), line, name)[0]
+                    return self.op(name, [x, y], matmul(x.shape, y.shape), line)
+                if name == "flatten":
+                    return self.op(name, [x], (x.shape[0], product(x.shape[1:])), line)
+                axis = pv(kwargs.get("axis", args[1] if len(args) > 1 else None), "axis", node)
+                keep = bool(pv(kwargs.get("keepdims", args[2] if len(args) > 2 else False), "keepdims", node))
+                return self.op(name, [x], reduce(x.shape, axis, keep), line)
+        except ShapeError as err:
+            if err.code in ("unsupported_construct", "needs_value") or getattr(err, "details", None):
+                raise
+            raise node_error(err, len(self.graph.nodes), self.op_name(name), name, line, None) from None
+        raise unsupported(line, f"`{_src(node)[:80]}` cannot be followed on a tensor")
 
     def tensors(self, value, line, what):
 
@@ -3168,3 +3277,25 @@ def _slip(reader: Reader, err: Exception) -> ShapeError:
     if isinstance(err, ShapeError):
         return err
     return unsupported(reader.line, f"the reader cannot follow this line ({type(err).__name__})")
+
+
+# Keras / TensorFlow activation functions called on a tensor: the Activation layer's names (shape kept,
+# except what the registry's rule says).
+_KERAS_ACTIVATION_FUNCTIONS = {
+    "relu": "relu",
+    "sigmoid": "sigmoid",
+    "tanh": "tanh",
+    "softmax": "softmax",
+    "elu": "elu",
+    "selu": "selu",
+    "gelu": "gelu",
+    "silu": "silu",
+    "swish": "swish",
+    "relu6": "relu6",
+    "leaky_relu": "leaky_relu",
+    "softplus": "softplus",
+    "softsign": "softsign",
+    "hard_sigmoid": "hard_sigmoid",
+    "exponential": "exponential",
+    "linear": "linear",
+}
