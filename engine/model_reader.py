@@ -377,6 +377,8 @@ class Reader:
         self.input_override: list | None = None
         self.n_inputs = 0
         self.last_tensor = None  # (tensor, name): the last layer output assigned at the top level
+        self.statements = 0  # statements run so far
+
         self.notes: list = []
 
     # ---- names ------------------------------------------------------------------------------
@@ -414,15 +416,17 @@ class Reader:
 
     def run_top(self, stmt):
         """A top-level statement; one the reader cannot follow binds its names to Unknown and is skipped."""
+        before = self.statements
         try:
             self.exec_block([stmt], self.globals)
         except ShapeError as err:
             if err.code != "unsupported_construct" or self.in_forward:
                 raise
             self.skipped.append((stmt, err, self.touches_tensors(stmt)))
-            for target in _targets(stmt):
-                for name in _names(target):
-                    self.globals[name] = Unknown(name, stmt.lineno, getattr(err, "what", err.message), err.line)
+            # A statement that ran in part (a loop stopped midway) leaves whatever it assigns or changes unknown.
+            ran_inside = self.statements > before + 1
+            for name in _changed_names(stmt) if ran_inside else {n for t in _targets(stmt) for n in _names(t)}:
+                self.globals[name] = Unknown(name, stmt.lineno, getattr(err, "what", err.message), err.line)
 
     def touches_tensors(self, stmt) -> bool:
         """True when a statement reads a tensor or a value whose tensor path is already broken."""
@@ -478,6 +482,7 @@ class Reader:
     def exec_block(self, stmts, scope: dict):
         for stmt in stmts:
             self.tick()
+            self.statements += 1
             self.line = stmt.lineno
             self.exec_stmt(stmt, scope)
 
@@ -3299,3 +3304,24 @@ _KERAS_ACTIVATION_FUNCTIONS = {
     "exponential": "exponential",
     "linear": "linear",
 }
+
+
+def _changed_names(stmt) -> set:
+    """Names a statement assigns anywhere inside it, or changes through a method call or item assignment."""
+    out = set()
+    for n in ast.walk(stmt):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
+            out.add(n.id)
+        elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute):
+            base = n.func.value
+            while isinstance(base, (ast.Attribute, ast.Subscript)):
+                base = base.value
+            if isinstance(base, ast.Name):
+                out.add(base.id)
+        elif isinstance(n, (ast.Subscript, ast.Attribute)) and isinstance(n.ctx, ast.Store):
+            base = n.value
+            while isinstance(base, (ast.Attribute, ast.Subscript)):
+                base = base.value
+            if isinstance(base, ast.Name):
+                out.add(base.id)
+    return out
