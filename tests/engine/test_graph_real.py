@@ -18,7 +18,11 @@ TORCH_CASES = {
     "torch_dcgan": (2, 100, 1, 1),
     "torch_seqdict": (2, 1, 28, 28),
     "torch_modulelist": (4, 10),
+    "torch_attention_mix": (2, 7),
+    "torch_leaf_module": (4, 6, 5),
+    "torch_plain_list": (3, 4),
 }
+INTEGER_INPUTS = {"torch_attention_mix"}
 KERAS_CASES = ["keras_func1", "keras_multi", "keras_nested", "keras_resblock", "keras_seq1", "keras_seq2"]
 
 
@@ -40,9 +44,10 @@ def test_torch_model_traced_as_pytorch_and_torchinfo_count(name, torch):
     code = (MODELS / f"{name}.txt").read_text()
     shape = TORCH_CASES[name]
     model = _run_torch_code(code, torch).eval()
+    dtype = torch.long if name in INTEGER_INPUTS else torch.float32
     with torch.no_grad():
-        out = model(torch.zeros(shape))
-    stats = torchinfo.summary(model, input_size=shape, verbose=0)
+        out = model(torch.zeros(shape, dtype=dtype))
+    stats = torchinfo.summary(model, input_size=shape, verbose=0, dtypes=[dtype])
     answer = engine.trace_code(code, input_shape=list(shape))
     outs = out if isinstance(out, (tuple, list)) else [out]
     assert [o["shape"] for o in answer["outputs"]] == [list(o.shape) for o in outs]
