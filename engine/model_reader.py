@@ -887,7 +887,10 @@ class Reader:
         if isinstance(obj, Ref):
             return Ref(f"{obj.path}.{attr}")
         if isinstance(obj, Unknown):
-            return obj.derived(f"{obj.expr}.{attr}", line)
+            text = f"{obj.expr}.{attr}"
+            if text.replace(" ", "") in self.values:  # self.args.hidden answered by values["args.hidden"]
+                return self.values[text.replace(" ", "")]
+            return obj.derived(text, line)
         if isinstance(obj, Tensor):
             return self.tensor_attr(obj, attr, node)
         if isinstance(obj, TorchModule):
@@ -955,6 +958,11 @@ class Reader:
         if isinstance(obj, Tensor):
             return self.tensor_index(obj, key, line)
         if isinstance(obj, Unknown):
+            if _plain(key) and not isinstance(key, list):
+                text = f"{obj.expr}[{key!r}]".replace(" ", "")
+                if text in self.values:
+                    return self.values[text]
+                return obj.derived(f"{obj.expr}[{key!r}]", line)
             return obj.derived(_src(node)[:80], line)
         if isinstance(key, Unknown):
             raise needs_value(key.expr, line) if key.reason is None else key.error(line, "")
