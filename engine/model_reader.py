@@ -589,6 +589,14 @@ class Reader:
 
     def assign(self, target, value, scope, stmt):
         if isinstance(target, ast.Name):
+            if (
+                isinstance(value, Unknown)
+                and value.reason is None
+                and "(" in value.expr
+                and not value.expr.startswith("len(")
+            ):
+                # x_train = np.load(...): later questions name x_train (x_train.shape[1]), not the call
+                value = Unknown(target.id, getattr(stmt, "lineno", self.line))
             scope[target.id] = value
             if self.top_level and scope is self.globals and isinstance(value, TorchModule):
                 self.torch_instances.append((target.id, value))
