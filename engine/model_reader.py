@@ -646,6 +646,10 @@ class Reader:
                 self.register(obj, attr, value)
             elif isinstance(value, Tensor) and getattr(value, "is_param", False):
                 obj.params.append((attr, value))
+        elif attr == "trainable" and isinstance(obj, (KerasModel, LayerObj, OpLayer)):
+            obj.trainable = bool(self.plain_value(value, "trainable", stmt))
+        elif attr == "requires_grad" and isinstance(obj, _ParamRef):
+            obj.freeze(bool(self.plain_value(value, "requires_grad", stmt)))
         elif isinstance(obj, KerasModel) and obj.instance is not None:
             self.set_attr(obj.instance, attr, value, stmt)
         elif isinstance(obj, Unknown):
@@ -936,7 +940,9 @@ class Reader:
             if attr == "inputs":
                 return list(obj.inputs)
             if attr == "layers":
-                return list(obj.layers)
+                if obj.kind != "sequential":
+                    raise unsupported(line, f"the layers of {obj.name} in Keras' order are not read")
+                return [item for item in obj.layers if not isinstance(item, (Tensor, _KerasInputLayer))]
             return Bound(obj, self.keras_model_method, attr)
         if isinstance(obj, UserClass):
             if attr in obj.attrs:
@@ -955,6 +961,9 @@ class Reader:
             return Bound(obj, self.layer_method, attr)
         if isinstance(obj, (list, dict, str)):
             return Bound(obj, self.builtin_method, attr)
+        if isinstance(obj, _ParamRef) and attr == "requires_grad_":
+            return Bound(obj, lambda o, n, a, k, node: o.freeze(bool(a[0]) if a else True), attr)
+
         if isinstance(obj, _Items):
             return Bound(obj, self.builtin_method, attr)
         return Unknown(f"{_src(node)[:80]}" if isinstance(node, ast.AST) else attr, line)
@@ -1239,8 +1248,14 @@ class Reader:
 
     def module_method(self, obj, name, args, kwargs, node):
         line = node.lineno
-        if name in ("to", "cuda", "cpu", "eval", "train", "float", "double", "half", "requires_grad_", "apply"):
+        if name == "requires_grad_":
+            flag = self.plain_value(args[0] if args else kwargs.get("requires_grad", True), "requires_grad", node)
+            for mod in _walk(obj):
+                mod.trainable = bool(flag)
             return obj
+        if name in ("to", "cuda", "cpu", "eval", "train", "float", "double", "half", "apply"):
+            return obj
+
         if name in ("__init__",):
             return None
         if name == "add_module" or name == "register_module":
@@ -1280,6 +1295,13 @@ class Reader:
             return list(obj.children.items())
         if name == "forward":
             return self.call_module(obj, args, kwargs, node)
+        if name == "parameters":
+            # One handle per module that holds weights: a loop setting requires_grad sets it on all of them.
+            return [
+                _ParamRef(mod)
+                for mod in _walk(obj)
+                if isinstance(mod, LayerObj) or (isinstance(mod, TorchModule) and mod.params)
+            ]
         if name in ("parameters", "named_parameters", "state_dict", "load_state_dict", "zero_grad", "size"):
             return Unknown(f"{name}()", line)
         if _has_tensor(args, kwargs):
@@ -1306,7 +1328,14 @@ class Reader:
         return Unknown(_src(node)[:80], node.lineno)
 
     def layer_method(self, obj, name, args, kwargs, node):
-        if name in ("to", "cuda", "cpu", "float", "double", "half", "requires_grad_", "train", "eval"):
+        if name == "requires_grad_":
+            obj.trainable = bool(
+                self.plain_value(args[0] if args else kwargs.get("requires_grad", True), "requires_grad", node)
+            )
+            return obj
+        if name == "parameters" and isinstance(obj, LayerObj):
+            return [_ParamRef(obj)]
+        if name in ("to", "cuda", "cpu", "float", "double", "half", "train", "eval"):
             return obj
         if name == "forward":
             return self.call_layer(obj, args, kwargs, node)
@@ -1667,7 +1696,10 @@ class Reader:
         if spec is not None and last[:1].isupper():
             params, input_shape = self.layer_params(spec, last, args, kwargs, node)
             name = self.keras_name(keras_auto_name(spec.name), kwargs.get("name"))
-            return LayerObj(spec, params, line, name, input_shape)
+            layer = LayerObj(spec, params, line, name, input_shape)
+            if "trainable" in kwargs:
+                layer.trainable = bool(self.plain_value(kwargs["trainable"], "trainable", node))
+            return layer
         if _has_tensor(args, kwargs):
             raise unsupported(line, f"`{_src(node)[:80]}` cannot be followed on a tensor")
         if last[:1].isupper() and "layers" in path:
@@ -1962,6 +1994,7 @@ class Reader:
         outs = self.graph.add_model(
             "TimeDistributed", name, [x], shapes, inner.param_count, inner.trainable_params, macs, line, owner=model
         )
+        self.graph.nodes[-1].inner = inner.inner
         return outs[0] if len(outs) == 1 else list(outs)
 
     def call_op_layer(self, obj: OpLayer, args, kwargs, node):
@@ -2080,6 +2113,7 @@ class Reader:
         model.calls += 1
         label = "Sequential" if model.kind == "sequential" else "Functional"
         outs = self.graph.add_model(label, name, inputs, shapes, total, trainable, macs, line, owner=model)
+        self.graph.nodes[-1].inner = list(nodes)
         return outs[0] if len(outs) == 1 else list(outs)
 
     def run_sequential(self, model: KerasModel, x: Tensor) -> Tensor:
@@ -2947,8 +2981,12 @@ class ModelGraph:
             if isinstance(mod, LayerObj):
                 if id(mod) in counted:
                     c, t = counted[id(mod)]
+                    if getattr(mod, "trainable", True) is False:
+                        t = 0
                 else:
                     c = t = _static_params(mod)
+                    if getattr(mod, "trainable", True) is False:
+                        t = 0
                     if c is None:
                         raise unsupported(
                             mod.line,
@@ -2965,7 +3003,7 @@ class ModelGraph:
                 for _, p in mod.params:
                     n = product(p.shape)
                     total += n
-                    if getattr(p, "trainable", True):
+                    if getattr(p, "trainable", True) and getattr(mod, "trainable", True) is not False:
                         trainable += n
         return total, trainable
 
@@ -3156,7 +3194,7 @@ def _choose_model(reader: Reader, fw: str):
     for stmt, err, on_path in reader.skipped:
         # A statement on a tensor's path, or one that builds a model (net = ResNet18()), that could not be
         # read is the answer's error: the model may depend on it.
-        if on_path:
+        if on_path or _mutates(stmt):
             raise err
         value = getattr(stmt, "value", None)
         if isinstance(value, ast.Call):
@@ -3416,3 +3454,32 @@ def _container_kind(cls: UserClass) -> str | None:
                 if kind:
                     return kind
     return None
+
+
+_MUTATING_METHODS = frozenset(
+    """add add_module append extend insert pop register_buffer register_parameter register_module requires_grad_
+    build set_weights""".split()
+)
+
+
+def _mutates(stmt) -> bool:
+    """True for a statement that writes attributes or items, or calls a method that changes a model."""
+    for n in ast.walk(stmt):
+        if isinstance(n, (ast.Attribute, ast.Subscript)) and isinstance(n.ctx, ast.Store):
+            return True
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _MUTATING_METHODS:
+            return True
+    return False
+
+
+class _ParamRef:
+    """The parameters of one module, as model.parameters() yields them: requires_grad set on all at once."""
+
+    def __init__(self, module):
+        self.module = module
+
+    def freeze(self, requires_grad: bool):
+        self.module.trainable = requires_grad
+        if isinstance(self.module, TorchModule):
+            for _, p in self.module.params:
+                p.trainable = requires_grad
