@@ -86,6 +86,21 @@ class Ref:
     def __init__(self, path: str):
         self.path = path
 
+    def __eq__(self, other):  # norm_layer == nn.InstanceNorm2d
+        return isinstance(other, Ref) and other.path == self.path
+
+    def __hash__(self):
+        return hash(self.path)
+
+
+class Partial:
+    """functools.partial(f, *args, **kwargs)."""
+
+    def __init__(self, func, args, kwargs):
+        self.func = func
+        self.args = list(args)
+        self.kwargs = dict(kwargs)
+
 
 class LayerObj:
     """A constructed registry layer: its declaration, the arguments given, where, and its name."""
@@ -959,6 +974,8 @@ class Reader:
             if attr in ("weight", "bias"):
                 return Unknown(f"{obj.name}.{attr}", line)
             return Bound(obj, self.layer_method, attr)
+        if isinstance(obj, Partial) and attr in ("func", "args", "keywords"):
+            return {"func": obj.func, "args": tuple(obj.args), "keywords": obj.kwargs}[attr]
         if isinstance(obj, (list, dict, str)):
             return Bound(obj, self.builtin_method, attr)
         if isinstance(obj, _ParamRef) and attr == "requires_grad_":
@@ -1141,6 +1158,8 @@ class Reader:
             return self.call_keras_model(func, args, kwargs, node)
         if func is _NOOP:
             return None
+        if isinstance(func, Partial):
+            return self.call(func.func, [*func.args, *args], {**func.kwargs, **kwargs}, node)
         if callable(func) and func in _BUILTIN_FUNCS:
             return self.call_builtin(func, args, kwargs, node)
         if isinstance(func, Unknown):
@@ -1466,6 +1485,16 @@ class Reader:
             return sorted(self.iterate(args[0], node))
         if func is isinstance:
             return self.is_instance(args[0], args[1], node)
+        if func is type and len(args) == 1:
+            v = args[0]
+            if isinstance(v, Partial):
+                return Ref("functools.partial")
+            if isinstance(v, Ref):
+                return Ref("builtins.type")
+            if type(v) in (int, float, str, bool, list, tuple, dict) or v is None:
+                return type(v)
+            return Unknown(_src(node)[:80], line)
+
         if func is print:
             return None
         if func is _super:
@@ -1523,6 +1552,8 @@ class Reader:
             return self.call_torch(path, last, args, kwargs, node)
         if parts[0] in ("keras", "tf") or "keras" in parts:
             return self.call_keras(path, last, args, kwargs, node)
+        if path in ("functools.partial", "partial") and args:
+            return Partial(args[0], args[1:], kwargs)
         if path in ("collections.OrderedDict", "OrderedDict", "typing.OrderedDict"):
             base = {}
             if args:
@@ -2665,6 +2696,7 @@ def _super(*args):
 
 
 _BUILTIN_FUNCS = (
+    type,
     len,
     range,
     int,
