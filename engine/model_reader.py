@@ -86,6 +86,21 @@ class Ref:
     def __init__(self, path: str):
         self.path = path
 
+    def __eq__(self, other):  # norm_layer == nn.InstanceNorm2d
+        return isinstance(other, Ref) and other.path == self.path
+
+    def __hash__(self):
+        return hash(self.path)
+
+
+class Partial:
+    """functools.partial(f, *args, **kwargs)."""
+
+    def __init__(self, func, args, kwargs):
+        self.func = func
+        self.args = list(args)
+        self.kwargs = dict(kwargs)
+
 
 class LayerObj:
     """A constructed registry layer: its declaration, the arguments given, where, and its name."""
@@ -108,6 +123,7 @@ class OpLayer:
         self.line = line
         self.name = name
         self.calls = 0
+        self.input_shape = None  # input_shape= on a first layer of a Sequential
 
 
 class TorchModule:
@@ -122,6 +138,7 @@ class TorchModule:
         self.path = ""
         self.line = line
         self.calls = 0
+        self.container = None  # a user class deriving from nn.Sequential / ModuleList / ModuleDict
 
 
 class KerasModel:
@@ -376,6 +393,8 @@ class Reader:
         self.input_override: list | None = None
         self.n_inputs = 0
         self.last_tensor = None  # (tensor, name): the last layer output assigned at the top level
+        self.statements = 0  # statements run so far
+
         self.notes: list = []
 
     # ---- names ------------------------------------------------------------------------------
@@ -413,15 +432,17 @@ class Reader:
 
     def run_top(self, stmt):
         """A top-level statement; one the reader cannot follow binds its names to Unknown and is skipped."""
+        before = self.statements
         try:
             self.exec_block([stmt], self.globals)
         except ShapeError as err:
             if err.code != "unsupported_construct" or self.in_forward:
                 raise
             self.skipped.append((stmt, err, self.touches_tensors(stmt)))
-            for target in _targets(stmt):
-                for name in _names(target):
-                    self.globals[name] = Unknown(name, stmt.lineno, getattr(err, "what", err.message), err.line)
+            # A statement that ran in part (a loop stopped midway) leaves whatever it assigns or changes unknown.
+            ran_inside = self.statements > before + 1
+            for name in _changed_names(stmt) if ran_inside else {n for t in _targets(stmt) for n in _names(t)}:
+                self.globals[name] = Unknown(name, stmt.lineno, getattr(err, "what", err.message), err.line)
 
     def touches_tensors(self, stmt) -> bool:
         """True when a statement reads a tensor or a value whose tensor path is already broken."""
@@ -453,6 +474,8 @@ class Reader:
                 kind = "torch"
             elif last in ("Model", "Layer") and not path.startswith("torch"):
                 kind = "keras"
+            elif path in ("torch.nn.Sequential", "torch.nn.ModuleList", "torch.nn.ModuleDict"):
+                kind = "torch"  # a container subclass: its children come from super().__init__(...)
             elif path.startswith("torch.nn.") or path.startswith("nn."):
                 kind, foreign = "torch", path
             elif ".layers." in path or path.startswith("layers."):
@@ -477,6 +500,7 @@ class Reader:
     def exec_block(self, stmts, scope: dict):
         for stmt in stmts:
             self.tick()
+            self.statements += 1
             self.line = stmt.lineno
             self.exec_stmt(stmt, scope)
 
@@ -492,7 +516,18 @@ class Reader:
                 self.assign(stmt.target, self.eval(stmt.value, scope), scope, stmt)
         elif isinstance(stmt, ast.AugAssign):
             load = _as_load(stmt.target)
-            value = self.binop(stmt.op, self.eval(load, scope), self.eval(stmt.value, scope), stmt)
+            current = self.eval(load, scope)
+            value = self.binop(stmt.op, current, self.eval(stmt.value, scope), stmt)
+            if self.fw == "pytorch" and isinstance(current, Tensor) and isinstance(value, Tensor):
+                if value.shape != current.shape:  # in place: the result must fit the tensor written to
+                    err = op_error(
+                        "broadcast_mismatch",
+                        f"in-place {type(stmt.op).__name__.lower()}: output with shape {_show(current.shape)} "
+                        f"doesn't match the broadcast shape {_show(value.shape)}",
+                    )
+                    raise node_error(
+                        err, len(self.graph.nodes) - 1, value.ref, "inplace", stmt.lineno, _show(current.shape)
+                    )
             self.assign(stmt.target, value, scope, stmt)
         elif isinstance(stmt, ast.Return):
             raise _Return(None if stmt.value is None else self.eval(stmt.value, scope))
@@ -569,6 +604,14 @@ class Reader:
 
     def assign(self, target, value, scope, stmt):
         if isinstance(target, ast.Name):
+            if (
+                isinstance(value, Unknown)
+                and value.reason is None
+                and "(" in value.expr
+                and not value.expr.startswith("len(")
+            ):
+                # x_train = np.load(...): later questions name x_train (x_train.shape[1]), not the call
+                value = Unknown(target.id, getattr(stmt, "lineno", self.line))
             scope[target.id] = value
             if self.top_level and scope is self.globals and isinstance(value, TorchModule):
                 self.torch_instances.append((target.id, value))
@@ -618,6 +661,10 @@ class Reader:
                 self.register(obj, attr, value)
             elif isinstance(value, Tensor) and getattr(value, "is_param", False):
                 obj.params.append((attr, value))
+        elif attr == "trainable" and isinstance(obj, (KerasModel, LayerObj, OpLayer)):
+            obj.trainable = bool(self.plain_value(value, "trainable", stmt))
+        elif attr == "requires_grad" and isinstance(obj, _ParamRef):
+            obj.freeze(bool(self.plain_value(value, "requires_grad", stmt)))
         elif isinstance(obj, KerasModel) and obj.instance is not None:
             self.set_attr(obj.instance, attr, value, stmt)
         elif isinstance(obj, Unknown):
@@ -642,9 +689,10 @@ class Reader:
             return list(v)
         if isinstance(v, dict):
             return list(v)
-        if isinstance(v, TorchModule) and v.kind in ("sequential", "modulelist"):
+        kind = getattr(v, "container", None) or getattr(v, "kind", None)
+        if isinstance(v, TorchModule) and kind in ("sequential", "modulelist"):
             return list(v.children.values())
-        if isinstance(v, TorchModule) and v.kind == "moduledict":
+        if isinstance(v, TorchModule) and kind == "moduledict":
             return list(v.children)
         if isinstance(v, KerasModel) and v.kind == "sequential":
             return list(v.layers)
@@ -678,7 +726,19 @@ class Reader:
         return node.value
 
     def ev_JoinedStr(self, node, scope):
-        return Unknown(_src(node)[:80], node.lineno)
+        """f'conv{i}': plain values without format specs are formatted; anything else is Unknown."""
+        out = []
+        for part in node.values:
+            if isinstance(part, ast.Constant):
+                out.append(str(part.value))
+                continue
+            if not isinstance(part, ast.FormattedValue) or part.format_spec is not None or part.conversion != -1:
+                return Unknown(_src(node)[:80], node.lineno)
+            value = self.eval(part.value, scope)
+            if not (type(value) in (int, str, bool) or value is None):
+                return Unknown(_src(node)[:80], node.lineno)
+            out.append(str(value))
+        return "".join(out)[:1000]
 
     def ev_Name(self, node, scope):
         name = node.id
@@ -822,6 +882,12 @@ class Reader:
         if isinstance(op, ast.Add) and isinstance(left, str) and isinstance(right, str):
             return (left + right)[:1000]
         if isinstance(op, ast.Mod) and isinstance(left, str):
+            values = right if isinstance(right, tuple) else (right,)
+            if _SIMPLE_PERCENT.fullmatch(left) and all(type(v) in (int, str) for v in values):
+                try:
+                    return (left % right)[:1000]
+                except (TypeError, ValueError):
+                    pass
             return Unknown("a formatted string", line)
         if type(op) in _ARITH and _is_number(left) and _is_number(right):
             if isinstance(op, ast.Pow) and (abs(right) > 64 or abs(left) > 2**31):
@@ -848,7 +914,10 @@ class Reader:
         if isinstance(obj, Ref):
             return Ref(f"{obj.path}.{attr}")
         if isinstance(obj, Unknown):
-            return obj.derived(f"{obj.expr}.{attr}", line)
+            text = f"{obj.expr}.{attr}"
+            if text.replace(" ", "") in self.values:  # self.args.hidden answered by values["args.hidden"]
+                return self.values[text.replace(" ", "")]
+            return obj.derived(text, line)
         if isinstance(obj, Tensor):
             return self.tensor_attr(obj, attr, node)
         if isinstance(obj, TorchModule):
@@ -886,7 +955,9 @@ class Reader:
             if attr == "inputs":
                 return list(obj.inputs)
             if attr == "layers":
-                return list(obj.layers)
+                if obj.kind != "sequential":
+                    raise unsupported(line, f"the layers of {obj.name} in Keras' order are not read")
+                return [item for item in obj.layers if not isinstance(item, (Tensor, _KerasInputLayer))]
             return Bound(obj, self.keras_model_method, attr)
         if isinstance(obj, UserClass):
             if attr in obj.attrs:
@@ -903,8 +974,13 @@ class Reader:
             if attr in ("weight", "bias"):
                 return Unknown(f"{obj.name}.{attr}", line)
             return Bound(obj, self.layer_method, attr)
+        if isinstance(obj, Partial) and attr in ("func", "args", "keywords"):
+            return {"func": obj.func, "args": tuple(obj.args), "keywords": obj.kwargs}[attr]
         if isinstance(obj, (list, dict, str)):
             return Bound(obj, self.builtin_method, attr)
+        if isinstance(obj, _ParamRef) and attr == "requires_grad_":
+            return Bound(obj, lambda o, n, a, k, node: o.freeze(bool(a[0]) if a else True), attr)
+
         if isinstance(obj, _Items):
             return Bound(obj, self.builtin_method, attr)
         return Unknown(f"{_src(node)[:80]}" if isinstance(node, ast.AST) else attr, line)
@@ -916,6 +992,11 @@ class Reader:
         if isinstance(obj, Tensor):
             return self.tensor_index(obj, key, line)
         if isinstance(obj, Unknown):
+            if _plain(key) and not isinstance(key, list):
+                text = f"{obj.expr}[{key!r}]".replace(" ", "")
+                if text in self.values:
+                    return self.values[text]
+                return obj.derived(f"{obj.expr}[{key!r}]", line)
             return obj.derived(_src(node)[:80], line)
         if isinstance(key, Unknown):
             raise needs_value(key.expr, line) if key.reason is None else key.error(line, "")
@@ -1017,7 +1098,36 @@ class Reader:
                     found = base.find(attr)
                     if found:
                         return _method(obj, found, attr)
+            container = _container_kind(owner)
+            if container and isinstance(obj, TorchModule):
+                if attr == "__init__":
+                    return Bound(obj, self.container_init, container)
+                if attr == "forward":
+                    return Bound(obj, self.container_forward, container)
         return _NOOP
+
+    def container_init(self, obj, kind, args, kwargs, node):
+        """nn.Sequential.__init__(*modules) (or an OrderedDict), ModuleList(list), ModuleDict(dict) on a subclass."""
+        obj.container = kind
+        if kind == "sequential" and len(args) == 1 and isinstance(args[0], dict):
+            items = list(args[0].items())
+        elif kind == "sequential":
+            items = list(enumerate(args))
+        elif kind == "modulelist":
+            items = list(enumerate(self.iterate(args[0], node))) if args else []
+        else:
+            items = list(args[0].items()) if args and isinstance(args[0], dict) else []
+        for k, v in items:
+            self.register(obj, str(k), v)
+        return None
+
+    def container_forward(self, obj, kind, args, kwargs, node):
+        if kind != "sequential":
+            raise unsupported(node.lineno, "a ModuleList/ModuleDict is not callable")
+        x = args[0]
+        for child in obj.children.values():
+            x = self.call(child, [x], {}, _FakeNode(node.lineno))
+        return x
 
     # ---- calls ------------------------------------------------------------------------------
 
@@ -1048,6 +1158,8 @@ class Reader:
             return self.call_keras_model(func, args, kwargs, node)
         if func is _NOOP:
             return None
+        if isinstance(func, Partial):
+            return self.call(func.func, [*func.args, *args], {**func.kwargs, **kwargs}, node)
         if callable(func) and func in _BUILTIN_FUNCS:
             return self.call_builtin(func, args, kwargs, node)
         if isinstance(func, Unknown):
@@ -1139,10 +1251,12 @@ class Reader:
                     f"the custom layer {c.name} makes its own weights (build / add_weight); they cannot be counted",
                 )
         obj = TorchModule("user", cls, node.lineno)
+        obj.container = _container_kind(cls) if cls.kind == "torch" else None
         init = cls.find("__init__")
-
         if init:
             self.call_user(UserFunction(init[1], None, init[0]), [obj, *args], kwargs, node)
+        elif obj.container:
+            self.container_init(obj, obj.container, args, kwargs, node)
         if cls.kind == "keras":
             model = KerasModel("subclass", node.lineno, self.keras_name(keras_auto_name(cls.name), kwargs.get("name")))
             model.instance = obj
@@ -1153,8 +1267,14 @@ class Reader:
 
     def module_method(self, obj, name, args, kwargs, node):
         line = node.lineno
-        if name in ("to", "cuda", "cpu", "eval", "train", "float", "double", "half", "requires_grad_", "apply"):
+        if name == "requires_grad_":
+            flag = self.plain_value(args[0] if args else kwargs.get("requires_grad", True), "requires_grad", node)
+            for mod in _walk(obj):
+                mod.trainable = bool(flag)
             return obj
+        if name in ("to", "cuda", "cpu", "eval", "train", "float", "double", "half", "apply"):
+            return obj
+
         if name in ("__init__",):
             return None
         if name == "add_module" or name == "register_module":
@@ -1180,8 +1300,12 @@ class Reader:
             kids.insert(args[0], args[1])
             obj.children = {str(k): m for k, m in enumerate(kids)}
             return None
-        if name in ("children", "modules"):
+        if name == "children":
             return list(obj.children.values())
+        if name == "modules":
+            return _walk(obj)
+        if name == "named_children":
+            return list(obj.children.items())
         if name in ("keys",) and obj.kind == "moduledict":
             return list(obj.children)
         if name in ("values",) and obj.kind == "moduledict":
@@ -1190,6 +1314,13 @@ class Reader:
             return list(obj.children.items())
         if name == "forward":
             return self.call_module(obj, args, kwargs, node)
+        if name == "parameters":
+            # One handle per module that holds weights: a loop setting requires_grad sets it on all of them.
+            return [
+                _ParamRef(mod)
+                for mod in _walk(obj)
+                if isinstance(mod, LayerObj) or (isinstance(mod, TorchModule) and mod.params)
+            ]
         if name in ("parameters", "named_parameters", "state_dict", "load_state_dict", "zero_grad", "size"):
             return Unknown(f"{name}()", line)
         if _has_tensor(args, kwargs):
@@ -1216,7 +1347,14 @@ class Reader:
         return Unknown(_src(node)[:80], node.lineno)
 
     def layer_method(self, obj, name, args, kwargs, node):
-        if name in ("to", "cuda", "cpu", "float", "double", "half", "requires_grad_", "train", "eval"):
+        if name == "requires_grad_":
+            obj.trainable = bool(
+                self.plain_value(args[0] if args else kwargs.get("requires_grad", True), "requires_grad", node)
+            )
+            return obj
+        if name == "parameters" and isinstance(obj, LayerObj):
+            return [_ParamRef(obj)]
+        if name in ("to", "cuda", "cpu", "float", "double", "half", "train", "eval"):
             return obj
         if name == "forward":
             return self.call_layer(obj, args, kwargs, node)
@@ -1271,7 +1409,7 @@ class Reader:
             if name in ("startswith", "endswith") and args and isinstance(args[0], str):
                 return getattr(obj, name)(args[0])
             if name == "format":
-                return Unknown("a formatted string", line)
+                return _format(obj, args, kwargs) or Unknown("a formatted string", line)
             if name == "split":
                 return obj.split(*[a for a in args if isinstance(a, str)])
             if name == "join":
@@ -1347,6 +1485,16 @@ class Reader:
             return sorted(self.iterate(args[0], node))
         if func is isinstance:
             return self.is_instance(args[0], args[1], node)
+        if func is type and len(args) == 1:
+            v = args[0]
+            if isinstance(v, Partial):
+                return Ref("functools.partial")
+            if isinstance(v, Ref):
+                return Ref("builtins.type")
+            if type(v) in (int, float, str, bool, list, tuple, dict) or v is None:
+                return type(v)
+            return Unknown(_src(node)[:80], line)
+
         if func is print:
             return None
         if func is _super:
@@ -1383,6 +1531,13 @@ class Reader:
                 answers.append(kind.path.rsplit(".", 1)[-1].lower() in names)
             elif isinstance(kind, UserClass) and isinstance(value, TorchModule):
                 answers.append(value.cls is not None and kind in _mro(value.cls))
+            elif isinstance(kind, UserClass) and isinstance(value, LayerObj):
+                answers.append(False)
+            elif isinstance(kind, Ref) and isinstance(value, TorchModule):
+                container = {"sequential": "Sequential", "modulelist": "ModuleList", "moduledict": "ModuleDict"}
+                last = kind.path.rsplit(".", 1)[-1]
+                answers.append(last == "Module" or container.get(value.kind) == last)
+
             else:
                 return Unknown(_src(node)[:80], node.lineno)
         return any(answers)
@@ -1397,6 +1552,8 @@ class Reader:
             return self.call_torch(path, last, args, kwargs, node)
         if parts[0] in ("keras", "tf") or "keras" in parts:
             return self.call_keras(path, last, args, kwargs, node)
+        if path in ("functools.partial", "partial") and args:
+            return Partial(args[0], args[1:], kwargs)
         if path in ("collections.OrderedDict", "OrderedDict", "typing.OrderedDict"):
             base = {}
             if args:
@@ -1477,6 +1634,10 @@ class Reader:
 
     def call_keras(self, path, last, args, kwargs, node):
         line = node.lineno
+        layers_module = "." in path and path.split(".")[-2] in ("layers", "merge", "merging", "keras")
+        merge_function = layers_module and (last in _KERAS_MERGE_FUNCTIONS or last == "merge")
+        if _has_tensor(args, kwargs) and not last[:1].isupper() and not merge_function:
+            return self.keras_function(path, last, args, kwargs, node)
         if last in ("Input",) or (last == "InputLayer"):
             shape = kwargs.get("shape", args[0] if args else None)
             batch_shape = kwargs.get("batch_shape", kwargs.get("batch_input_shape"))
@@ -1545,7 +1706,9 @@ class Reader:
                 return layer
             return self.call_op_layer(layer, [tensors], {}, node)
         if last in _KERAS_SHAPE_KEEPING:
-            return OpLayer("keep:" + last, {}, line, self.keras_name(keras_auto_name(last), kwargs.get("name")))
+            layer = OpLayer("keep:" + last, {}, line, self.keras_name(keras_auto_name(last), kwargs.get("name")))
+            layer.input_shape = self.declared_input(kwargs, node)
+            return layer
         if last == "Lambda":
             fn = args[0] if args else kwargs.get("function")
             if not isinstance(fn, (LambdaFn, UserFunction)):
@@ -1564,14 +1727,133 @@ class Reader:
         if spec is not None and last[:1].isupper():
             params, input_shape = self.layer_params(spec, last, args, kwargs, node)
             name = self.keras_name(keras_auto_name(spec.name), kwargs.get("name"))
-            return LayerObj(spec, params, line, name, input_shape)
+            layer = LayerObj(spec, params, line, name, input_shape)
+            if "trainable" in kwargs:
+                layer.trainable = bool(self.plain_value(kwargs["trainable"], "trainable", node))
+            return layer
         if _has_tensor(args, kwargs):
             raise unsupported(line, f"`{_src(node)[:80]}` cannot be followed on a tensor")
         if last[:1].isupper() and "layers" in path:
             return Unknown(last, line, f"the Keras layer {last} is not one the engine declares")
         return Unknown(_src(node)[:80], line)
 
+    def declared_input(self, kwargs, node):
+        """The input shape a Keras layer declares (input_shape=, batch_input_shape=, input_dim=), or None."""
+        for key in ("input_shape", "batch_input_shape", "batch_shape", "input_dim"):
+            if kwargs.get(key) is not None:
+                v = self.plain_value(kwargs[key], key, node)
+                if key == "input_dim":
+                    return (None, v)
+                return (None, *v) if key == "input_shape" else tuple(v)
+        return None
+
+    def keras_function(self, path, last, args, kwargs, node):
+        """tf.nn.relu(x), keras.ops.concatenate([a, b], axis=1), tf.reduce_mean(x, axis=1): Keras ops on tensors."""
+        line = node.lineno
+        pv = self.plain_value
+        module = path.rsplit(".", 2)[-2] if "." in path else ""
+        if module not in ("nn", "ops", "activations", "math", "tf", "backend", "keras"):
+            raise unsupported(line, f"`{_src(node)[:80]}` cannot be followed on a tensor")
+        name = last
+        if name in _KERAS_ACTIVATION_FUNCTIONS:
+            x = self.tensor_args(args[0], line, name)[0]
+            spec = registry.lookup("keras", "Activation")
+            act = _KERAS_ACTIVATION_FUNCTIONS[name]
+            params = {"activation": act}
+            if name == "softmax" and (len(args) > 1 or "axis" in kwargs):
+                spec = registry.lookup("keras", "Softmax")
+                params = {"axis": pv(kwargs.get("axis", args[1] if len(args) > 1 else -1), "axis", node)}
+            outs = self.graph.call_layer(spec, params, [x], self.op_name(name), line)
+            return outs[0]
+        if name in (
+            "square",
+            "sqrt",
+            "abs",
+            "exp",
+            "log",
+            "negative",
+            "sign",
+            "cos",
+            "sin",
+            "stop_gradient",
+            "cast",
+            "clip",
+            "clip_by_value",
+            "l2_normalize",
+            "normalize",
+        ):
+            return self.tensor_args(args[0], line, name)[0]  # element-wise: the shape is kept
+        try:
+            if name in ("add", "subtract", "multiply", "divide", "maximum", "minimum"):
+                a, b = args[0], args[1] if len(args) > 1 else kwargs.get("y")
+                ta = [t for t in (a, b) if isinstance(t, Tensor)]
+                shape = torch_broadcast(*(t.shape for t in ta), name) if len(ta) == 2 else ta[0].shape
+                return self.op(name, ta, shape, line)
+            if name in ("concatenate", "concat"):
+                tensors = self.tensor_args(args[0], line, name)
+                axis = pv(
+                    kwargs.get("axis", args[1] if len(args) > 1 else (-1 if name == "concatenate" else None)),
+                    "axis",
+                    node,
+                )
+                return self.op("concatenate", tensors, concat([t.shape for t in tensors], axis, "pytorch"), line)
+            if name in (
+                "expand_dims",
+                "squeeze",
+                "transpose",
+                "reshape",
+                "reduce_mean",
+                "reduce_sum",
+                "reduce_max",
+                "mean",
+                "sum",
+                "max",
+                "matmul",
+                "shape",
+                "flatten",
+            ):
+                x = self.tensor_args(args[0], line, name)[0]
+                if name == "shape":
+                    return _Shape(x.shape)
+                if name == "expand_dims":
+                    return self.op(
+                        name,
+                        [x],
+                        unsqueeze(x.shape, pv(kwargs.get("axis", args[1] if len(args) > 1 else None), "axis", node)),
+                        line,
+                    )
+                if name == "squeeze":
+                    return self.op(
+                        name,
+                        [x],
+                        squeeze(x.shape, pv(kwargs.get("axis", args[1] if len(args) > 1 else None), "axis", node)),
+                        line,
+                    )
+                if name == "transpose":
+                    perm = kwargs.get("axes", kwargs.get("perm", args[1] if len(args) > 1 else None))
+                    perm = list(reversed(range(len(x.shape)))) if perm is None else pv(perm, "axes", node)
+                    return self.op(name, [x], permute(x.shape, perm), line)
+                if name == "reshape":
+                    target = pv(
+                        kwargs.get("newshape", kwargs.get("shape", args[1] if len(args) > 1 else None)), "shape", node
+                    )
+                    return self.op(name, [x], reshape(x.shape, list(target), name), line)
+                if name == "matmul":
+                    y = self.tensor_args(args[1] if len(args) > 1 else kwargs.get("x2", kwargs.get("b")), line, name)[0]
+                    return self.op(name, [x, y], matmul(x.shape, y.shape), line)
+                if name == "flatten":
+                    return self.op(name, [x], (x.shape[0], product(x.shape[1:])), line)
+                axis = pv(kwargs.get("axis", args[1] if len(args) > 1 else None), "axis", node)
+                keep = bool(pv(kwargs.get("keepdims", args[2] if len(args) > 2 else False), "keepdims", node))
+                return self.op(name, [x], reduce(x.shape, axis, keep), line)
+        except ShapeError as err:
+            if err.code in ("unsupported_construct", "needs_value") or getattr(err, "details", None):
+                raise
+            raise node_error(err, len(self.graph.nodes), self.op_name(name), name, line, None) from None
+        raise unsupported(line, f"`{_src(node)[:80]}` cannot be followed on a tensor")
+
     def tensors(self, value, line, what):
+
         items = value if isinstance(value, (list, tuple)) else [value]
         out = []
         for t in items:
@@ -1743,6 +2025,7 @@ class Reader:
         outs = self.graph.add_model(
             "TimeDistributed", name, [x], shapes, inner.param_count, inner.trainable_params, macs, line, owner=model
         )
+        self.graph.nodes[-1].inner = inner.inner
         return outs[0] if len(outs) == 1 else list(outs)
 
     def call_op_layer(self, obj: OpLayer, args, kwargs, node):
@@ -1861,6 +2144,7 @@ class Reader:
         model.calls += 1
         label = "Sequential" if model.kind == "sequential" else "Functional"
         outs = self.graph.add_model(label, name, inputs, shapes, total, trainable, macs, line, owner=model)
+        self.graph.nodes[-1].inner = list(nodes)
         return outs[0] if len(outs) == 1 else list(outs)
 
     def run_sequential(self, model: KerasModel, x: Tensor) -> Tensor:
@@ -1890,7 +2174,7 @@ class Reader:
                 return item.tensor.shape
             if isinstance(item, Tensor):
                 return item.shape
-            if isinstance(item, LayerObj) and item.input_shape is not None:
+            if isinstance(item, (LayerObj, OpLayer)) and item.input_shape is not None:
                 return item.input_shape
             if isinstance(item, KerasModel) and item.kind == "sequential":
                 return self.sequential_input_shape(item)
@@ -1947,8 +2231,17 @@ class Reader:
                 params, _ = self.layer_params(spec, last, args, kwargs, node)
                 return LayerObj(spec, params, line)
             raise unsupported(line, f"nn.{last} is not a PyTorch layer the engine declares")
-        if parts[:3] == ["torch", "nn", "init"] or parts[:3] == ["torch", "nn", "utils"]:
+        if parts[:3] == ["torch", "nn", "init"]:
             return None
+        if parts[:3] == ["torch", "nn", "utils"] and last == "spectral_norm" and args:
+            self.notes.append(f"line {line}: spectral_norm keeps the layer's parameter count (u, v are buffers)")
+            return args[0]
+        if parts[:3] == ["torch", "nn", "utils"]:
+            if last in ("clip_grad_norm_", "clip_grad_value_"):
+                return None
+            if "rnn" in parts:
+                raise unsupported(line, f"packed sequences (nn.utils.rnn.{last}) are not read")
+            raise unsupported(line, f"nn.utils.{last} changes a layer's parameters; it is not read")
         if parts[:3] == ["torch", "nn", "functional"] or (len(parts) == 2 and parts[0] == "torch"):
             return self.torch_function(last, args, kwargs, node)
         if _has_tensor(args, kwargs):
@@ -1981,15 +2274,44 @@ class Reader:
         if m.cls is None:
             raise unsupported(line, "a module without a class cannot be called")
         found = m.cls.find("forward")
+        if not found and _container_kind(m.cls) == "sequential":
+            return self.container_forward(m, "sequential", args, kwargs, node)
         if not found:
             raise unsupported(line, f"{m.cls.name} has no forward()")
         self.in_forward += 1
         try:
-            return self.call_user(UserFunction(found[1], None, found[0]), [m, *args], kwargs, node)
+            result = self.call_user(UserFunction(found[1], None, found[0]), [m, *args], kwargs, node)
         finally:
             self.in_forward -= 1
+        if m.params and not m.children:
+            self.leaf_module_macs(m, args, result, line)
+        return result
+
+    def leaf_module_macs(self, m: TorchModule, args, result, line):
+        """A module of the user's with parameters and no child module is a leaf for torchinfo: its mult-adds
+        count by its parameters' names, as torchinfo counts any leaf (engine/macs.py)."""
+        outs = _flatten_tensors(result, line)
+        out = outs[0].shape
+        total = 0
+        conv = "Conv" in m.cls.name
+        for name, p in m.params:
+            size = product(p.shape)
+            if name in ("weight", "bias"):
+                factor = product(out[:1] + out[2:]) if conv else (out[0] if out else 1)
+            elif "weight" in name or "bias" in name:
+                factor = product(out[:2])
+            else:
+                continue
+            total += size * factor
+        inputs = [a for a in args if isinstance(a, Tensor)]
+        self.graph.add_op(
+            m.cls.name, inputs, [t.shape for t in outs], line, name=self.graph.unique(m.path or m.cls.name)
+        )
+        self.graph.nodes[-1].macs = total
+        self.graph.nodes[-1].kind = "module"
 
     def torch_function(self, name, args, kwargs, node):
+
         line = node.lineno
         if name in _CREATORS:
             if name == "randint":
@@ -2268,7 +2590,8 @@ class Reader:
         if name in ("softmax", "log_softmax", "softmin"):
             dim = kwargs.get("dim", args[0] if args else None)
             if dim is None:
-                raise unsupported(line, f"{name} without dim (implicit dim choice is deprecated) cannot be followed")
+                dim = -1  # PyTorch picks a dim itself (with a warning); the shape is the same whichever it picks
+
             spec = {"softmax": "Softmax", "log_softmax": "LogSoftmax", "softmin": "Softmin"}[name]
             return self.spec_call(spec, t, {"dim": pv(dim, "dim", node)}, node, name)
         if name in _TORCH_POOLS:
@@ -2373,6 +2696,7 @@ def _super(*args):
 
 
 _BUILTIN_FUNCS = (
+    type,
     len,
     range,
     int,
@@ -2536,7 +2860,20 @@ class ModelGraph:
 
     def trace(self, input_shapes: list | None = None) -> dict:
         """Every node's shapes, parameters and MACs for these input shapes (batch included)."""
+        try:
+            return self._trace(input_shapes)
+        except RecursionError:
+            raise ShapeError("too_complex", "the code is nested too deeply to read", "code") from None
+        except (_Return, _Break, _Continue):
+            raise ShapeError(
+                "unsupported_construct", "return/break/continue outside a function or loop", "code"
+            ) from None
+        except _READER_SLIPS as err:
+            raise _slip(self.reader, err) from None
+
+    def _trace(self, input_shapes):
         m = self.model
+
         if isinstance(m, KerasModel) and input_shapes is not None:
             declared = self.declared_input_shapes()
             if declared is not None and m.kind in ("functional", "sequential"):
@@ -2565,15 +2902,17 @@ class ModelGraph:
             if isinstance(m, KerasModel):
                 raise ShapeError(
                     "needs_input_shape",
-                    f"the model {self.name} does not say its input shape: give input_shape (batch included, "
-                    "null for Keras' batch)",
+                    f"line {m.line}: the model {self.name} does not say its input shape: give input_shape "
+                    "(batch included, null for Keras' batch)",
                     "input_shape",
+                    line=m.line,
                 )
             raise ShapeError(
                 "needs_input_shape",
-                f"the PyTorch model {self.name} needs an input shape: give input_shape (batch included), "
-                "or input_shapes for a forward with several inputs",
+                f"line {m.line}: the PyTorch model {self.name} needs an input shape: give input_shape (batch "
+                "included), or input_shapes for a forward with several inputs",
                 "input_shape",
+                line=m.line,
             )
         if isinstance(m, KerasModel):
             return self._keras_run(shapes)
@@ -2640,7 +2979,18 @@ class ModelGraph:
         finally:
             r.in_forward -= 1
         outputs = _flatten_tensors(result, m.line)
+        registered = {id(mod) for mod in _walk(m)}
+        for node in r.graph.nodes:
+            if node.owner is not None and id(node.owner) not in registered:
+                # A layer kept in a plain list or dict is not a submodule: PyTorch counts neither its
+                # parameters nor (torchinfo) its mult-adds.
+                node.param_count = node.trainable_params = node.macs = 0
+                self.notes.append(
+                    f"{node.name} ({node.layer}) is not registered as a submodule (a plain list or dict?): "
+                    "model.parameters() and torchinfo do not count it"
+                )
         total, trainable = self._torch_params(m, r.graph)
+
         answer = self._finish(r.graph, outputs, inputs)
         answer["total_params"] = total
         answer["trainable_params"] = trainable
@@ -2663,8 +3013,12 @@ class ModelGraph:
             if isinstance(mod, LayerObj):
                 if id(mod) in counted:
                     c, t = counted[id(mod)]
+                    if getattr(mod, "trainable", True) is False:
+                        t = 0
                 else:
                     c = t = _static_params(mod)
+                    if getattr(mod, "trainable", True) is False:
+                        t = 0
                     if c is None:
                         raise unsupported(
                             mod.line,
@@ -2681,7 +3035,7 @@ class ModelGraph:
                 for _, p in mod.params:
                     n = product(p.shape)
                     total += n
-                    if getattr(p, "trainable", True):
+                    if getattr(p, "trainable", True) and getattr(mod, "trainable", True) is not False:
                         trainable += n
         return total, trainable
 
@@ -2849,6 +3203,8 @@ def _read(code, framework, values, override=None) -> ModelGraph:
         raise ShapeError("too_complex", "the code is nested too deeply to read", "code") from None
     except (_Return, _Break, _Continue):
         raise ShapeError("unsupported_construct", "return/break/continue outside a function or loop", "code") from None
+    except _READER_SLIPS as err:
+        raise _slip(reader, err) from None
     graph = ModelGraph(reader, model, fw, code, values)
     graph.notes.extend(reader.notes)
     for _, err, _ in reader.skipped:
@@ -2870,7 +3226,7 @@ def _choose_model(reader: Reader, fw: str):
     for stmt, err, on_path in reader.skipped:
         # A statement on a tensor's path, or one that builds a model (net = ResNet18()), that could not be
         # read is the answer's error: the model may depend on it.
-        if on_path:
+        if on_path or _mutates(stmt):
             raise err
         value = getattr(stmt, "value", None)
         if isinstance(value, ast.Call):
@@ -3038,3 +3394,124 @@ def _keras_adjust_rank(given, declared, k: int):
         "(Keras only adds or drops a trailing axis of size 1)",
         fld,
     )
+
+
+_SIMPLE_PERCENT = re.compile(r"(?:[^%]|%[sdi%])*")  # 'conv%d' and the like: no widths, nothing to blow up
+
+
+def _format(template: str, args, kwargs) -> str | None:
+    """'{}_{}'.format(a, b) with plain values and plain fields only (no specs, no attribute access)."""
+    import string
+
+    try:
+        fields = list(string.Formatter().parse(template))
+    except ValueError:
+        return None
+    for _, name, spec, conversion in fields:
+        if name is None:
+            continue
+        if spec or conversion or not (name == "" or name.isdigit() or name.isidentifier()):
+            return None
+    values = [*args, *kwargs.values()]
+    if not all(type(v) in (int, str, bool) for v in values):
+        return None
+    try:
+        return template.format(*args, **kwargs)[:1000]
+    except (IndexError, KeyError, ValueError):
+        return None
+
+
+# Python errors a construct the reader does not model can raise while it is read (an operation on values of
+# types it did not expect): the answer is a refusal naming the line, never a crash.
+_READER_SLIPS = (AttributeError, TypeError, KeyError, IndexError, ValueError, ZeroDivisionError, OverflowError)
+
+
+def _slip(reader: Reader, err: Exception) -> ShapeError:
+    if isinstance(err, ShapeError):
+        return err
+    return unsupported(reader.line, f"the reader cannot follow this line ({type(err).__name__})")
+
+
+# Keras / TensorFlow activation functions called on a tensor: the Activation layer's names (shape kept,
+# except what the registry's rule says).
+_KERAS_ACTIVATION_FUNCTIONS = {
+    "relu": "relu",
+    "sigmoid": "sigmoid",
+    "tanh": "tanh",
+    "softmax": "softmax",
+    "elu": "elu",
+    "selu": "selu",
+    "gelu": "gelu",
+    "silu": "silu",
+    "swish": "swish",
+    "relu6": "relu6",
+    "leaky_relu": "leaky_relu",
+    "softplus": "softplus",
+    "softsign": "softsign",
+    "hard_sigmoid": "hard_sigmoid",
+    "exponential": "exponential",
+    "linear": "linear",
+}
+
+
+def _changed_names(stmt) -> set:
+    """Names a statement assigns anywhere inside it, or changes through a method call or item assignment."""
+    out = set()
+    for n in ast.walk(stmt):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
+            out.add(n.id)
+        elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute):
+            base = n.func.value
+            while isinstance(base, (ast.Attribute, ast.Subscript)):
+                base = base.value
+            if isinstance(base, ast.Name):
+                out.add(base.id)
+        elif isinstance(n, (ast.Subscript, ast.Attribute)) and isinstance(n.ctx, ast.Store):
+            base = n.value
+            while isinstance(base, (ast.Attribute, ast.Subscript)):
+                base = base.value
+            if isinstance(base, ast.Name):
+                out.add(base.id)
+    return out
+
+
+def _container_kind(cls: UserClass) -> str | None:
+    """'sequential', 'modulelist' or 'moduledict' for a user class deriving from that PyTorch container."""
+    for c in _mro(cls):
+        for b in c.bases:
+            if isinstance(b, Ref):
+                kind = {"torch.nn.Sequential": "sequential", "torch.nn.ModuleList": "modulelist"}.get(b.path)
+                if kind is None and b.path == "torch.nn.ModuleDict":
+                    kind = "moduledict"
+                if kind:
+                    return kind
+    return None
+
+
+_MUTATING_METHODS = frozenset(
+    """add add_module append extend insert pop register_buffer register_parameter register_module requires_grad_
+    build set_weights""".split()
+)
+
+
+def _mutates(stmt) -> bool:
+    """True for a statement that writes attributes or items, or calls a method that changes a model."""
+    for n in ast.walk(stmt):
+        if isinstance(n, (ast.Attribute, ast.Subscript)) and isinstance(n.ctx, ast.Store):
+            return True
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _MUTATING_METHODS:
+            return True
+    return False
+
+
+class _ParamRef:
+    """The parameters of one module, as model.parameters() yields them: requires_grad set on all at once."""
+
+    def __init__(self, module):
+        self.module = module
+
+    def freeze(self, requires_grad: bool):
+        self.module.trainable = requires_grad
+        if isinstance(self.module, TorchModule):
+            for _, p in self.module.params:
+                p.trainable = requires_grad
