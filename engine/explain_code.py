@@ -393,6 +393,19 @@ def _describe(change: dict) -> str:
     return f"`{change['before']}` -> `{change['after']}`"
 
 
+def _keras_declare_fix(shape, result) -> dict:
+    """Keras: build the model for the data fed (its Input / input_shape), traced through."""
+    per_sample = tuple(shape[1:])
+    return {
+        "description": f"Build the model for the data you feed: declare its input as `input_shape={per_sample}` "
+        f"(or `keras.Input(shape={per_sample})`); Keras then sizes every layer for it, and the model traces "
+        f"through to {result.get('output_shape')}.",
+        "change": {"declare_input_shape": list(shape)},
+        "verified": True,
+        "trace": {"input_shape": list(shape), "output_shape": result.get("output_shape")},
+    }
+
+
 def _change_fix(changes: list, shape, result, last) -> dict:
     """The change-the-layer fix: every edit made, and whether the changed model traced through."""
     fix = {
@@ -458,7 +471,33 @@ def explain_with_code(answer: dict, case, code: str, framework: str | None, inpu
             "The trace with your input shape fails, but not with the numbers of the message: the failing node below "
             "is where your input shape stops the model."
         )
-    if fed is None and message_shape_runs:
+    keras_built = fw == "keras" and declared is not None
+    if keras_built and message_shape_runs:
+        # Tracing a Keras model with another input shape builds it for that shape: only a rank one below the
+        # declared one is Keras 3 accepting what Keras 2 refused (it adds the trailing axis itself).
+        given = case.n.get("input_shape") or []
+        message_shape_runs = len(given) == len(declared[0]) - 1
+    if fed is None and keras_built and case.n.get("layer"):
+        built = next((r for r in runs if r[0] is None), None)
+        rows = (built[1].get("layers") if built else None) or []
+        row = next((r for r in rows if r.get("name") == case.n["layer"]), None)
+        if row is not None:
+            answer["layer"] = {
+                "index": row.get("index"),
+                "name": row.get("name"),
+                "type": row.get("layer"),
+                "line": row.get("line"),
+                "input_shape": row.get("input_shape"),
+                "message": f"{row.get('name')} ({row.get('layer')}) was built for the input "
+                f"{row.get('input_shape')} of the model's declared input; the message says what it received.",
+            }
+            case.notes.append(
+                f"Keras names the layer `{row.get('name')}`; it is found at line {row.get('line')} in the model "
+                "traced with its declared input."
+            )
+    if answer.get("layer") is not None:
+        pass
+    elif fed is None and message_shape_runs:
         case.notes.append(
             f"This model traces through with the input the message names, {case.n['input_shape']}: under the "
             "current framework rules (Keras 3 adds a missing trailing axis of size 1 to a declared input, PyTorch "
@@ -482,6 +521,16 @@ def explain_with_code(answer: dict, case, code: str, framework: str | None, inpu
             answer["trace"]["graph"] = _graph_rows(result)  # model runs unchanged at another size)
             answer["trace"]["graph_of"] = "changed"
             answer["trace"]["graph_input"] = shape
+    declared_shape = list(declared[0]) if declared else None
+    if fw == "keras" and declared_shape is not None:
+        # A Keras model sizes its layers for the input it is built with: tracing another input shape is
+        # building the model for it (declaring that input in the code), which is a fix of its own.
+        built = next((r for r in runs if r[0] is None), None)
+        other = next((r for r in runs if r[0] is not None and r[0][1:] != declared_shape[1:]), None)
+        if other is not None and input_shape is not None and other[0] == list(input_shape):
+            code_fixes.append(_keras_declare_fix(other[0], other[1]))
+        if built is not None:
+            written = built
     if written is not None:
         shape, result = written
         shown = shape if shape is not None else result.get("input_shape")

@@ -749,14 +749,14 @@ PATTERNS: tuple[Pattern, ...] = (
         "keras_axis_value",
         None,  # in_features_mismatch or channel_mismatch, by the layer named
         "keras",
-        r"Input (?P<index>\d{1,3}) (?:of layer \"?(?P<layer>[\w\-\.]{1,80})\"? is incompatible with the layer|is incompatible with layer \"?(?P<layer2>[\w\-\.]{1,80})\"?):(?: :)? expected axis (?P<axis>-?\d{1,2}) of input shape to have value (?P<expected>\d{1,12}),? but (?:received input with|got) shape \[?\(?(?P<shape>[^\)\]\n]{0,200})",
+        r"Input (?P<index>\d{1,3})(?: with name '[^'\n]{0,80}')? (?:of layer [\"']?(?P<layer>[\w\-\.]{1,80})[\"']? is incompatible with the layer|is incompatible with layer [\"']?(?P<layer2>[\w\-\.]{1,80})[\"']?):(?: :)? expected axis (?P<axis>-?\d{1,2}) of input shape to have value (?P<expected>\d{1,12}),? but (?:received input with|got) shape \[?\(?(?P<shape>[^\)\]\n]{0,200})",
         _read_keras_axis,
     ),
     _p(
         "keras_ndim",
         None,  # rank_mismatch or rnn_input_mismatch, by the layer named
         "keras",
-        r"Input (?P<index>\d{1,3}) (?:of layer \"?(?P<layer>[\w\-\.]{1,80})\"? is incompatible with the layer|is incompatible with layer \"?(?P<layer2>[\w\-\.]{1,80})\"?):(?: :)? expected (?P<minimum>min_)?ndim=(?P<expected>\d{1,2}), found ndim=(?P<received>\d{1,2})(?:\.? ?Full shape received: \[?\(?(?P<shape>[^\)\]\n]{0,200}))?",
+        r"Input (?P<index>\d{1,3})(?: with name '[^'\n]{0,80}')? (?:of layer [\"']?(?P<layer>[\w\-\.]{1,80})[\"']? is incompatible with the layer|is incompatible with layer [\"']?(?P<layer2>[\w\-\.]{1,80})[\"']?):(?: :)? expected (?P<minimum>min_)?ndim=(?P<expected>\d{1,2}), found ndim=(?P<received>\d{1,2})(?:\.? ?Full shape received: \[?\(?(?P<shape>[^\)\]\n]{0,200}))?",
         _read_keras_ndim,
     ),
     _p(

@@ -5,6 +5,7 @@ graph_models/SOURCES.md); running them here is how the truth is obtained, never 
 
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 
@@ -82,3 +83,45 @@ def test_the_frameworks_message_is_explained_and_the_fixes_run(name, shape, fami
     assert blind["family"] == family
     if blind["layer"] is not None:
         assert blind["layer"]["name"] == answer["layer"]["name"]
+
+
+KERAS_CASES = [
+    ("keras_seq1", (2, 32, 32, 1), "in_features_mismatch", "dense"),
+    ("keras_seq1", (2, 28, 28, 3), "channel_mismatch", "conv2d"),
+]
+
+
+def _keras_error(code: str, shape, keras) -> str | None:
+    import numpy as np
+
+    keras.backend.clear_session()
+    ns = {"__name__": "corpus"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Keras 3 warns about input_shape= on a layer: the corpus keeps it
+        exec(compile(code, "<corpus>", "exec"), ns)  # noqa: S102 - our own test data, not user input
+        try:
+            ns["model"](np.zeros(shape, dtype="float32"))
+        except ValueError as err:
+            return str(err)
+    return None
+
+
+@pytest.mark.parametrize(
+    ("name", "shape", "family", "layer"),
+    KERAS_CASES,
+    ids=[f"{n}-{'x'.join(map(str, s))}" for n, s, _, _ in KERAS_CASES],
+)
+def test_keras_3s_message_is_explained_and_declaring_the_input_runs(name, shape, family, layer):
+    keras = pytest.importorskip("keras")
+    code = (MODELS / f"{name}.txt").read_text(encoding="utf-8")
+    message = _keras_error(code, shape, keras)
+    assert message is not None, "the wrong input must fail in Keras"
+    answer = engine.explain(message, code, "keras", [None, *shape[1:]])
+    assert answer["family"] == family and answer["layer"]["name"] == layer, message
+    declare = next(fix for fix in answer["fixes"] if "declare_input_shape" in fix["change"])
+    assert declare["verified"]
+    per_sample = tuple(declare["change"]["declare_input_shape"][1:])
+    rebuilt = re.sub(r"input_shape=\([^)]*\)", f"input_shape={per_sample}", code, count=1)
+    assert _keras_error(rebuilt, shape, keras) is None  # Keras runs the model built for the data
+    fed = next(fix for fix in answer["fixes"] if fix["verified"] and "input_shape" in fix["change"])
+    assert _keras_error(code, (2, *fed["change"]["input_shape"][1:]), keras) is None
