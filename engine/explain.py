@@ -70,6 +70,12 @@ def _formula(framework: str, layer: str, key: str, values: dict | None = None) -
     return None
 
 
+def _text(framework: str, layer: str, key: str) -> str:
+    """A declared formula's text as the engine renders it (for prose: no formula is written twice)."""
+    entry = _formula(framework, layer, key)
+    return f"`{entry['text']}`" if entry else "its formula"
+
+
 def _check(framework: str, layer: str, params: dict, input_shape) -> dict:
     """Evaluate the changed layer on the shape from the message: the engine's answer, or its refusal."""
     from engine.api import evaluate  # engine.api imports every layer declaration; load it when first needed
@@ -469,9 +475,10 @@ def _kernel(c: _Case) -> None:
         else f"A {what} is larger than its (padded) input on one axis, so the output size would be zero or negative."
     )
     c.computes = (
-        "With 'valid' padding a window of size k fits L_in - d*(k - 1) times with stride 1: the output length is "
-        "floor((L_in + 2p - d*(k - 1) - 1)/s) + 1, which is zero or negative once the window is larger than the "
-        "padded input. 'same' padding keeps ceil(L_in/s) instead."
+        "A window of size k (dilation d, stride s, padding p) fits in the input as often as "
+        f"{_text('pytorch', 'Conv2d', 'conv_output_length')} says, which is zero or negative once the window is "
+        f"larger than the padded input; Keras's 'same' padding keeps {_text('keras', 'Conv2D', 'conv_same_length')} "
+        "instead."
     )
     c.why = (
         f"The input reaching this layer is only {size} wide on that axis, the window is {kernel}."
@@ -506,7 +513,8 @@ def _kernel(c: _Case) -> None:
             ok = _check("keras", layer, {**base, **params, "padding": "same"}, probe)
             c.fixes.append(
                 _fix(
-                    "Use `padding='same'` so the layer keeps ceil(L_in/s) instead of shrinking the input.",
+                    f"Use `padding='same'` so the layer keeps {_text('keras', 'Conv2D', 'conv_same_length')} "
+                    "instead of shrinking the input.",
                     {"layer": n.get("layer") or layer, "params": {"padding": "same"}},
                     ok,
                 )
@@ -978,7 +986,8 @@ def _transposed(c: _Case) -> None:
             "smaller than the stride (or the dilation) on every axis."
         )
     c.computes = (
-        "A transposed convolution's output length is (L_in - 1)*s - 2p + d*(k - 1) + output_padding + 1; "
+        "A transposed convolution's output length is "
+        f"{_text('pytorch', 'ConvTranspose2d', 'conv_transpose_output_length')} (op = output_padding); "
         "output_padding resolves the ambiguity of a stride > 1 and is limited to 0 .. s - 1."
     )
     c.formula(
@@ -1014,8 +1023,9 @@ def _same_stride(c: _Case) -> None:
     c.layer_type = "Conv2d"
     c.summary = "PyTorch's `padding='same'` only works with stride 1, and this convolution has a larger stride."
     c.computes = (
-        "With stride 1 'same' keeps the length (PyTorch pads d*(k - 1) in total). With stride s, Keras/TensorFlow's "
-        "'same' gives ceil(L_in/s), which needs input-dependent, possibly uneven padding that nn.Conv2d does not do."
+        f"With stride 1 'same' keeps the length ({_text('pytorch', 'Conv2d', 'conv_same_length_torch')}). With "
+        f"stride s, Keras/TensorFlow's 'same' gives {_text('keras', 'Conv2D', 'conv_same_length')}, which needs "
+        "input-dependent, possibly uneven padding that nn.Conv2d does not do."
     )
     c.why = "padding='same' and stride > 1 together are refused by PyTorch (Keras accepts them)."
     c.formula("pytorch", "Conv2d", "conv_output_length", {"k": 3, "s": 2, "p": 1, "d": 1})
