@@ -229,3 +229,24 @@ def test_a_large_model_is_explained_within_bounds():
     print(f"400-layer model explained in {elapsed:.2f} s ({answer['trace']['tried']} input shapes traced)")
     assert answer["layer"]["name"] == "body.0" and answer["fixes"][0]["verified"]
     assert elapsed < 10
+
+
+HOSTILE_CODE = [
+    "(" * MAX_CODE_CHARS,
+    "x = " + "1+" * 9990 + "1",
+    "nn.Sequential(" * 300 + "nn.Linear(32, 64)" + ")" * 300,
+    "\x00" * 100,
+    "def f(:\n",
+    "import torch.nn as nn\nclass A(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+    "        self.l = nn.Linear(32, 64)\n    def forward(self, x):\n" + "        x = self.l(x)\n" * 600,
+]
+
+
+@pytest.mark.parametrize("code", HOSTILE_CODE, ids=range(len(HOSTILE_CODE)))
+def test_hostile_code_is_answered_quickly_and_never_raises_anything_else(code):
+    started = time.perf_counter()
+    answer = engine.explain(
+        "RuntimeError: mat1 and mat2 shapes cannot be multiplied (1x48 and 32x64)", code[:MAX_CODE_CHARS]
+    )
+    assert answer["family"] == "in_features_mismatch"
+    assert time.perf_counter() - started < 5
