@@ -1613,10 +1613,15 @@ class Reader:
                 "log2": math.log2,
                 "log": math.log,
             }[last]
+            if last == "prod" and any(not all(_is_number(v) and abs(v) <= MAX_INT_VALUE for v in a) for a in args):
+                raise unsupported(line, f"`{_src(node)[:80]}` cannot be computed")
             try:
-                return fn(*args)
-            except (TypeError, ValueError):
+                value = fn(*args)
+            except (TypeError, ValueError, OverflowError):
                 raise unsupported(line, f"`{_src(node)[:80]}` cannot be computed") from None
+            if isinstance(value, int) and abs(value) > MAX_INT_VALUE:
+                raise unsupported(line, "a number too large")
+            return value
         if _has_tensor(args, kwargs):
             raise unsupported(line, f"`{_src(node)[:80]}` cannot be followed on a tensor")
         return Unknown(_src(node)[:80], line)
@@ -1654,6 +1659,11 @@ class Reader:
                 continue
             if k in ("activation", "recurrent_activation") and isinstance(v, Ref):
                 v = v.path.rsplit(".", 1)[-1]
+            declared = spec.by_name.get(
+                spec.param_aliases.get(k, k) if isinstance(spec.param_aliases.get(k, k), str) else k
+            )
+            if declared is not None and getattr(declared.parse, "kind", "") == "any" and not _plain(v):
+                continue  # accepted and ignored by the declaration (a regularizer, an initializer object)
             out[k] = self.plain_value(v, k, node)
         return out, input_shape
 
