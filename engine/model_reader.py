@@ -3000,6 +3000,18 @@ class ModelGraph:
     def _keras_functional(self) -> dict:
         m, r = self.model, self.reader
         nodes = r.graph.reachable(m.outputs)
+        given = {t.ref for t in m.inputs}
+        needed = {ref for n in nodes for ref in n.inputs} | {t.ref for t in m.outputs}
+        missing = [t.ref for t in r.graph.inputs if t.ref in needed and t.ref not in given]
+        if missing:
+            err = ShapeError(
+                "graph_disconnected",
+                f"line {m.line}: the model's outputs depend on the input {missing[0]}, which is not among its inputs "
+                f"({', '.join(sorted(given)) or 'none'}): Keras refuses this graph",
+                "code",
+                line=m.line,
+            )
+            raise err
         return self._finish(r.graph, m.outputs, m.inputs, nodes)
 
     def _keras_run(self, shapes) -> dict:
