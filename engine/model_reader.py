@@ -1588,6 +1588,12 @@ class Reader:
         line = node.lineno
         parts = path.split(".")
         last = parts[-1]
+        library = parts[0] in ("torchvision", "timm", "transformers", "segmentation_models_pytorch") or (
+            parts[0] in ("keras", "tf") and "applications" in parts
+        )
+        if library and last[:1] != "_" and last not in ("preprocess_input", "decode_predictions", "transforms"):
+            if "transforms" not in parts and "datasets" not in parts and "utils" not in parts:
+                raise unsupported(line, f"{path} is a library model, not code the reader can follow")
         if parts[0] == "torch" or path.startswith("torchvision"):
             return self.call_torch(path, last, args, kwargs, node)
         if parts[0] in ("keras", "tf") or "keras" in parts:
