@@ -1598,6 +1598,13 @@ class Reader:
             return self.call_torch(path, last, args, kwargs, node)
         if parts[0] in ("keras", "tf") or "keras" in parts:
             return self.call_keras(path, last, args, kwargs, node)
+        if path == "torchinfo.summary" and args and isinstance(args[0], TorchModule):
+            size = kwargs.get("input_size", args[1] if len(args) > 1 else None)
+            if isinstance(size, (list, tuple)) and size:
+                sizes = size if isinstance(size[0], (list, tuple)) else [size]
+                if all(isinstance(s, (list, tuple)) and all(type(v) is int for v in s) for s in sizes):
+                    self.example_inputs = [tuple(s) for s in sizes]  # torchinfo's input_size has the batch
+            return Unknown(_src(node)[:80], line)
         if path in ("functools.partial", "partial") and args:
             return Partial(args[0], args[1:], kwargs)
         if path in ("collections.OrderedDict", "OrderedDict", "typing.OrderedDict"):
@@ -2133,6 +2140,8 @@ class Reader:
             call = model.instance.cls.find("call")
             if not call:
                 raise unsupported(line, f"{model.name} has no call()")
+            if self.top_level and self.in_forward == 0 and model.input_shape is None:
+                model.input_shape = inputs[0].shape  # model(keras.Input(...)): the input it is built for
             self.in_forward += 1
             try:
                 return self.call_user(UserFunction(call[1], None, call[0]), [model, *args], kwargs, node)
