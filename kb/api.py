@@ -19,6 +19,7 @@ from engine import ShapeError
 from engine.registry import framework_name
 from kb import api_schemas as schemas
 from kb import openapi, search
+from kb.components import read_call
 from kb.content import SLUG_RE
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", template_folder="templates")
@@ -206,6 +207,16 @@ def trace():
     """A stack of layers: every layer's output shape and parameters; the first misfit names its index."""
     req = schemas.trace_request(_read_json())
     return json_response(engine.trace(req.framework, req.input_shape, req.layers))
+
+
+@bp.post("/parse-call")
+def parse_call():
+    """The arguments of one layer call, as the server reads them (engine.snippet: ast, literals only).
+
+    The pages ask this instead of carrying a parser of their own: one grammar, in engine/.
+    """
+    req = schemas.parse_call_request(_read_json())
+    return json_response(read_call(req.framework, req.layer, req.args))
 
 
 # ---- layer reference ------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import engine
 from engine.registry import framework_name
 from engine.render import to_mathml
 from engine.snippet import parse_snippet
-from engine.spec import FRAMEWORKS, LayerSpec
+from engine.spec import LayerSpec
 from kb.formvalues import MISSING, FormValueError, format_value, parse_shape, parse_value
 from kb.web import call_args_filter, py_literal
 
@@ -345,8 +345,9 @@ def build_evaluator(
         "errors": [],
         "query": query,
         "permalink": action + query_string(query) + "#evaluator" if submitted else None,
-        # app.js reads a wrapped layer's call with the positional names of every layer
-        "catalog": layer_catalog() if any(f.get("nested") for f in fields) else None,
+        # app.js asks the server to read a wrapped layer's call (one grammar, in engine.snippet)
+        "nested": any(f.get("nested") for f in fields),
+        "parse_api": api_url("api.parse_call", "/api/v1/parse-call"),
     }
     for f in fields:
         if f["name"] in query:
@@ -439,12 +440,11 @@ def parse_row(framework: str, layer_text: str, params_text: str) -> tuple[LayerS
     return spec, parsed["layers"][0]["params"]
 
 
-@lru_cache(maxsize=1)
-def layer_catalog() -> dict:
-    """framework -> lower-case name or alias -> {name, positional}: lets app.js read positional arguments."""
-    out: dict = {fw: {} for fw in FRAMEWORKS}
-    for spec in engine.layers():
-        legacy = spec.options.get("legacy_positional", {})
-        for n in (spec.name, *spec.aliases):
-            out[spec.framework][n.lower()] = {"name": spec.name, "positional": list(legacy.get(n) or spec.positional)}
-    return out
+def read_call(framework: str, layer: str, args: str) -> dict:
+    """POST /api/v1/parse-call: {framework, layer, params} of one call's arguments, or ShapeError (invalid_call)."""
+    spec = engine.get_layer(framework, layer)
+    try:
+        _, params = parse_row(spec.framework, spec.name, args)
+    except RowError as err:
+        raise engine.ShapeError("invalid_call", err.message.removeprefix("parameters: "), "args") from None
+    return {"framework": spec.framework, "layer": spec.name, "params": params}

@@ -16,6 +16,7 @@ import engine
 from engine import ShapeError
 from engine.api import MAX_TRACE_LAYERS
 from kb import api_schemas as schemas
+from kb.components import read_call
 from kb.search import PAGE_SIZE
 
 VERSION = "1.0.0"
@@ -65,6 +66,8 @@ TRACE_EXAMPLE = {
         {"layer": "Conv2d", "params": {"in_channels": 16, "out_channels": 32, "kernel_size": 3, "stride": 2}},
     ],
 }
+PARSE_CALL_EXAMPLE = {"framework": "keras", "layer": "Conv2D", "args": "32, (3, 3), strides=2, padding='same'"}
+PARSE_CALL_REJECTED_EXAMPLE = {"framework": "keras", "layer": "Dense", "args": "units=n_classes"}
 TRACE_REJECTED_EXAMPLE = {
     "framework": "keras",
     "input_shape": [None, 28, 28, 1],
@@ -75,8 +78,16 @@ TRACE_REJECTED_EXAMPLE = {
 }
 
 
-def problem_body(status: int, code: str, detail: str, field: str | None = None, layer_index: int | None = None) -> dict:
-    """An RFC 9457 problem document; `code`, `field` and `layer_index` are ours (the engine's)."""
+def problem_body(
+    status: int,
+    code: str,
+    detail: str,
+    field: str | None = None,
+    layer_index: int | None = None,
+    line: int | None = None,
+    expression: str | None = None,
+) -> dict:
+    """An RFC 9457 problem document; `code`, `field`, `layer_index`, `line` and `expression` are ours (the engine's)."""
     out = {
         "type": "about:blank",
         "title": HTTP_STATUS_CODES.get(status, "Error"),
@@ -87,6 +98,10 @@ def problem_body(status: int, code: str, detail: str, field: str | None = None, 
     }
     if layer_index is not None:
         out["layer_index"] = layer_index
+    if line is not None:
+        out["line"] = line
+    if expression is not None:
+        out["expression"] = expression
     return out
 
 
@@ -114,6 +129,8 @@ def _examples() -> dict:
         "evaluate_rejected": _engine_problem(lambda: run(EVALUATE_REJECTED_EXAMPLE)),
         "trace": engine.trace(**TRACE_EXAMPLE),
         "trace_rejected": _engine_problem(lambda: engine.trace(**TRACE_REJECTED_EXAMPLE)),
+        "parse_call": read_call(**PARSE_CALL_EXAMPLE),
+        "parse_call_rejected": _engine_problem(lambda: read_call(**PARSE_CALL_REJECTED_EXAMPLE)),
     }
 
 
@@ -141,6 +158,19 @@ SCHEMAS = {
     "Count": schemas.COUNT,
     "EvaluateRequest": schemas.EVALUATE_REQUEST,
     "TraceRequest": schemas.TRACE_REQUEST,
+    "ParseCallRequest": schemas.PARSE_CALL_REQUEST,
+    "ParseCallResponse": {
+        "type": "object",
+        "required": ["framework", "layer", "params"],
+        "properties": {
+            "framework": _ref("FrameworkName"),
+            "layer": {"type": "string", "description": "The canonical layer name."},
+            "params": {
+                "type": "object",
+                "description": "Keyword arguments (positional ones named); a layer inside is {layer, params}.",
+            },
+        },
+    },
     "Rendered": RENDERED,
     "Formula": {
         "description": "A general formula `target = expression`, in three renderings.",
@@ -191,23 +221,62 @@ SCHEMAS = {
         "required": ["index", "layer", "output_shape", "param_count"],
         "properties": {
             "index": {"type": "integer", "minimum": 0},
-            "layer": {"type": "string"},
-            "input_shape": _ref("ShapeOut"),
-            "output_shape": _ref("ShapeOut"),
+            "layer": {"type": "string", "description": "The layer type, or the operation (view, cat, add, ...)."},
+            "name": {
+                "type": "string",
+                "description": "A model's code: the node's name (Keras-style or the attribute path).",
+            },
+            "inputs": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "A model's code: the names of the nodes (or model inputs) it is connected to.",
+            },
+            "params": {"type": "object"},
+            "input_shape": {"oneOf": [_ref("ShapeOut"), {"type": "null"}]},
+            "output_shape": {"oneOf": [_ref("ShapeOut"), {"type": "null"}]},
+            "output_shapes": {"type": "array", "items": _ref("ShapeOut")},
             "param_count": _ref("Count"),
             "trainable_params": _ref("Count"),
+            "macs": {
+                "description": "A model's code: multiply-accumulates of one call, as torchinfo counts them.",
+                "allOf": [_ref("Count")],
+            },
+            "line": {"type": ["integer", "null"], "description": "A model's code: the line of the call."},
         },
+    },
+    "NamedShape": {
+        "type": "object",
+        "required": ["name", "shape"],
+        "properties": {"name": {"type": "string"}, "shape": {"oneOf": [_ref("ShapeOut"), {"type": "null"}]}},
     },
     "TraceResponse": {
         "type": "object",
         "required": ["layers", "output_shape", "total_params"],
         "properties": {
             "framework": _ref("FrameworkName"),
-            "input_shape": _ref("ShapeOut"),
+            "input_shape": {"oneOf": [_ref("ShapeOut"), {"type": "null"}]},
+            "inputs": {"type": "array", "items": _ref("NamedShape"), "description": "A model's code: every input."},
             "layers": {"type": "array", "items": _ref("TraceStep")},
-            "output_shape": _ref("ShapeOut"),
+            "output_shape": {"oneOf": [_ref("ShapeOut"), {"type": "null"}]},
+            "outputs": {
+                "type": "array",
+                "items": _ref("NamedShape"),
+                "description": "A model's code: every output, in order (output_shape is the first).",
+            },
             "total_params": _ref("Count"),
             "trainable_params": _ref("Count"),
+            "non_trainable_params": _ref("Count"),
+            "total_macs": _ref("Count"),
+            "param_bytes": {"allOf": [_ref("Count")], "description": "The parameters as float32."},
+            "activation_bytes": {
+                "allOf": [_ref("Count")],
+                "description": "Every node's outputs for one sample, as float32.",
+            },
+            "notes": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "What the reader left out that cannot change a shape.",
+            },
         },
     },
     "LayerSummary": {
@@ -410,6 +479,15 @@ SCHEMAS = {
             "code": {"type": "string", "pattern": "^[a-z0-9_]+$", "example": "kernel_too_large"},
             "field": {"type": ["string", "null"], "example": "params.kernel_size"},
             "layer_index": {"type": "integer", "minimum": 0, "description": "Only for /trace: the failing layer."},
+            "line": {
+                "type": ["integer", "null"],
+                "minimum": 1,
+                "description": "Only for /trace of a model's code: the line the error is about.",
+            },
+            "expression": {
+                "type": "string",
+                "description": "Only for needs_value: the expression to give a value for (send it back in values).",
+            },
         },
     },
 }
@@ -569,6 +647,44 @@ def _paths(ex: dict) -> dict:
                     },
                     **post_errors,
                     "422": _problem("The first layer that does not fit, with its index.", ex["trace_rejected"]),
+                },
+            }
+        },
+        f"{PREFIX}/parse-call": {
+            "post": {
+                "operationId": "parseCall",
+                "tags": ["engine"],
+                "summary": "Read the arguments of a layer call",
+                "description": "The keyword arguments of one layer call written as Python text (positional "
+                "arguments named, a layer inside written as {layer, params}), read with Python's parser, "
+                "literals and simple integer arithmetic only: nothing runs. The pages read the tracer's rows "
+                "and a wrapper's layer field through this, so the grammar lives in one place. An argument "
+                "that is not a literal is a 422 (invalid_call) naming it.",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": _ref("ParseCallRequest"),
+                            "examples": {
+                                "conv2d": {
+                                    "summary": "Keras Conv2D, positional and keyword",
+                                    "value": PARSE_CALL_EXAMPLE,
+                                },
+                                "rejected": {"summary": "A name, not a literal", "value": PARSE_CALL_REJECTED_EXAMPLE},
+                            },
+                        }
+                    },
+                },
+                "responses": {
+                    "200": {
+                        "description": "The arguments, by name.",
+                        "headers": {
+                            "Access-Control-Allow-Origin": {"$ref": "#/components/headers/Access-Control-Allow-Origin"}
+                        },
+                        "content": _json(_ref("ParseCallResponse"), ex["parse_call"]),
+                    },
+                    **post_errors,
+                    "422": _problem("An unknown layer, or arguments that are not literals.", ex["parse_call_rejected"]),
                 },
             }
         },

@@ -20,7 +20,6 @@ from kb.components import (
     api_url,
     call_args,
     framework_arg,
-    layer_catalog,
     layer_url,
     parse_row,
     query_string,
@@ -223,7 +222,6 @@ def trace_data(args, form=None) -> dict:
         "example": example_name,
         "examples": _trace_examples(),
         "layer_names": {fw: _layer_names(fw) for fw in FRAMEWORKS},
-        "catalog": layer_catalog(),
         "max_rows": MAX_ROWS,
         "api": api_url("api.trace", "/api/v1/trace"),
         "links": {

@@ -12,6 +12,7 @@ from kb import openapi
 OPERATIONS = {
     ("post", "/api/v1/evaluate"),
     ("post", "/api/v1/trace"),
+    ("post", "/api/v1/parse-call"),
     ("get", "/api/v1/layers"),
     ("get", "/api/v1/layers/{framework}/{name}"),
     ("get", "/api/v1/questions"),
@@ -56,7 +57,7 @@ def test_every_api_route_is_in_the_document(api_app, api):
 
 def test_request_examples_give_the_documented_answers(api):
     spec = served(api)
-    for path in ("/api/v1/evaluate", "/api/v1/trace"):
+    for path in ("/api/v1/evaluate", "/api/v1/trace", "/api/v1/parse-call"):
         op = spec["paths"][path]["post"]
         responses = op["responses"]
         for name, example in op["requestBody"]["content"]["application/json"]["examples"].items():

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 
+import engine
 from kb import components
 from kb.formvalues import MISSING, FormValueError, parse_value
 
@@ -122,34 +124,49 @@ def test_the_tracer_without_javascript(nojs_page, live_server):
     assert page.locator(FINAL).inner_text().strip() == "(None, 2)"
 
 
+# A row's parameters, as Python call arguments, with an input shape to trace them on.
 CALL_ARGS = [
-    ("keras", "Dense", "64"),
-    ("keras", "Dense", "units=64, activation='relu', use_bias=False"),
-    ("keras", "Conv2D", '32, (3, 3), strides=2, padding="same"'),
-    ("keras", "Reshape", "target_shape=(16, 16, 128)"),
-    ("keras", "Reshape", "(-1,)"),
-    ("keras", "Dropout", "0.5"),
-    ("keras", "Dropout", "rate=1e-1"),
-    ("keras", "Bidirectional", "LSTM(16, return_sequences=True)"),
-    ("keras", "TimeDistributed", "Dense(8)"),
-    ("keras", "TimeDistributed", "Conv2D(16, 3, activation='relu')"),
-    ("keras", "TimeDistributed", "Bidirectional(LSTM(4))"),
-    ("pytorch", "Conv2d", "3, 16, kernel_size=[3, 5], padding=1"),
-    ("pytorch", "LSTM", "input_size=8, hidden_size=4, batch_first=True, num_layers=2"),
-    ("pytorch", "Linear", "in_features=4, out_features=2, bias=None"),
+    ("keras", "Dense", "64", "None, 8"),
+    ("keras", "Dense", "units=64, activation='relu', use_bias=False", "None, 8"),
+    ("keras", "Conv2D", '32, (3, 3), strides=2, padding="same"', "None, 16, 16, 3"),
+    ("keras", "Reshape", "target_shape=(16, 16, 128)", "None, 32768"),
+    ("keras", "Reshape", "(-1,)", "None, 4, 4"),
+    ("keras", "Dropout", "rate=1e-1", "None, 8"),
+    ("keras", "Bidirectional", "LSTM(16, return_sequences=True)", "None, 10, 8"),
+    ("keras", "TimeDistributed", "Conv2D(16, 3, activation='relu')", "None, 5, 8, 8, 3"),
+    ("keras", "TimeDistributed", "Bidirectional(LSTM(4))", "None, 5, 7, 3"),
+    ("pytorch", "Conv2d", "3, 16, kernel_size=[3, 5], padding=1", "1, 3, 8, 8"),
+    ("pytorch", "LSTM", "input_size=8, hidden_size=4, batch_first=True, num_layers=2", "2, 5, 8"),
+    ("pytorch", "Linear", "in_features=4, out_features=2 * 3", "3, 4"),
 ]
 
 
-def test_the_browser_and_the_server_read_parameters_alike(page, live_server):
+def _shape_text(shape) -> str:
+    inner = ", ".join("None" if d is None else str(d) for d in shape)
+    return f"({inner},)" if len(shape) == 1 else f"({inner})"
+
+
+def test_the_page_has_no_call_parser_of_its_own():
+    # One grammar in one place: the rows and the wrapper fields are read by the server (engine.snippet).
+    source = (Path(__file__).resolve().parents[2] / "kb" / "static" / "app.js").read_text()
+    for name in ("parseCallArgs", "CallArgs", "tokenize", "lookupLayer", "Unsupported", "layer-catalog"):
+        assert name not in source, name
+    assert "data-parse-api" in source  # the wrapper fields ask POST /api/v1/parse-call
+
+
+def test_the_server_reads_each_row_as_it_reads_python(page, live_server):
+    # The behaviour stays: positional arguments, tuples, nested layers, arithmetic, read by the server.
     _ready(page, f"{live_server}/trace")
-    for framework, layer, text in CALL_ARGS:
-        _, expected = components.parse_row(framework, layer, text)
-        got = page.evaluate(
-            "([text, layer, fw]) => JSON.parse(ShapeKB.toJSON(ShapeKB.parseCallArgs(text, layer, "
-            "JSON.parse(document.getElementById('layer-catalog').textContent), fw)))",
-            [text, layer, framework],
-        )
-        assert got == json.loads(json.dumps(expected)), (layer, text)
+    for framework, layer, text, shape_text in CALL_ARGS:
+        _, params = components.parse_row(framework, layer, text)
+        shape = [None if d == "None" else int(d) for d in shape_text.split(", ")]
+        expected = engine.trace(framework, shape, [{"layer": layer, "params": params}])
+        page.select_option("#t-framework", framework)
+        page.fill("#t-input", shape_text)
+        page.fill("#l-0", layer)
+        page.fill("#p-0", text)
+        _settle(page, FINAL, _shape_text(expected["output_shape"]))
+        _settle(page, TOTAL, f"{expected['total_params']:,}")
 
 
 FORM_VALUES = [
