@@ -106,7 +106,8 @@ def _limit_body():
 
 @bp.errorhandler(ShapeError)
 def _shape_error(err: ShapeError):
-    return problem(422, err.code, err.message, err.field, err.layer_index)
+    """422; a model's code adds the line, and a needs_value question the expression to give a value for."""
+    return json_response(openapi.engine_problem_body(err), 422, PROBLEM_JSON)
 
 
 @bp.errorhandler(schemas.RequestError)
@@ -206,6 +207,11 @@ def evaluate():
 def trace():
     """A stack of layers: every layer's output shape and parameters; the first misfit names its index."""
     req = schemas.trace_request(_read_json())
+    if isinstance(req, schemas.CodeTraceRequest):
+        answer = engine.trace_code(
+            req.code, req.framework, input_shape=req.input_shape, input_shapes=req.input_shapes, values=req.values
+        )
+        return json_response(answer)
     return json_response(engine.trace(req.framework, req.input_shape, req.layers))
 
 

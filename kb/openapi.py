@@ -66,6 +66,24 @@ TRACE_EXAMPLE = {
         {"layer": "Conv2d", "params": {"in_channels": 16, "out_channels": 32, "kernel_size": 3, "stride": 2}},
     ],
 }
+CODE_EXAMPLE = {
+    "code": "from keras import Input, Model, layers\n\n"
+    "inputs = Input(shape=(32, 32, 3))\n"
+    "x = layers.Conv2D(16, 3, padding='same', activation='relu')(inputs)\n"
+    "y = layers.Conv2D(16, 3, padding='same')(x)\n"
+    "x = layers.add([x, y])\n"
+    "x = layers.GlobalAveragePooling2D()(x)\n"
+    "outputs = layers.Dense(10, activation='softmax')(x)\n"
+    "model = Model(inputs, outputs)\n",
+}
+CODE_NEEDS_VALUE_EXAMPLE = {
+    "code": "from keras import Sequential, layers\n\n"
+    "model = Sequential([\n"
+    "    layers.Input(shape=(x_train.shape[1],)),\n"
+    "    layers.Dense(64, activation='relu'),\n"
+    "    layers.Dense(10),\n"
+    "])\n",
+}
 PARSE_CALL_EXAMPLE = {"framework": "keras", "layer": "Conv2D", "args": "32, (3, 3), strides=2, padding='same'"}
 PARSE_CALL_REJECTED_EXAMPLE = {"framework": "keras", "layer": "Dense", "args": "units=n_classes"}
 TRACE_REJECTED_EXAMPLE = {
@@ -105,11 +123,18 @@ def problem_body(
     return out
 
 
+def engine_problem_body(err: ShapeError) -> dict:
+    """The 422 problem document of an engine error (the API's answer, and the examples here)."""
+    details = getattr(err, "details", None) or {}
+    expression = details.get("expression") if err.code == "needs_value" else None
+    return problem_body(422, err.code, err.message, err.field, err.layer_index, getattr(err, "line", None), expression)
+
+
 def _engine_problem(call) -> dict:
     try:
         call()
     except ShapeError as err:
-        return problem_body(422, err.code, err.message, err.field, err.layer_index)
+        return engine_problem_body(err)
     raise AssertionError("the example was meant to be rejected")  # pragma: no cover
 
 
@@ -129,6 +154,9 @@ def _examples() -> dict:
         "evaluate_rejected": _engine_problem(lambda: run(EVALUATE_REJECTED_EXAMPLE)),
         "trace": engine.trace(**TRACE_EXAMPLE),
         "trace_rejected": _engine_problem(lambda: engine.trace(**TRACE_REJECTED_EXAMPLE)),
+        "trace_code": engine.trace_code(**CODE_EXAMPLE),
+        "trace_code_needs_value": _engine_problem(lambda: engine.trace_code(**CODE_NEEDS_VALUE_EXAMPLE)),
+        "trace_code_answered": engine.trace_code(**CODE_NEEDS_VALUE_EXAMPLE, values={"x_train.shape[1]": 784}),
         "parse_call": read_call(**PARSE_CALL_EXAMPLE),
         "parse_call_rejected": _engine_problem(lambda: read_call(**PARSE_CALL_REJECTED_EXAMPLE)),
     }
@@ -618,10 +646,19 @@ def _paths(ex: dict) -> dict:
             "post": {
                 "operationId": "trace",
                 "tags": ["engine"],
-                "summary": "Trace a stack of layers",
-                "description": f"Each layer's output shape and parameter count, in order (at most "
-                f"{MAX_TRACE_LAYERS} layers). The first layer that does not fit is answered as 422 with "
-                "its layer_index.",
+                "summary": "Trace a stack of layers, or a model's code",
+                "description": f"A stack of layers (framework, input_shape, layers): each layer's output shape and "
+                f"parameter count, in order (at most {MAX_TRACE_LAYERS} layers); the first layer that does not fit "
+                "is a 422 with its layer_index.\n\nA model's code (code, at most "
+                f"{schemas.MAX_CODE_CHARS:,} characters): a Keras Sequential or functional model, or a PyTorch "
+                "nn.Module with its forward, read with Python's parser (nothing runs) into a graph; each node's "
+                "name, inputs (connected to), output shape(s), parameters, multiply-accumulates and line, every "
+                "output, and the totals (trainable and non-trainable parameters, parameter and activation bytes "
+                "as float32, MACs). Anything on the tensor's path the reader cannot follow is a 422 naming the "
+                "line (unsupported_construct); a node that does not fit is a 422 with its layer_index and line; "
+                "a value that comes from data (x_train.shape[1]) is a 422 needs_value with the expression: send "
+                "the request again with values: {expression: value}. A model with no input shape in its code "
+                "needs input_shape (needs_input_shape), or input_shapes for several inputs.",
                 "requestBody": {
                     "required": True,
                     "content": {
@@ -629,9 +666,21 @@ def _paths(ex: dict) -> dict:
                             "schema": _ref("TraceRequest"),
                             "examples": {
                                 "cnn": {"summary": "Two PyTorch convolutions", "value": TRACE_EXAMPLE},
+                                "model": {
+                                    "summary": "A Keras functional model with a residual add",
+                                    "value": CODE_EXAMPLE,
+                                },
                                 "rejected": {
                                     "summary": "A kernel that no longer fits",
                                     "value": TRACE_REJECTED_EXAMPLE,
+                                },
+                                "needs_value": {
+                                    "summary": "A size that comes from the data",
+                                    "value": CODE_NEEDS_VALUE_EXAMPLE,
+                                },
+                                "answered": {
+                                    "summary": "The same, with its value",
+                                    "value": {**CODE_NEEDS_VALUE_EXAMPLE, "values": {"x_train.shape[1]": 784}},
                                 },
                             },
                         }
@@ -639,14 +688,35 @@ def _paths(ex: dict) -> dict:
                 },
                 "responses": {
                     "200": {
-                        "description": "Every layer's shape and the totals.",
+                        "description": "Every layer's (node's) shape and the totals.",
                         "headers": {
                             "Access-Control-Allow-Origin": {"$ref": "#/components/headers/Access-Control-Allow-Origin"}
                         },
-                        "content": _json(_ref("TraceResponse"), ex["trace"]),
+                        "content": {
+                            "application/json": {
+                                "schema": _ref("TraceResponse"),
+                                "examples": {
+                                    "cnn": {"value": ex["trace"]},
+                                    "model": {"value": ex["trace_code"]},
+                                    "answered": {"value": ex["trace_code_answered"]},
+                                },
+                            }
+                        },
                     },
                     **post_errors,
-                    "422": _problem("The first layer that does not fit, with its index.", ex["trace_rejected"]),
+                    "422": {
+                        "description": "The first layer that does not fit (layer_index; line for code), a construct "
+                        "the reader cannot follow, or a value it needs (needs_value, with the expression).",
+                        "content": {
+                            "application/problem+json": {
+                                "schema": _ref("Problem"),
+                                "examples": {
+                                    "rejected": {"value": ex["trace_rejected"]},
+                                    "needs_value": {"value": ex["trace_code_needs_value"]},
+                                },
+                            }
+                        },
+                    },
                 },
             }
         },
