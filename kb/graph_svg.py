@@ -142,7 +142,8 @@ def edges(boxes: list[Box]) -> tuple[list[str], float]:
     right_of_rank: dict[int, float] = {}
     for box in boxes:
         right_of_rank[box.rank] = max(right_of_rank.get(box.rank, 0.0), box.x + NODE_WIDTH)
-    paths, lanes, rightmost = [], 0, 0.0
+    paths, rightmost = [], 0.0
+    lanes: list[list[tuple[int, int]]] = []  # the row spans each lane already carries
     for box in boxes:
         for key in box.parents:
             parent = by_key.get(key)
@@ -151,9 +152,16 @@ def edges(boxes: list[Box]) -> tuple[list[str], float]:
             if box.rank - parent.rank <= 1:
                 paths.append(_edge(parent, box))
                 continue
+            span = (parent.rank, box.rank)
+            # the first lane free over these rows (interval colouring, so lanes are reused down the graph)
+            slot = next(
+                (n for n, used in enumerate(lanes) if all(span[1] <= a or b <= span[0] for a, b in used)), len(lanes)
+            )
+            if slot == len(lanes):
+                lanes.append([])
+            lanes[slot].append(span)
             between = max(right_of_rank.get(r, 0.0) for r in range(parent.rank, box.rank + 1))
-            lanes += 1
-            lane = between + LANE_GAP * lanes + 4
+            lane = between + LANE_GAP * (slot + 1) + 4
             rightmost = max(rightmost, lane)
             paths.append(_lane_edge(parent, box, lane))
     return paths, rightmost
