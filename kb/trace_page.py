@@ -263,6 +263,7 @@ def _fill(rows: list[dict], result: dict | None) -> None:
 
 MAX_CODE_CHARS = 20_000
 MAX_VALUES = 100
+MAX_LINK_CHARS = 6000  # a permalink's query string (a URL of at most about 8 KB passes most servers)
 # What the page cannot read at all (400); any other error of a model is an answer (where it stops, why).
 UNREADABLE = {"invalid_code", "code_too_long", "invalid_value", "unknown_framework"}
 
@@ -376,6 +377,7 @@ def model_data(source) -> dict | None:
         "diagram": None,
         "sizes": None,
         "error": None,
+        "links": None,
     }
 
     def fail(code_name: str, message: str, field: str, **extra) -> dict:
@@ -394,6 +396,14 @@ def model_data(source) -> dict | None:
             continue
         if value is not MISSING:
             values[entry["expression"]] = list(value) if isinstance(value, tuple) else value
+    query = {"code": code, "model_framework": chosen, "model_input": shape_text}
+    query |= {"value_expr": [v["expression"] for v in model["values"]], "value": [v["value"] for v in model["values"]]}
+    link_query = query_string(query)
+    if len(link_query) <= MAX_LINK_CHARS:  # a short model gets a permalink (GET); a long one is posted
+        model["links"] = {
+            "html": url_for("trace.index") + link_query + "#model",
+            "json": url_for("trace.index_json") + link_query,
+        }
     if not code.strip():
         return fail("invalid_code", "Paste a model's code to trace it.", "code")
     if len(code) > MAX_CODE_CHARS:

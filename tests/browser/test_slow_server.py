@@ -78,6 +78,7 @@ def test_leaving_a_field_keeps_the_answer_in_flight(page, live_server):
         assert result["ms"] is not None, result
         timings.append(result["ms"])
     assert all(400 <= ms < 3000 for ms in timings), timings
+    _wait_idle(page, "[data-evaluator]")
     # One question per edit (the change event asked nothing new), and its formulas after it.
     assert sum("evaluate" in url for url in sent) == 2 * 3
     support.SLOW_TIMINGS.append(("evaluator, edit then leave the field, 400 ms server", timings))

@@ -113,7 +113,7 @@ def test_the_tracer_without_javascript(nojs_page, live_server):
         page.get_by_role("button", name="Add a layer").click()
     page.fill("#l-12", "Flatten")
     with page.expect_navigation():
-        page.get_by_role("button", name="Trace").click()
+        page.get_by_role("button", name="Trace", exact=True).click()
     assert page.locator(FINAL).inner_text().strip() == "(None, 3072)"
     with page.expect_navigation():
         page.get_by_role("button", name="Remove layer 12").click()

@@ -206,7 +206,18 @@ def test_without_a_model_the_page_is_the_table(client):
 
 def test_a_model_by_get_is_a_permalink(client):
     r = client.get("/trace.json", query_string={"code": NEEDS_VALUE, "value_expr": "x_train.shape[1]", "value": "10"})
-    assert r.status_code == 200 and r.get_json()["model"]["result"]["output_shape"] == [None, 10]
+    model = r.get_json()["model"]
+    assert r.status_code == 200 and model["result"]["output_shape"] == [None, 10]
+    # A posted model links to the same answer by GET; a long one has no permalink (it would not fit a URL).
+    posted = client.post("/trace.json", data={"code": MNIST, "model_input": "1, 1, 28, 28"}).get_json()["model"]
+    again = client.get(posted["links"]["json"]).get_json()["model"]
+    assert again["result"] == posted["result"]
+    assert client.get(posted["links"]["html"]).status_code == 200
+    long_code = MNIST + "#" + "x" * 8000 + "\n"
+    assert (
+        client.post("/trace.json", data={"code": long_code, "model_input": "1, 1, 28, 28"}).get_json()["model"]["links"]
+        is None
+    )
 
 
 def test_the_diagram_of_a_long_chain_and_of_many_branches_stays_bounded():
