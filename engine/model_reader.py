@@ -56,12 +56,23 @@ MAX_INT_VALUE = 2**62
 class Unknown:
     """A value the code computes from data or from something the reader does not model."""
 
-    __slots__ = ("expr", "line", "reason")
+    __slots__ = ("expr", "line", "reason", "reason_line")
 
-    def __init__(self, expr: str, line: int | None, reason: str | None = None):
+    def __init__(self, expr: str, line: int | None, reason: str | None = None, reason_line: int | None = None):
         self.expr = expr
         self.line = line
-        self.reason = reason  # set when a tensor's path was broken (an unsupported construct)
+        self.reason = reason  # set when a tensor's path was broken (an unsupported construct), without its line
+        self.reason_line = reason_line if reason_line is not None else line
+
+    def derived(self, expr: str, line):
+        """An expression built on this one (x.shape, x[1]): the new text, the same broken path if any."""
+        return Unknown(expr, line, self.reason, self.reason_line)
+
+    def error(self, line, fallback: str) -> ShapeError:
+        """Why this value stops a trace: the construct that broke its path, else the fallback."""
+        if self.reason:
+            return unsupported(self.reason_line or line, self.reason)
+        return unsupported(line, fallback)
 
     def __repr__(self) -> str:
         return f"Unknown({self.expr!r})"
@@ -97,6 +108,7 @@ class OpLayer:
         self.line = line
         self.name = name
         self.calls = 0
+        self.input_shape = None  # input_shape= on a first layer of a Sequential
 
 
 class TorchModule:
@@ -155,6 +167,14 @@ class UserClass:
         return None
 
 
+class LambdaFn:
+    """A lambda expression with the scope it was written in."""
+
+    def __init__(self, node: ast.Lambda, scope: dict):
+        self.node = node
+        self.scope = scope
+
+
 class Bound:
     """A method bound to its object."""
 
@@ -181,6 +201,7 @@ def unsupported(line, what: str) -> ShapeError:
     err = ShapeError("unsupported_construct", f"line {line}: {what}" if line else what, "code")
     err.line = line
     err.details = {"line": line, "construct": what}
+    err.what = what
     return err
 
 
@@ -355,6 +376,10 @@ class Reader:
         self.skipped: list = []
         self.input_override: list | None = None
         self.n_inputs = 0
+        self.last_tensor = None  # (tensor, name): the last layer output assigned at the top level
+        self.statements = 0  # statements run so far
+
+        self.notes: list = []
 
     # ---- names ------------------------------------------------------------------------------
 
@@ -391,19 +416,34 @@ class Reader:
 
     def run_top(self, stmt):
         """A top-level statement; one the reader cannot follow binds its names to Unknown and is skipped."""
+        before = self.statements
         try:
             self.exec_block([stmt], self.globals)
         except ShapeError as err:
             if err.code != "unsupported_construct" or self.in_forward:
                 raise
-            self.skipped.append((stmt, err))
-            for target in _targets(stmt):
-                for name in _names(target):
-                    self.globals[name] = Unknown(name, stmt.lineno, err.message)
+            self.skipped.append((stmt, err, self.touches_tensors(stmt)))
+            # A statement that ran in part (a loop stopped midway) leaves whatever it assigns or changes unknown.
+            ran_inside = self.statements > before + 1
+            for name in _changed_names(stmt) if ran_inside else {n for t in _targets(stmt) for n in _names(t)}:
+                self.globals[name] = Unknown(name, stmt.lineno, getattr(err, "what", err.message), err.line)
+
+    def touches_tensors(self, stmt) -> bool:
+        """True when a statement reads a tensor or a value whose tensor path is already broken."""
+
+        def on_path(v, depth=0):
+            if isinstance(v, (Tensor, _KerasInputLayer)) or (isinstance(v, Unknown) and v.reason):
+                return True
+            return depth < 2 and isinstance(v, (list, tuple)) and any(on_path(x, depth + 1) for x in v[:50])
+
+        return any(
+            isinstance(n, ast.Name) and n.id in self.globals and on_path(self.globals[n.id]) for n in ast.walk(stmt)
+        )
 
     def define_class(self, node: ast.ClassDef, scope: dict):
         bases = []
         kind = "other"
+        foreign = None  # a framework base class the engine does not declare (nn.Transformer, layers.Dense)
         for b in node.bases:
             dotted = _dotted(b)
             if dotted and dotted in scope and isinstance(scope[dotted], UserClass):
@@ -412,13 +452,22 @@ class Reader:
                 if base.kind != "other":
                     kind = base.kind
                 continue
-            last = (dotted or "").rsplit(".", 1)[-1]
+            path = _resolve_path(dotted or "", scope, self.globals)
+            last = path.rsplit(".", 1)[-1]
             if last == "Module":
                 kind = "torch"
-            elif last in ("Model", "Layer"):
+            elif last in ("Model", "Layer") and not path.startswith("torch"):
                 kind = "keras"
-            bases.append(Ref(dotted or ""))
+            elif path.startswith("torch.nn.") or path.startswith("nn."):
+                kind, foreign = "torch", path
+            elif ".layers." in path or path.startswith("layers."):
+                kind, foreign = "keras", path
+            bases.append(Ref(path))
         cls = UserClass(node, bases, kind)
+        cls.foreign = foreign
+        text = _src(node)
+        cls.own_weights = kind == "keras" and ("add_weight" in text or "build" in cls.methods)
+
         for stmt in node.body:  # class attributes (expansion = 4): literals and arithmetic on known names
             if isinstance(stmt, ast.Assign) and all(isinstance(t, ast.Name) for t in stmt.targets):
                 try:
@@ -433,6 +482,7 @@ class Reader:
     def exec_block(self, stmts, scope: dict):
         for stmt in stmts:
             self.tick()
+            self.statements += 1
             self.line = stmt.lineno
             self.exec_stmt(stmt, scope)
 
@@ -530,6 +580,8 @@ class Reader:
                 self.torch_instances.append((target.id, value))
             if isinstance(value, KerasModel) and scope is self.globals:
                 value.var = target.id
+            if isinstance(value, Tensor) and scope is self.globals and value.node is not None:
+                self.last_tensor = (value, target.id)
         elif isinstance(target, (ast.Tuple, ast.List)):
             items = self.unpack(value, len(target.elts), stmt)
             for t, v in zip(target.elts, items, strict=False):
@@ -547,8 +599,8 @@ class Reader:
                     raise unsupported(stmt.lineno, f"cannot follow `{ast.unparse(target)[:80]}`") from None
             elif isinstance(obj, TorchModule) and isinstance(key, (str, int)):
                 self.register(obj, str(key), value)
-            elif isinstance(obj, Unknown):
-                pass
+            elif isinstance(obj, (Unknown, Tensor)):
+                pass  # writing into a tensor never changes its shape
             else:
                 raise unsupported(stmt.lineno, f"cannot follow the assignment to `{ast.unparse(target)[:80]}`")
         elif isinstance(target, ast.Starred):
@@ -560,7 +612,7 @@ class Reader:
                 raise unsupported(stmt.lineno, f"unpacking {len(value)} values into {n} names")
             return list(value)
         if isinstance(value, Unknown):
-            return [Unknown(f"{value.expr}[{k}]", value.line, value.reason) for k in range(n)]
+            return [value.derived(f"{value.expr}[{k}]", value.line) for k in range(n)]
         if isinstance(value, Tensor):
             return self.tensor_method(value, "unbind", [], {}, stmt)[:n]
         raise unsupported(stmt.lineno, f"cannot unpack `{ast.unparse(stmt)[:80]}`")
@@ -586,9 +638,7 @@ class Reader:
 
     def truth(self, v, node):
         if isinstance(v, (Unknown, Tensor)):
-            raise unsupported(
-                getattr(node, "lineno", self.line), f"the condition `{ast.unparse(node)[:80]}` depends on data"
-            )
+            raise unsupported(getattr(node, "lineno", self.line), f"the condition `{_src(node)[:80]}` depends on data")
         return bool(v)
 
     def iterate(self, v, node):
@@ -606,7 +656,7 @@ class Reader:
             return list(v.layers)
         if isinstance(v, _Items):
             return v.items
-        raise unsupported(node.lineno, f"cannot loop over `{ast.unparse(node)[:80]}`")
+        raise unsupported(node.lineno, f"cannot loop over `{_src(node)[:80]}`")
 
     def eval(self, node, scope):
         self.expr_depth += 1
@@ -618,12 +668,12 @@ class Reader:
                     "code",
                 )
             if self.values and isinstance(node, (ast.Attribute, ast.Subscript, ast.Call, ast.Name)):
-                text = ast.unparse(node).replace(" ", "")
+                text = _src(node).replace(" ", "")
                 if text in self.values:
                     return self.values[text]
             method = getattr(self, "ev_" + type(node).__name__, None)
             if method is None:
-                raise unsupported(getattr(node, "lineno", self.line), f"`{ast.unparse(node)[:80]}` cannot be read")
+                raise unsupported(getattr(node, "lineno", self.line), f"`{_src(node)[:80]}` cannot be read")
             return method(node, scope)
         finally:
             self.expr_depth -= 1
@@ -634,7 +684,19 @@ class Reader:
         return node.value
 
     def ev_JoinedStr(self, node, scope):
-        return Unknown(ast.unparse(node)[:80], node.lineno)
+        """f'conv{i}': plain values without format specs are formatted; anything else is Unknown."""
+        out = []
+        for part in node.values:
+            if isinstance(part, ast.Constant):
+                out.append(str(part.value))
+                continue
+            if not isinstance(part, ast.FormattedValue) or part.format_spec is not None or part.conversion != -1:
+                return Unknown(_src(node)[:80], node.lineno)
+            value = self.eval(part.value, scope)
+            if not (type(value) in (int, str, bool) or value is None):
+                return Unknown(_src(node)[:80], node.lineno)
+            out.append(str(value))
+        return "".join(out)[:1000]
 
     def ev_Name(self, node, scope):
         name = node.id
@@ -695,7 +757,7 @@ class Reader:
         parts = [None if p is None else self.eval(p, scope) for p in (node.lower, node.upper, node.step)]
         for p in parts:
             if isinstance(p, (Unknown, Tensor)):
-                raise unsupported(self.line, f"the slice `{ast.unparse(node)}` has an unknown bound")
+                raise unsupported(self.line, f"the slice `{_src(node)}` has an unknown bound")
         return slice(*parts)
 
     def ev_IfExp(self, node, scope):
@@ -707,7 +769,7 @@ class Reader:
         for v in node.values:
             value = self.eval(v, scope)
             if isinstance(value, (Unknown, Tensor)):
-                raise unsupported(node.lineno, f"`{ast.unparse(node)[:80]}` depends on data")
+                raise unsupported(node.lineno, f"`{_src(node)[:80]}` depends on data")
             if isinstance(node.op, ast.And) and not value:
                 return value
             if isinstance(node.op, ast.Or) and value:
@@ -721,7 +783,7 @@ class Reader:
         if isinstance(v, Tensor):
             if isinstance(node.op, (ast.USub, ast.UAdd, ast.Invert)):
                 return v
-            raise unsupported(node.lineno, f"`{ast.unparse(node)[:80]}` on a tensor")
+            raise unsupported(node.lineno, f"`{_src(node)[:80]}` on a tensor")
         if isinstance(node.op, ast.Not):
             return not v
         if isinstance(v, (int, float)) and not isinstance(v, bool) or isinstance(v, bool):
@@ -731,7 +793,7 @@ class Reader:
                 return +v
             if isinstance(node.op, ast.Invert) and isinstance(v, int):
                 return ~v
-        raise unsupported(node.lineno, f"`{ast.unparse(node)[:80]}` cannot be computed")
+        raise unsupported(node.lineno, f"`{_src(node)[:80]}` cannot be computed")
 
     def ev_Compare(self, node, scope):
         left = self.eval(node.left, scope)
@@ -741,12 +803,12 @@ class Reader:
                 if isinstance(op, (ast.Is, ast.IsNot)) and (left is None or right is None):
                     result = (left is right) if isinstance(op, ast.Is) else (left is not right)
                 else:
-                    return Unknown(ast.unparse(node)[:80], node.lineno)
+                    return Unknown(_src(node)[:80], node.lineno)
             else:
                 try:
                     result = _COMPARE[type(op)](left, right)
                 except TypeError:
-                    return Unknown(ast.unparse(node)[:80], node.lineno)
+                    return Unknown(_src(node)[:80], node.lineno)
             if not result:
                 return False
             left = right
@@ -778,6 +840,12 @@ class Reader:
         if isinstance(op, ast.Add) and isinstance(left, str) and isinstance(right, str):
             return (left + right)[:1000]
         if isinstance(op, ast.Mod) and isinstance(left, str):
+            values = right if isinstance(right, tuple) else (right,)
+            if _SIMPLE_PERCENT.fullmatch(left) and all(type(v) in (int, str) for v in values):
+                try:
+                    return (left % right)[:1000]
+                except (TypeError, ValueError):
+                    pass
             return Unknown("a formatted string", line)
         if type(op) in _ARITH and _is_number(left) and _is_number(right):
             if isinstance(op, ast.Pow) and (abs(right) > 64 or abs(left) > 2**31):
@@ -785,7 +853,7 @@ class Reader:
             try:
                 value = _ARITH[type(op)](left, right)
             except (ZeroDivisionError, OverflowError, ValueError):
-                raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be computed (division by zero?)") from None
+                raise unsupported(line, f"`{_src(node)[:80]}` cannot be computed (division by zero?)") from None
             if isinstance(value, int) and abs(value) > MAX_INT_VALUE:
                 raise unsupported(line, "a number too large")
             if isinstance(value, complex):
@@ -793,7 +861,7 @@ class Reader:
             return value
         if isinstance(op, (ast.BitOr, ast.BitAnd)) and isinstance(left, (bool, int)) and isinstance(right, (bool, int)):
             return left | right if isinstance(op, ast.BitOr) else left & right
-        raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be computed")
+        raise unsupported(line, f"`{_src(node)[:80]}` cannot be computed")
 
     def ev_Attribute(self, node, scope):
         obj = self.eval(node.value, scope)
@@ -804,7 +872,7 @@ class Reader:
         if isinstance(obj, Ref):
             return Ref(f"{obj.path}.{attr}")
         if isinstance(obj, Unknown):
-            return Unknown(f"{obj.expr}.{attr}", line, obj.reason)
+            return obj.derived(f"{obj.expr}.{attr}", line)
         if isinstance(obj, Tensor):
             return self.tensor_attr(obj, attr, node)
         if isinstance(obj, TorchModule):
@@ -820,7 +888,7 @@ class Reader:
             if obj.cls is not None:
                 found = obj.cls.find(attr)
                 if found:
-                    return Bound(obj, UserFunction(found[1], None, found[0]), attr)
+                    return _method(obj, found, attr)
                 for c in _mro(obj.cls):
                     if attr in c.attrs:
                         return c.attrs[attr]
@@ -832,7 +900,7 @@ class Reader:
                     return inner.attrs[attr]
                 found = inner.cls.find(attr) if inner.cls else None
                 if found:
-                    return Bound(obj, UserFunction(found[1], None, found[0]), attr)
+                    return _method(obj, found, attr)
             if attr == "output" and obj.outputs:
                 return obj.outputs[0]
             if attr == "outputs":
@@ -863,7 +931,7 @@ class Reader:
             return Bound(obj, self.builtin_method, attr)
         if isinstance(obj, _Items):
             return Bound(obj, self.builtin_method, attr)
-        return Unknown(f"{ast.unparse(node)[:80]}" if isinstance(node, ast.AST) else attr, line)
+        return Unknown(f"{_src(node)[:80]}" if isinstance(node, ast.AST) else attr, line)
 
     def ev_Subscript(self, node, scope):
         obj = self.eval(node.value, scope)
@@ -872,9 +940,9 @@ class Reader:
         if isinstance(obj, Tensor):
             return self.tensor_index(obj, key, line)
         if isinstance(obj, Unknown):
-            return Unknown(ast.unparse(node)[:80], line, obj.reason)
+            return obj.derived(_src(node)[:80], line)
         if isinstance(key, Unknown):
-            raise needs_value(key.expr, line) if key.reason is None else unsupported(line, key.reason)
+            raise needs_value(key.expr, line) if key.reason is None else key.error(line, "")
         if isinstance(obj, TorchModule):
             if obj.kind == "moduledict":
                 return obj.children[key]
@@ -888,17 +956,17 @@ class Reader:
             try:
                 return kids[key]
             except (IndexError, TypeError):
-                raise unsupported(line, f"`{ast.unparse(node)[:80]}` is out of range") from None
+                raise unsupported(line, f"`{_src(node)[:80]}` is out of range") from None
         if isinstance(obj, KerasModel) and obj.kind == "sequential":
             return obj.layers[key]
         if isinstance(obj, (list, tuple, str, dict, range)):
             try:
                 return obj[key]
             except (IndexError, KeyError, TypeError):
-                raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be read (no such item)") from None
+                raise unsupported(line, f"`{_src(node)[:80]}` cannot be read (no such item)") from None
         if isinstance(obj, Ref):
-            return Unknown(ast.unparse(node)[:80], line)
-        raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be read")
+            return Unknown(_src(node)[:80], line)
+        raise unsupported(line, f"`{_src(node)[:80]}` cannot be read")
 
     def ev_Starred(self, node, scope):
         return self.eval(node.value, scope)
@@ -934,7 +1002,7 @@ class Reader:
         return out
 
     def ev_Lambda(self, node, scope):
-        return Unknown("lambda", node.lineno, f"line {node.lineno}: a lambda cannot be followed")
+        return LambdaFn(node, scope)
 
     def ev_Call(self, node, scope):
         if (
@@ -972,7 +1040,7 @@ class Reader:
                 if isinstance(base, UserClass):
                     found = base.find(attr)
                     if found:
-                        return Bound(obj, UserFunction(found[1], None, found[0]), attr)
+                        return _method(obj, found, attr)
         return _NOOP
 
     # ---- calls ------------------------------------------------------------------------------
@@ -987,6 +1055,9 @@ class Reader:
             return func.fn(func.obj, func.name, args, kwargs, node)
         if isinstance(func, UserFunction):
             return self.call_user(func, args, kwargs, node)
+        if isinstance(func, LambdaFn):
+            scope = self.bind_args(func.node, args, kwargs, node, dict(func.scope))
+            return self.eval(func.node.body, scope)
         if isinstance(func, UserClass):
             return self.instantiate(func, args, kwargs, node)
         if isinstance(func, Ref):
@@ -1005,11 +1076,11 @@ class Reader:
             return self.call_builtin(func, args, kwargs, node)
         if isinstance(func, Unknown):
             if _has_tensor(args, kwargs):
-                raise unsupported(line, func.reason or f"`{ast.unparse(node)[:80]}` cannot be followed")
-            return Unknown(ast.unparse(node)[:80], line, func.reason)
+                raise func.error(line, f"`{_src(node)[:80]}` cannot be followed")
+            return func.derived(_src(node)[:80], line)
         if isinstance(func, _Items):
-            raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be followed")
-        raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be followed")
+            raise unsupported(line, f"`{_src(node)[:80]}` cannot be followed")
+        raise unsupported(line, f"`{_src(node)[:80]}` cannot be followed")
 
     def call_user(self, fn: UserFunction, args, kwargs, node):
         self.call_depth += 1
@@ -1043,7 +1114,9 @@ class Reader:
         if a.vararg is not None:
             scope[a.vararg.arg] = tuple(extra)
         elif extra:
-            raise unsupported(node.lineno, f"{fdef.name}() receives too many positional arguments")
+            raise unsupported(
+                node.lineno, f"{getattr(fdef, 'name', 'lambda')}() receives too many positional arguments"
+            )
         rest = {}
         for k, v in kwargs.items():
             if k in positional or any(k == p.arg for p in a.kwonlyargs):
@@ -1077,8 +1150,21 @@ class Reader:
             if init:
                 self.call_user(UserFunction(init[1], None, init[0]), [obj, *args], kwargs, node)
             return obj
+        for c in _mro(cls):
+            if getattr(c, "foreign", None):
+                raise unsupported(
+                    node.lineno,
+                    f"{cls.name} derives from {c.foreign}, which the engine does not declare; its weights and "
+                    "shapes cannot be followed",
+                )
+            if getattr(c, "own_weights", False):
+                raise unsupported(
+                    node.lineno,
+                    f"the custom layer {c.name} makes its own weights (build / add_weight); they cannot be counted",
+                )
         obj = TorchModule("user", cls, node.lineno)
         init = cls.find("__init__")
+
         if init:
             self.call_user(UserFunction(init[1], None, init[0]), [obj, *args], kwargs, node)
         if cls.kind == "keras":
@@ -1099,6 +1185,8 @@ class Reader:
             self.register(obj, args[0], args[1])
             return None
         if name == "register_buffer":
+            if len(args) > 1:
+                obj.attrs[args[0]] = args[1]  # a tensor that is not a parameter
             return None
         if name == "register_parameter":
             if len(args) > 1 and isinstance(args[1], Tensor):
@@ -1116,8 +1204,12 @@ class Reader:
             kids.insert(args[0], args[1])
             obj.children = {str(k): m for k, m in enumerate(kids)}
             return None
-        if name in ("children", "modules"):
+        if name == "children":
             return list(obj.children.values())
+        if name == "modules":
+            return _walk(obj)
+        if name == "named_children":
+            return list(obj.children.items())
         if name in ("keys",) and obj.kind == "moduledict":
             return list(obj.children)
         if name in ("values",) and obj.kind == "moduledict":
@@ -1129,8 +1221,8 @@ class Reader:
         if name in ("parameters", "named_parameters", "state_dict", "load_state_dict", "zero_grad", "size"):
             return Unknown(f"{name}()", line)
         if _has_tensor(args, kwargs):
-            raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be followed")
-        return Unknown(ast.unparse(node)[:80], line)
+            raise unsupported(line, f"`{_src(node)[:80]}` cannot be followed")
+        return Unknown(_src(node)[:80], line)
 
     def keras_model_method(self, obj, name, args, kwargs, node):
         if name == "add":
@@ -1148,8 +1240,8 @@ class Reader:
         if name == "call":
             return self.call_keras_model(obj, args, kwargs, node)
         if _has_tensor(args, kwargs):
-            raise unsupported(node.lineno, f"`{ast.unparse(node)[:80]}` cannot be followed")
-        return Unknown(ast.unparse(node)[:80], node.lineno)
+            raise unsupported(node.lineno, f"`{_src(node)[:80]}` cannot be followed")
+        return Unknown(_src(node)[:80], node.lineno)
 
     def layer_method(self, obj, name, args, kwargs, node):
         if name in ("to", "cuda", "cpu", "float", "double", "half", "requires_grad_", "train", "eval"):
@@ -1157,8 +1249,8 @@ class Reader:
         if name == "forward":
             return self.call_layer(obj, args, kwargs, node)
         if _has_tensor(args, kwargs):
-            raise unsupported(node.lineno, f"`{ast.unparse(node)[:80]}` cannot be followed")
-        return Unknown(ast.unparse(node)[:80], node.lineno)
+            raise unsupported(node.lineno, f"`{_src(node)[:80]}` cannot be followed")
+        return Unknown(_src(node)[:80], node.lineno)
 
     def builtin_method(self, obj, name, args, kwargs, node):
         line = node.lineno
@@ -1207,19 +1299,19 @@ class Reader:
             if name in ("startswith", "endswith") and args and isinstance(args[0], str):
                 return getattr(obj, name)(args[0])
             if name == "format":
-                return Unknown("a formatted string", line)
+                return _format(obj, args, kwargs) or Unknown("a formatted string", line)
             if name == "split":
                 return obj.split(*[a for a in args if isinstance(a, str)])
             if name == "join":
                 return Unknown("a joined string", line)
-        raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be followed")
+        raise unsupported(line, f"`{_src(node)[:80]}` cannot be followed")
 
     def call_builtin(self, func, args, kwargs, node):
         line = node.lineno
         for a in args:
             if isinstance(a, Unknown):
                 if func is len:
-                    return Unknown(ast.unparse(node)[:80], line, a.reason)
+                    return a.derived(_src(node)[:80], line)
                 return a
         if func is len:
             a = args[0]
@@ -1233,21 +1325,21 @@ class Reader:
                 return len(a.layers)
             if isinstance(a, (list, tuple, str, dict, range)):
                 return len(a)
-            raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be computed")
+            raise unsupported(line, f"`{_src(node)[:80]}` cannot be computed")
         if func is range:
             if not all(type(a) is int for a in args):
-                raise unsupported(line, f"`{ast.unparse(node)[:80]}`: range of values that are not integers")
+                raise unsupported(line, f"`{_src(node)[:80]}`: range of values that are not integers")
             r = range(*args)
             if len(r) > MAX_SEQUENCE:
                 raise unsupported(line, "a range that is too long")
             return r
         if func in (int, float, round, abs, bool, str):
             if args and isinstance(args[0], Tensor):
-                raise unsupported(line, f"`{ast.unparse(node)[:80]}` converts a tensor to a number")
+                raise unsupported(line, f"`{_src(node)[:80]}` converts a tensor to a number")
             try:
                 return func(*args)
             except (TypeError, ValueError, OverflowError):
-                raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be computed") from None
+                raise unsupported(line, f"`{_src(node)[:80]}` cannot be computed") from None
         if func in (min, max, sum):
             items = args[0] if len(args) == 1 else args
             items = self.iterate(items, node) if not isinstance(items, list) else items
@@ -1257,13 +1349,13 @@ class Reader:
                     for v in items[1:]:
                         out = self.tensor_binop(ast.Add(), out, v, line)
                     return out
-                raise unsupported(line, f"`{ast.unparse(node)[:80]}` over tensors")
+                raise unsupported(line, f"`{_src(node)[:80]}` over tensors")
             if any(isinstance(v, Unknown) for v in items):
                 return next(v for v in items if isinstance(v, Unknown))
             try:
                 return func(items, **{k: v for k, v in kwargs.items() if k == "default"})
             except (TypeError, ValueError):
-                raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be computed") from None
+                raise unsupported(line, f"`{_src(node)[:80]}` cannot be computed") from None
         if func in (list, tuple):
             if not args:
                 return func()
@@ -1282,7 +1374,7 @@ class Reader:
         if func is sorted:
             return sorted(self.iterate(args[0], node))
         if func is isinstance:
-            return Unknown(ast.unparse(node)[:80], line)
+            return self.is_instance(args[0], args[1], node)
         if func is print:
             return None
         if func is _super:
@@ -1292,9 +1384,43 @@ class Reader:
         if func is setattr:
             self.set_attr(args[0], args[1], args[2], node)
             return None
+        if func is hasattr and isinstance(args[0], TorchModule) and isinstance(args[1], str):
+            obj, attr = args[0], args[1]
+            return (
+                attr in obj.attrs
+                or attr in obj.children
+                or any(n == attr for n, _ in obj.params)
+                or (
+                    obj.cls is not None
+                    and (obj.cls.find(attr) is not None or any(attr in c.attrs for c in _mro(obj.cls)))
+                )
+            )
         if func is hasattr:
-            return Unknown(ast.unparse(node)[:80], line)
-        raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be followed")
+            return Unknown(_src(node)[:80], line)
+        raise unsupported(line, f"`{_src(node)[:80]}` cannot be followed")
+
+    def is_instance(self, value, kinds, node):
+        """isinstance() where it can be decided: plain values against builtin types, layers against their class."""
+        kinds = kinds if isinstance(kinds, tuple) else (kinds,)
+        answers = []
+        for kind in kinds:
+            if kind in (int, float, str, bool, list, tuple, dict) and (_plain(value) or isinstance(value, dict)):
+                answers.append(isinstance(value, kind))
+            elif isinstance(kind, Ref) and isinstance(value, LayerObj):
+                names = {value.spec.name.lower(), *(a.lower() for a in value.spec.aliases)}
+                answers.append(kind.path.rsplit(".", 1)[-1].lower() in names)
+            elif isinstance(kind, UserClass) and isinstance(value, TorchModule):
+                answers.append(value.cls is not None and kind in _mro(value.cls))
+            elif isinstance(kind, UserClass) and isinstance(value, LayerObj):
+                answers.append(False)
+            elif isinstance(kind, Ref) and isinstance(value, TorchModule):
+                container = {"sequential": "Sequential", "modulelist": "ModuleList", "moduledict": "ModuleDict"}
+                last = kind.path.rsplit(".", 1)[-1]
+                answers.append(last == "Module" or container.get(value.kind) == last)
+
+            else:
+                return Unknown(_src(node)[:80], node.lineno)
+        return any(answers)
 
     # ---- framework references ---------------------------------------------------------------
 
@@ -1316,7 +1442,7 @@ class Reader:
             import math
 
             if not all(_is_number(a) or isinstance(a, (list, tuple)) for a in args):
-                return next((a for a in args if isinstance(a, Unknown)), Unknown(ast.unparse(node)[:80], line))
+                return next((a for a in args if isinstance(a, Unknown)), Unknown(_src(node)[:80], line))
             fn = {
                 "sqrt": math.sqrt,
                 "floor": math.floor,
@@ -1328,10 +1454,10 @@ class Reader:
             try:
                 return fn(*args)
             except (TypeError, ValueError):
-                raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be computed") from None
+                raise unsupported(line, f"`{_src(node)[:80]}` cannot be computed") from None
         if _has_tensor(args, kwargs):
-            raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be followed on a tensor")
-        return Unknown(ast.unparse(node)[:80], line)
+            raise unsupported(line, f"`{_src(node)[:80]}` cannot be followed on a tensor")
+        return Unknown(_src(node)[:80], line)
 
     def layer_params(self, spec, written: str, args, kwargs, node, skip_first=False):
         """A constructor's arguments as registry params; Unknown values that matter ask for their value."""
@@ -1372,20 +1498,24 @@ class Reader:
     def plain_value(self, v, what, node):
         if isinstance(v, Unknown):
             if v.reason:
-                raise unsupported(node.lineno, v.reason)
+                raise v.error(node.lineno, "")
             raise needs_value(v.expr, v.line or node.lineno)
         if isinstance(v, range):
             return list(v)
         if isinstance(v, (tuple, list)):
             return [self.plain_value(x, what, node) for x in v]
         if not _plain(v):
-            raise unsupported(node.lineno, f"{what}= is not a value the reader can follow (`{ast.unparse(node)[:80]}`)")
+            raise unsupported(node.lineno, f"{what}= is not a value the reader can follow (`{_src(node)[:80]}`)")
         return v
 
     # ---- Keras ------------------------------------------------------------------------------
 
     def call_keras(self, path, last, args, kwargs, node):
         line = node.lineno
+        layers_module = "." in path and path.split(".")[-2] in ("layers", "merge", "merging", "keras")
+        merge_function = layers_module and (last in _KERAS_MERGE_FUNCTIONS or last == "merge")
+        if _has_tensor(args, kwargs) and not last[:1].isupper() and not merge_function:
+            return self.keras_function(path, last, args, kwargs, node)
         if last in ("Input",) or (last == "InputLayer"):
             shape = kwargs.get("shape", args[0] if args else None)
             batch_shape = kwargs.get("batch_shape", kwargs.get("batch_input_shape"))
@@ -1454,10 +1584,19 @@ class Reader:
                 return layer
             return self.call_op_layer(layer, [tensors], {}, node)
         if last in _KERAS_SHAPE_KEEPING:
-            return OpLayer("keep:" + last, {}, line, self.keras_name(keras_auto_name(last), kwargs.get("name")))
+            layer = OpLayer("keep:" + last, {}, line, self.keras_name(keras_auto_name(last), kwargs.get("name")))
+            layer.input_shape = self.declared_input(kwargs, node)
+            return layer
         if last == "Lambda":
-            return Unknown(
-                "Lambda", line, f"line {line}: a Lambda layer cannot be followed (its function could change the shape)"
+            fn = args[0] if args else kwargs.get("function")
+            if not isinstance(fn, (LambdaFn, UserFunction)):
+                return Unknown("Lambda", line, "a Lambda layer whose function cannot be read")
+            options = {"function": fn, "output_shape": kwargs.get("output_shape", args[1] if len(args) > 1 else None)}
+            return OpLayer("Lambda", options, line, self.keras_name("lambda", kwargs.get("name")))
+        if last == "TimeDistributed" and isinstance(args[0] if args else kwargs.get("layer"), KerasModel):
+            inner = args[0] if args else kwargs.get("layer")
+            return OpLayer(
+                "TimeDistributedModel", {"model": inner}, line, self.keras_name("time_distributed", kwargs.get("name"))
             )
         try:
             spec = registry.lookup("keras", last)
@@ -1468,12 +1607,128 @@ class Reader:
             name = self.keras_name(keras_auto_name(spec.name), kwargs.get("name"))
             return LayerObj(spec, params, line, name, input_shape)
         if _has_tensor(args, kwargs):
-            raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be followed on a tensor")
+            raise unsupported(line, f"`{_src(node)[:80]}` cannot be followed on a tensor")
         if last[:1].isupper() and "layers" in path:
-            return Unknown(last, line, f"line {line}: the Keras layer {last} is not one the engine declares")
-        return Unknown(ast.unparse(node)[:80], line)
+            return Unknown(last, line, f"the Keras layer {last} is not one the engine declares")
+        return Unknown(_src(node)[:80], line)
+
+    def declared_input(self, kwargs, node):
+        """The input shape a Keras layer declares (input_shape=, batch_input_shape=, input_dim=), or None."""
+        for key in ("input_shape", "batch_input_shape", "batch_shape", "input_dim"):
+            if kwargs.get(key) is not None:
+                v = self.plain_value(kwargs[key], key, node)
+                if key == "input_dim":
+                    return (None, v)
+                return (None, *v) if key == "input_shape" else tuple(v)
+        return None
+
+    def keras_function(self, path, last, args, kwargs, node):
+        """tf.nn.relu(x), keras.ops.concatenate([a, b], axis=1), tf.reduce_mean(x, axis=1): Keras ops on tensors."""
+        line = node.lineno
+        pv = self.plain_value
+        module = path.rsplit(".", 2)[-2] if "." in path else ""
+        if module not in ("nn", "ops", "activations", "math", "tf", "backend", "keras"):
+            raise unsupported(line, f"`{_src(node)[:80]}` cannot be followed on a tensor")
+        name = last
+        if name in _KERAS_ACTIVATION_FUNCTIONS:
+            x = self.tensor_args(args[0], line, name)[0]
+            spec = registry.lookup("keras", "Activation")
+            act = _KERAS_ACTIVATION_FUNCTIONS[name]
+            params = {"activation": act}
+            if name == "softmax" and (len(args) > 1 or "axis" in kwargs):
+                spec = registry.lookup("keras", "Softmax")
+                params = {"axis": pv(kwargs.get("axis", args[1] if len(args) > 1 else -1), "axis", node)}
+            outs = self.graph.call_layer(spec, params, [x], self.op_name(name), line)
+            return outs[0]
+        if name in (
+            "square",
+            "sqrt",
+            "abs",
+            "exp",
+            "log",
+            "negative",
+            "sign",
+            "cos",
+            "sin",
+            "stop_gradient",
+            "cast",
+            "clip",
+            "clip_by_value",
+            "l2_normalize",
+            "normalize",
+        ):
+            return self.tensor_args(args[0], line, name)[0]  # element-wise: the shape is kept
+        try:
+            if name in ("add", "subtract", "multiply", "divide", "maximum", "minimum"):
+                a, b = args[0], args[1] if len(args) > 1 else kwargs.get("y")
+                ta = [t for t in (a, b) if isinstance(t, Tensor)]
+                shape = torch_broadcast(*(t.shape for t in ta), name) if len(ta) == 2 else ta[0].shape
+                return self.op(name, ta, shape, line)
+            if name in ("concatenate", "concat"):
+                tensors = self.tensor_args(args[0], line, name)
+                axis = pv(
+                    kwargs.get("axis", args[1] if len(args) > 1 else (-1 if name == "concatenate" else None)),
+                    "axis",
+                    node,
+                )
+                return self.op("concatenate", tensors, concat([t.shape for t in tensors], axis, "pytorch"), line)
+            if name in (
+                "expand_dims",
+                "squeeze",
+                "transpose",
+                "reshape",
+                "reduce_mean",
+                "reduce_sum",
+                "reduce_max",
+                "mean",
+                "sum",
+                "max",
+                "matmul",
+                "shape",
+                "flatten",
+            ):
+                x = self.tensor_args(args[0], line, name)[0]
+                if name == "shape":
+                    return _Shape(x.shape)
+                if name == "expand_dims":
+                    return self.op(
+                        name,
+                        [x],
+                        unsqueeze(x.shape, pv(kwargs.get("axis", args[1] if len(args) > 1 else None), "axis", node)),
+                        line,
+                    )
+                if name == "squeeze":
+                    return self.op(
+                        name,
+                        [x],
+                        squeeze(x.shape, pv(kwargs.get("axis", args[1] if len(args) > 1 else None), "axis", node)),
+                        line,
+                    )
+                if name == "transpose":
+                    perm = kwargs.get("axes", kwargs.get("perm", args[1] if len(args) > 1 else None))
+                    perm = list(reversed(range(len(x.shape)))) if perm is None else pv(perm, "axes", node)
+                    return self.op(name, [x], permute(x.shape, perm), line)
+                if name == "reshape":
+                    target = pv(
+                        kwargs.get("newshape", kwargs.get("shape", args[1] if len(args) > 1 else None)), "shape", node
+                    )
+                    return self.op(name, [x], reshape(x.shape, list(target), name), line)
+                if name == "matmul":
+                    y = self.tensor_args(args[1] if len(args) > 1 else kwargs.get("x2", kwargs.get("b")), line, name)[0]
+                    return self.op(name, [x, y], matmul(x.shape, y.shape), line)
+                if name == "flatten":
+                    return self.op(name, [x], (x.shape[0], product(x.shape[1:])), line)
+                axis = pv(kwargs.get("axis", args[1] if len(args) > 1 else None), "axis", node)
+                keep = bool(pv(kwargs.get("keepdims", args[2] if len(args) > 2 else False), "keepdims", node))
+                return self.op(name, [x], reduce(x.shape, axis, keep), line)
+        except ShapeError as err:
+            if err.code in ("unsupported_construct", "needs_value") or getattr(err, "details", None):
+                raise
+            raise node_error(err, len(self.graph.nodes), self.op_name(name), name, line, None) from None
+        raise unsupported(line, f"`{_src(node)[:80]}` cannot be followed on a tensor")
 
     def tensors(self, value, line, what):
+
         items = value if isinstance(value, (list, tuple)) else [value]
         out = []
         for t in items:
@@ -1481,7 +1736,7 @@ class Reader:
                 out.extend(self.tensors([t[k] for k in sorted(t, key=str)], line, what))
                 continue
             if isinstance(t, Unknown):
-                raise unsupported(line, t.reason or f"the model's {what} `{t.expr}` cannot be followed")
+                raise t.error(line, f"the model's {what} `{t.expr}` cannot be followed")
             if not isinstance(t, Tensor):
                 raise unsupported(line, f"the model's {what} are not tensors the reader follows")
             out.append(t)
@@ -1497,7 +1752,7 @@ class Reader:
 
     def tensor_args(self, args, line, what):
         if isinstance(args, Unknown):
-            raise unsupported(line, args.reason or f"{what} is called on `{args.expr}`, which cannot be followed")
+            raise args.error(line, f"{what} is called on `{args.expr}`, which cannot be followed")
         if isinstance(args, _KerasInputLayer):
             return [args.tensor]
         if isinstance(args, Tensor):
@@ -1532,8 +1787,16 @@ class Reader:
                 if len(inputs) != 1:
                     raise unsupported(line, f"{obj.name} ({spec.name}) takes one tensor, received {len(inputs)}")
             name = obj.name if obj.calls == 0 else f"{obj.name}[{obj.calls}]"
+            state = kwargs.get("initial_state", args[1] if len(args) > 1 and spec.category == "recurrent" else None)
+            extra = []
+            if state is not None:
+                extra = self.tensor_args(state, line, obj.name)
+                self.check_keras_states(obj, params, extra, inputs[0], name, line)
+            for key in ("mask", "constants"):  # tensors the call reads (edges of the graph)
+                if kwargs.get(key) is not None:
+                    extra += self.tensor_args(kwargs[key], line, obj.name)
             obj.calls += 1
-            outs = self.graph.call_layer(spec, params, inputs, name, line, owner=obj)
+            outs = self.graph.call_layer(spec, params, inputs + extra, name, line, owner=obj)
             return outs[0] if len(outs) == 1 else list(outs)
         # PyTorch
         name = obj.name if obj.calls == 0 else f"{obj.name}[{obj.calls}]"
@@ -1572,6 +1835,73 @@ class Reader:
             return (outs[0], outs[1])
         return outs[0] if len(outs) == 1 else tuple(outs)
 
+    def check_keras_states(self, obj, params, states, x, name, line):
+        """initial_state: one (batch, units) tensor per state (h, and c for LSTM); Keras refuses others."""
+        units = params.get("units")
+        spec = obj.spec
+        inner = params.get("layer") if spec.name == "Bidirectional" else None
+        if isinstance(inner, dict):
+            units = inner.get("params", {}).get("units")
+        if type(units) is not int:
+            return
+        for st in states:
+            if len(st.shape) != 2 or (st.shape[-1] is not None and st.shape[-1] != units):
+                err = ShapeError(
+                    "state_mismatch",
+                    f"{spec.name} expects initial states of shape (batch, {units}), receives {_show(st.shape)}",
+                )
+                raise node_error(err, len(self.graph.nodes), name, spec.name, line, _show(x.shape))
+
+    def call_lambda_layer(self, obj: OpLayer, value, inputs, name, line):
+        """A Lambda layer: its function followed on the tensors (in a scratch graph), one node for the result."""
+        saved, self.graph = self.graph, Graph(self.fw)
+        self.graph.taken = set(saved.taken)
+        try:
+            result = self.call(obj.options["function"], [value], {}, _FakeNode(line))
+        finally:
+            self.graph = saved
+        outs = _flatten_tensors(result, line)
+        declared = obj.options.get("output_shape")
+        if declared is not None:
+            # Keras builds the graph from output_shape: it must say what the function gives.
+            if isinstance(declared, (LambdaFn, UserFunction)):
+                arg = [_Shape(t.shape) for t in inputs] if len(inputs) > 1 else _Shape(inputs[0].shape)
+                declared = self.call(declared, [arg], {}, _FakeNode(line))
+                declared = tuple(self.plain_value(declared, "output_shape", _FakeNode(line)))
+            else:
+                declared = (inputs[0].shape[0], *self.plain_value(declared, "output_shape", _FakeNode(line)))
+            if len(outs) != 1 or tuple(declared) != tuple(outs[0].shape):
+                err = ShapeError(
+                    "shape_mismatch",
+                    f"output_shape says {_show(declared)}, its function gives {[_show(t.shape) for t in outs]}",
+                )
+                raise node_error(err, len(self.graph.nodes), name, "Lambda", line, _show(inputs[0].shape))
+        outputs = self.graph.add_op("Lambda", inputs, [t.shape for t in outs], line, name=name)
+
+        return outputs[0] if len(outputs) == 1 else list(outputs)
+
+    def call_time_distributed_model(self, obj: OpLayer, inputs, name, line):
+        """TimeDistributed(a model): the model on each time step; its weights once."""
+        model = obj.options["model"]
+        if len(inputs) != 1 or len(inputs[0].shape) < 3:
+            err = ShapeError("rank_mismatch", f"expects one input of rank 3 or more, received {len(inputs)} tensor(s)")
+            raise node_error(err, len(self.graph.nodes), name, "TimeDistributed", line, _show(inputs[0].shape))
+        x = inputs[0]
+        saved, self.graph = self.graph, Graph(self.fw)
+        try:
+            step = self.graph.add_input("step", (x.shape[0], *x.shape[2:]))
+            self.sub_model(model, [step], line)
+            inner = self.graph.nodes[-1]
+        finally:
+            self.graph = saved
+        steps = x.shape[1]
+        macs = inner.macs * steps if type(inner.macs) is int and type(steps) is int else None
+        shapes = [(s[0], steps, *s[1:]) for s in inner.output_shapes]
+        outs = self.graph.add_model(
+            "TimeDistributed", name, [x], shapes, inner.param_count, inner.trainable_params, macs, line, owner=model
+        )
+        return outs[0] if len(outs) == 1 else list(outs)
+
     def call_op_layer(self, obj: OpLayer, args, kwargs, node):
         line = node.lineno
         if not args:
@@ -1581,6 +1911,10 @@ class Reader:
         name = obj.name if obj.calls == 0 else f"{obj.name}[{obj.calls}]"
         obj.calls += 1
         kind = obj.kind
+        if kind == "Lambda":
+            return self.call_lambda_layer(obj, args[0], inputs, name, line)
+        if kind == "TimeDistributedModel":
+            return self.call_time_distributed_model(obj, inputs, name, line)
         try:
             if kind.startswith("keep:"):
                 if len(inputs) != 1:
@@ -1611,7 +1945,7 @@ class Reader:
             args = [kwargs["inputs"]]
         if not args or isinstance(args[0], Unknown) and not _has_tensor(args, {}):
             if self.top_level and args and isinstance(args[0], Unknown):
-                return Unknown(ast.unparse(node)[:80], line, args[0].reason)
+                return args[0].derived(_src(node)[:80], line)
         inputs = self.tensor_args(args[0], line, model.name)
         if model.kind == "subclass":
             call = model.instance.cls.find("call")
@@ -1631,6 +1965,19 @@ class Reader:
         sub = Reader.__new__(Reader)
         sub.__dict__.update(self.__dict__)
         if model.kind == "sequential":
+            declared = self.sequential_input_shape(model)
+            given = inputs[0].shape
+            if declared is not None and (
+                len(declared) != len(given)
+                or any(
+                    a is not None and b is not None and a != b for a, b in zip(declared[1:], given[1:], strict=False)
+                )
+            ):
+                err = ShapeError(
+                    "shape_mismatch",
+                    f"was built for inputs of shape {_show(declared)}, receives {_show(given)}",
+                )
+                raise node_error(err, len(self.graph.nodes), model.name, "Sequential", line, _show(given))
             g = Graph("keras")
             saved = self.graph
             self.graph = g
@@ -1685,7 +2032,7 @@ class Reader:
             elif isinstance(item, KerasModel):
                 x = self.call_keras_model(item, [x], {}, node)
             elif isinstance(item, Unknown):
-                raise unsupported(item.line, item.reason or f"`{item.expr}` in the Sequential cannot be followed")
+                raise item.error(item.line, f"`{item.expr}` in the Sequential cannot be followed")
             else:
                 raise unsupported(model.line, "an item of the Sequential is not a layer")
             if isinstance(x, list):
@@ -1700,7 +2047,7 @@ class Reader:
                 return item.tensor.shape
             if isinstance(item, Tensor):
                 return item.shape
-            if isinstance(item, LayerObj) and item.input_shape is not None:
+            if isinstance(item, (LayerObj, OpLayer)) and item.input_shape is not None:
                 return item.input_shape
             if isinstance(item, KerasModel) and item.kind == "sequential":
                 return self.sequential_input_shape(item)
@@ -1757,18 +2104,25 @@ class Reader:
                 params, _ = self.layer_params(spec, last, args, kwargs, node)
                 return LayerObj(spec, params, line)
             raise unsupported(line, f"nn.{last} is not a PyTorch layer the engine declares")
-        if parts[:3] == ["torch", "nn", "init"] or parts[:3] == ["torch", "nn", "utils"]:
+        if parts[:3] == ["torch", "nn", "init"]:
             return None
+        if parts[:3] == ["torch", "nn", "utils"] and last == "spectral_norm" and args:
+            self.notes.append(f"line {line}: spectral_norm keeps the layer's parameter count (u, v are buffers)")
+            return args[0]
+        if parts[:3] == ["torch", "nn", "utils"]:
+            if last in ("clip_grad_norm_", "clip_grad_value_"):
+                return None
+            raise unsupported(line, f"nn.utils.{last} changes a layer's parameters; it is not read")
         if parts[:3] == ["torch", "nn", "functional"] or (len(parts) == 2 and parts[0] == "torch"):
             return self.torch_function(last, args, kwargs, node)
         if _has_tensor(args, kwargs):
-            raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be followed on a tensor")
-        return Unknown(ast.unparse(node)[:80], line)
+            raise unsupported(line, f"`{_src(node)[:80]}` cannot be followed on a tensor")
+        return Unknown(_src(node)[:80], line)
 
     def check_modules(self, m: TorchModule, line):
         for k, v in m.children.items():
             if isinstance(v, Unknown):
-                raise unsupported(v.line or line, v.reason or f"`{v.expr}` in a module container cannot be followed")
+                raise v.error(v.line or line, f"`{v.expr}` in a module container cannot be followed")
             if not isinstance(v, (LayerObj, TorchModule)):
                 raise unsupported(line, f"item {k} of the container is not a module")
 
@@ -1777,7 +2131,7 @@ class Reader:
         if self.top_level and self.in_forward == 0:
             if _has_tensor(args, kwargs):
                 self.example_inputs = [a.shape for a in args if isinstance(a, Tensor)]
-            return Unknown(ast.unparse(node)[:80], line)
+            return Unknown(_src(node)[:80], line)
         m.calls += 1
         if m.kind == "sequential":
             if len(args) != 1:
@@ -1795,11 +2149,38 @@ class Reader:
             raise unsupported(line, f"{m.cls.name} has no forward()")
         self.in_forward += 1
         try:
-            return self.call_user(UserFunction(found[1], None, found[0]), [m, *args], kwargs, node)
+            result = self.call_user(UserFunction(found[1], None, found[0]), [m, *args], kwargs, node)
         finally:
             self.in_forward -= 1
+        if m.params and not m.children:
+            self.leaf_module_macs(m, args, result, line)
+        return result
+
+    def leaf_module_macs(self, m: TorchModule, args, result, line):
+        """A module of the user's with parameters and no child module is a leaf for torchinfo: its mult-adds
+        count by its parameters' names, as torchinfo counts any leaf (engine/macs.py)."""
+        outs = _flatten_tensors(result, line)
+        out = outs[0].shape
+        total = 0
+        conv = "Conv" in m.cls.name
+        for name, p in m.params:
+            size = product(p.shape)
+            if name in ("weight", "bias"):
+                factor = product(out[:1] + out[2:]) if conv else (out[0] if out else 1)
+            elif "weight" in name or "bias" in name:
+                factor = product(out[:2])
+            else:
+                continue
+            total += size * factor
+        inputs = [a for a in args if isinstance(a, Tensor)]
+        self.graph.add_op(
+            m.cls.name, inputs, [t.shape for t in outs], line, name=self.graph.unique(m.path or m.cls.name)
+        )
+        self.graph.nodes[-1].macs = total
+        self.graph.nodes[-1].kind = "module"
 
     def torch_function(self, name, args, kwargs, node):
+
         line = node.lineno
         if name in _CREATORS:
             if name == "randint":
@@ -1812,8 +2193,23 @@ class Reader:
             if isinstance(size, int):
                 size = [size]
             if not all(type(v) is int and v >= 0 for v in size):
-                raise unsupported(line, f"`{ast.unparse(node)[:80]}`: sizes are not known integers")
+                raise unsupported(line, f"`{_src(node)[:80]}`: sizes are not known integers")
             return Tensor(f"torch.{name}", tuple(size))
+        if name == "arange":
+            bounds = [self.plain_value(a, "arange", node) for a in args[:3]]
+            if not bounds or not all(_is_number(b) for b in bounds):
+                return Unknown(_src(node)[:80], line)
+            start, end, step = (
+                (0, bounds[0], 1) if len(bounds) == 1 else (*bounds[:2], bounds[2] if len(bounds) > 2 else 1)
+            )
+            if step == 0:
+                raise unsupported(line, "torch.arange with step 0")
+            count = max(0, -(-(end - start) // step)) if all(type(b) is int for b in bounds) else None
+            if count is None:
+                import math
+
+                count = max(0, math.ceil((end - start) / step))
+            return Tensor("torch.arange", (count,))
         if name in _LIKE:
             t = args[0]
             return Tensor(f"torch.{name}", t.shape) if isinstance(t, Tensor) else Unknown(name, line)
@@ -1832,12 +2228,12 @@ class Reader:
             "long",
         ):
             if name == "device" or not _has_tensor(args, kwargs):
-                return Unknown(ast.unparse(node)[:80], line)
+                return Unknown(_src(node)[:80], line)
         if not args or not isinstance(args[0], Tensor) and name not in ("cat", "concat", "stack", "hstack", "vstack"):
             if _has_tensor(args, kwargs):
                 pass
             else:
-                return Unknown(ast.unparse(node)[:80], line)
+                return Unknown(_src(node)[:80], line)
         return self.tensor_method(args[0], name, list(args[1:]), kwargs, node, functional=True)
 
     # ---- tensors ----------------------------------------------------------------------------
@@ -1845,11 +2241,16 @@ class Reader:
     def tensor_attr(self, t: Tensor, attr, node):
         if attr == "shape":
             return _Shape(t.shape)
+        if self.fw == "keras":  # a Keras tensor's methods are not PyTorch's: only its shape is read
+            raise unsupported(getattr(node, "lineno", self.line), f"`{_src(node)[:80]}` on a Keras tensor")
+
         if attr == "ndim":
             return len(t.shape)
         if attr == "T":
             return self.op("t", [t], tuple(reversed(t.shape)), node.lineno)
-        if attr in ("device", "dtype", "data", "is_cuda", "requires_grad", "grad"):
+        if attr in ("is_cuda", "is_xpu", "is_mps", "is_sparse", "is_quantized"):
+            return False  # the trace is of a CPU run; these never change a shape
+        if attr in ("device", "dtype", "data", "requires_grad", "grad"):
             return t if attr == "data" else Unknown(attr, node.lineno)
         return Bound(t, self.tensor_method_bound, attr)
 
@@ -2086,8 +2487,8 @@ class Reader:
         if name in _TORCH_POINTWISE or name in ("relu_", "abs", "sigmoid_", "clamp"):
             return t
         if name == "prelu" or name in ("linear", "conv2d", "conv1d", "embedding", "layer_norm", "batch_norm", "einsum"):
-            raise unsupported(line, f"`{ast.unparse(node)[:80]}`: functional {name} with explicit weights is not read")
-        raise unsupported(line, f"`{ast.unparse(node)[:80]}`: the tensor operation {name} is not read")
+            raise unsupported(line, f"`{_src(node)[:80]}`: functional {name} with explicit weights is not read")
+        raise unsupported(line, f"`{_src(node)[:80]}`: the tensor operation {name} is not read")
 
     def tensor_binop(self, op, left, right, line):
         if isinstance(op, ast.MatMult):
@@ -2101,7 +2502,7 @@ class Reader:
                 ) from None
         if isinstance(left, Unknown) or isinstance(right, Unknown):
             u = left if isinstance(left, Unknown) else right
-            raise unsupported(line, u.reason or f"`{u.expr}` is combined with a tensor and cannot be followed")
+            raise u.error(line, f"`{u.expr}` is combined with a tensor and cannot be followed")
         if not (isinstance(left, Tensor) and isinstance(right, Tensor)):
             other = right if isinstance(left, Tensor) else left
             if _is_number(other):
@@ -2326,7 +2727,32 @@ class ModelGraph:
 
     def trace(self, input_shapes: list | None = None) -> dict:
         """Every node's shapes, parameters and MACs for these input shapes (batch included)."""
+        try:
+            return self._trace(input_shapes)
+        except RecursionError:
+            raise ShapeError("too_complex", "the code is nested too deeply to read", "code") from None
+        except (_Return, _Break, _Continue):
+            raise ShapeError(
+                "unsupported_construct", "return/break/continue outside a function or loop", "code"
+            ) from None
+        except _READER_SLIPS as err:
+            raise _slip(self.reader, err) from None
+
+    def _trace(self, input_shapes):
         m = self.model
+
+        if isinstance(m, KerasModel) and input_shapes is not None:
+            declared = self.declared_input_shapes()
+            if declared is not None and m.kind in ("functional", "sequential"):
+                if len(declared) != len(input_shapes):
+                    raise ShapeError(
+                        "invalid_input_shape",
+                        f"the model takes {len(declared)} input(s), received {len(input_shapes)} shape(s)",
+                        "input_shapes",
+                    )
+                input_shapes = [
+                    _keras_adjust_rank(g, d, k) for k, (g, d) in enumerate(zip(input_shapes, declared, strict=False))
+                ]
         if isinstance(m, KerasModel) and m.kind == "functional":
             if input_shapes is not None:
                 declared = [t.shape for t in m.inputs]
@@ -2334,20 +2760,26 @@ class ModelGraph:
                     reread = _read(self.code, "keras", self.values, override=[tuple(s) for s in input_shapes])
                     return reread.trace(None)
             return self._keras_functional()
+        if isinstance(m, KerasModel) and m.kind == "sequential":
+            for item in m.layers:
+                if isinstance(item, Unknown):
+                    raise item.error(item.line, f"`{item.expr}` in the Sequential cannot be followed")
         shapes = input_shapes if input_shapes is not None else self.declared_input_shapes()
         if shapes is None:
             if isinstance(m, KerasModel):
                 raise ShapeError(
                     "needs_input_shape",
-                    f"the model {self.name} does not say its input shape: give input_shape (batch included, "
-                    "null for Keras' batch)",
+                    f"line {m.line}: the model {self.name} does not say its input shape: give input_shape "
+                    "(batch included, null for Keras' batch)",
                     "input_shape",
+                    line=m.line,
                 )
             raise ShapeError(
                 "needs_input_shape",
-                f"the PyTorch model {self.name} needs an input shape: give input_shape (batch included), "
-                "or input_shapes for a forward with several inputs",
+                f"line {m.line}: the PyTorch model {self.name} needs an input shape: give input_shape (batch "
+                "included), or input_shapes for a forward with several inputs",
                 "input_shape",
+                line=m.line,
             )
         if isinstance(m, KerasModel):
             return self._keras_run(shapes)
@@ -2585,7 +3017,7 @@ def _flatten_tensors(value, line) -> list:
         elif v is None:
             pass
         elif isinstance(v, Unknown):
-            raise unsupported(v.line or line, v.reason or f"the model's output `{v.expr}` cannot be followed")
+            raise v.error(v.line or line, f"the model's output `{v.expr}` cannot be followed")
         else:
             raise unsupported(line, "the model returns something that is not a tensor")
 
@@ -2623,8 +3055,11 @@ def _read(code, framework, values, override=None) -> ModelGraph:
         raise ShapeError("too_complex", "the code is nested too deeply to read", "code") from None
     except (_Return, _Break, _Continue):
         raise ShapeError("unsupported_construct", "return/break/continue outside a function or loop", "code") from None
+    except _READER_SLIPS as err:
+        raise _slip(reader, err) from None
     graph = ModelGraph(reader, model, fw, code, values)
-    for _, err in reader.skipped:
+    graph.notes.extend(reader.notes)
+    for _, err, _ in reader.skipped:
         graph.notes.append(f"skipped (not part of the model): {err.message}")
     return graph
 
@@ -2640,8 +3075,11 @@ def _choose(reader: Reader, fw: str):
 
 
 def _choose_model(reader: Reader, fw: str):
-    for stmt, err in reader.skipped:
-        # A statement that builds a model (net = ResNet18()) and could not be read is the answer's error.
+    for stmt, err, on_path in reader.skipped:
+        # A statement on a tensor's path, or one that builds a model (net = ResNet18()), that could not be
+        # read is the answer's error: the model may depend on it.
+        if on_path:
+            raise err
         value = getattr(stmt, "value", None)
         if isinstance(value, ast.Call):
             called = _dotted(value.func) or ""
@@ -2701,6 +3139,17 @@ def _choose_keras(reader: Reader):
             reader.top_level = False
             reader.instantiate(classes[-1], [], {}, _FakeNode(classes[-1].node.lineno))
     models = reader.keras_models
+    if not models and reader.last_tensor is not None:
+        # A snippet that builds a graph and no Model (the Keras guides' inception module): the graph from its
+        # inputs to the last tensor it assigns.
+        out, name = reader.last_tensor
+        model = KerasModel("functional", out.node.line, "functional")
+        nodes = reader.graph.reachable([out])
+        refs = {ref for n in nodes for ref in n.inputs}
+        model.inputs = [t for t in reader.graph.inputs if t.ref in refs]
+        model.outputs = [out]
+        reader.notes.append(f"no Model is built: the graph is traced from its inputs to `{name}`")
+        return model
     if not models:
         raise ShapeError(
             "no_model", "found no Keras model (Sequential, Model(inputs, outputs) or a Model subclass)", "code"
@@ -2746,3 +3195,133 @@ def trace_code(
         return graph.trace(shapes)
     except RecursionError:
         raise ShapeError("too_complex", "the code is nested too deeply to read", "code") from None
+
+
+def _method(obj, found, attr):
+    """A method looked up on an instance: bound to it, unless a staticmethod (or bound to the class)."""
+    owner, fdef = found
+    decorators = {_dotted(d) for d in fdef.decorator_list}
+    if "staticmethod" in decorators:
+        return UserFunction(fdef, None, owner)
+    if "classmethod" in decorators:
+        return Bound(owner, UserFunction(fdef, None, owner), attr)
+    return Bound(obj, UserFunction(fdef, None, owner), attr)
+
+
+def _resolve_path(dotted: str, scope: dict, globals_: dict) -> str:
+    """A dotted name with its first part replaced by what it was imported as (Module -> torch.nn.Module)."""
+    head, _, rest = dotted.partition(".")
+    ref = scope.get(head, globals_.get(head))
+    if isinstance(ref, Ref):
+        return ref.path + ("." + rest if rest else "")
+    aliases = {**_KERAS_ALIASES, **_TORCH_ALIASES}
+    if head in aliases and ref is None:
+        return aliases[head] + ("." + rest if rest else "")
+    return dotted
+
+
+def _src(node) -> str:
+    """The source text of a node, for messages (a call the reader makes itself has none)."""
+    if isinstance(node, ast.AST):
+        try:
+            return ast.unparse(node)
+        except (RecursionError, ValueError):
+            return type(node).__name__
+    return "the call"
+
+
+def _keras_adjust_rank(given, declared, k: int):
+    """Keras' input rank adjustment: a trailing axis of 1 added or dropped when that alone makes the ranks agree."""
+    given = list(_input(given, k))
+    if len(given) == len(declared):
+        return given
+    if len(given) == len(declared) + 1 and given[-1] == 1:
+        return given[:-1]
+    if len(given) == len(declared) - 1 and declared[-1] == 1:
+        return [*given, 1]
+    fld = "input_shape" if k == 0 else f"input_shapes[{k}]"
+    raise ShapeError(
+        "invalid_input_shape",
+        f"the model expects input {k} of shape {_show(declared)}, which input of shape {_show(given)} cannot take "
+        "(Keras only adds or drops a trailing axis of size 1)",
+        fld,
+    )
+
+
+_SIMPLE_PERCENT = re.compile(r"(?:[^%]|%[sdi%])*")  # 'conv%d' and the like: no widths, nothing to blow up
+
+
+def _format(template: str, args, kwargs) -> str | None:
+    """'{}_{}'.format(a, b) with plain values and plain fields only (no specs, no attribute access)."""
+    import string
+
+    try:
+        fields = list(string.Formatter().parse(template))
+    except ValueError:
+        return None
+    for _, name, spec, conversion in fields:
+        if name is None:
+            continue
+        if spec or conversion or not (name == "" or name.isdigit() or name.isidentifier()):
+            return None
+    values = [*args, *kwargs.values()]
+    if not all(type(v) in (int, str, bool) for v in values):
+        return None
+    try:
+        return template.format(*args, **kwargs)[:1000]
+    except (IndexError, KeyError, ValueError):
+        return None
+
+
+# Python errors a construct the reader does not model can raise while it is read (an operation on values of
+# types it did not expect): the answer is a refusal naming the line, never a crash.
+_READER_SLIPS = (AttributeError, TypeError, KeyError, IndexError, ValueError, ZeroDivisionError, OverflowError)
+
+
+def _slip(reader: Reader, err: Exception) -> ShapeError:
+    if isinstance(err, ShapeError):
+        return err
+    return unsupported(reader.line, f"the reader cannot follow this line ({type(err).__name__})")
+
+
+# Keras / TensorFlow activation functions called on a tensor: the Activation layer's names (shape kept,
+# except what the registry's rule says).
+_KERAS_ACTIVATION_FUNCTIONS = {
+    "relu": "relu",
+    "sigmoid": "sigmoid",
+    "tanh": "tanh",
+    "softmax": "softmax",
+    "elu": "elu",
+    "selu": "selu",
+    "gelu": "gelu",
+    "silu": "silu",
+    "swish": "swish",
+    "relu6": "relu6",
+    "leaky_relu": "leaky_relu",
+    "softplus": "softplus",
+    "softsign": "softsign",
+    "hard_sigmoid": "hard_sigmoid",
+    "exponential": "exponential",
+    "linear": "linear",
+}
+
+
+def _changed_names(stmt) -> set:
+    """Names a statement assigns anywhere inside it, or changes through a method call or item assignment."""
+    out = set()
+    for n in ast.walk(stmt):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
+            out.add(n.id)
+        elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute):
+            base = n.func.value
+            while isinstance(base, (ast.Attribute, ast.Subscript)):
+                base = base.value
+            if isinstance(base, ast.Name):
+                out.add(base.id)
+        elif isinstance(n, (ast.Subscript, ast.Attribute)) and isinstance(n.ctx, ast.Store):
+            base = n.value
+            while isinstance(base, (ast.Attribute, ast.Subscript)):
+                base = base.value
+            if isinstance(base, ast.Name):
+                out.add(base.id)
+    return out
