@@ -19,7 +19,7 @@ from engine import ShapeError
 from engine.registry import framework_name
 from kb import api_schemas as schemas
 from kb import openapi, search
-from kb.components import read_call
+from kb.components import FieldsError, evaluate_fields, read_call
 from kb.content import SLUG_RE
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", template_folder="templates")
@@ -108,6 +108,11 @@ def _limit_body():
 def _shape_error(err: ShapeError):
     """422; a model's code adds the line, and a needs_value question the expression to give a value for."""
     return json_response(openapi.engine_problem_body(err), 422, PROBLEM_JSON)
+
+
+@bp.errorhandler(FieldsError)
+def _fields_error(err: FieldsError):
+    return json_response(openapi.fields_problem_body(err.errors), 422, PROBLEM_JSON)
 
 
 @bp.errorhandler(schemas.RequestError)
@@ -199,6 +204,8 @@ def _read_json():
 def evaluate():
     """One layer: output shape(s), parameter counts, weight shapes and the formulas applied."""
     req = schemas.evaluate_request(_read_json())
+    if req.fields is not None:
+        return json_response(evaluate_fields(req.framework, req.layer, req.fields, req.substitute))
     result = engine.evaluate(req.framework, req.layer, req.params, req.input_shape, substitute=req.substitute)
     return json_response(result)
 

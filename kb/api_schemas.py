@@ -29,6 +29,7 @@ MAX_PAGE = 10_000
 MAX_INPUTS = 16  # input_shapes of one pasted model
 MAX_CODE_CHARS = 20_000  # a pasted model (POST /trace "code"): bounded by this and the body, not MAX_STRING
 MAX_ARGS_CHARS = 2_000  # the arguments of one layer call (POST /parse-call "args")
+MAX_FIELDS = 64  # text fields of one evaluate request (a layer has at most a few dozen parameters)
 MAX_VALUES = 100  # answers to needs_value questions in one trace request
 # Top-level strings allowed past MAX_STRING, and their own limits.
 LONG_STRINGS = {"body.code": MAX_CODE_CHARS, "body.args": MAX_ARGS_CHARS}
@@ -170,8 +171,9 @@ class EvaluateRequest:
     framework: str
     layer: str
     params: dict
-    input_shape: list
+    input_shape: list | None
     substitute: bool
+    fields: dict | None = None  # the evaluator's text fields, read by the server (kb.components.read_fields)
 
 
 @dataclass(frozen=True)
@@ -261,11 +263,33 @@ def _shape_value(value, name: str) -> list:
 
 
 def evaluate_request(body) -> EvaluateRequest:
-    """Check the types of a POST /evaluate body."""
-    _object(body, {"framework", "layer", "params", "input_shape", "substitute"}, ("framework", "layer", "input_shape"))
+    """Check the types of a POST /evaluate body: params and input_shape as data, or the form's fields as text."""
+    if isinstance(body, dict) and "fields" in body:
+        _object(body, {"framework", "layer", "fields", "substitute"}, ("framework", "layer", "fields"))
+    else:
+        _object(
+            body, {"framework", "layer", "params", "input_shape", "substitute"}, ("framework", "layer", "input_shape")
+        )
     substitute = body.get("substitute", False)
     if not isinstance(substitute, bool):
         raise _wrong("substitute", "true or false", substitute)
+    if "fields" in body:
+        fields = body["fields"]
+        if not isinstance(fields, dict):
+            raise _wrong("fields", "an object of field name: text", fields)
+        if len(fields) > MAX_FIELDS:
+            raise RequestError("too_many_fields", f"at most {MAX_FIELDS} fields, received {len(fields)}", "fields")
+        for name, text in fields.items():
+            if not isinstance(text, str):
+                raise _wrong(f"fields.{name}", "a string (the field's text)", text)
+        return EvaluateRequest(
+            framework=_string(body, "framework", "framework"),
+            layer=_string(body, "layer", "layer"),
+            params={},
+            input_shape=None,
+            substitute=substitute,
+            fields=fields,
+        )
     return EvaluateRequest(
         framework=_string(body, "framework", "framework"),
         layer=_string(body, "layer", "layer"),
@@ -419,7 +443,8 @@ PARAMS = {
     "additionalProperties": True,
 }
 
-EVALUATE_REQUEST = {
+EVALUATE_PARAMS_REQUEST = {
+    "title": "Parameters and an input shape, as data",
     "type": "object",
     "required": ["framework", "layer", "input_shape"],
     "additionalProperties": False,
@@ -434,6 +459,31 @@ EVALUATE_REQUEST = {
             "description": "Also return every formula with your numbers put in.",
         },
     },
+}
+EVALUATE_FIELDS_REQUEST = {
+    "title": "The evaluator's text fields",
+    "type": "object",
+    "required": ["framework", "layer", "fields"],
+    "additionalProperties": False,
+    "properties": {
+        "framework": {"$ref": "#/components/schemas/Framework"},
+        "layer": {"$ref": "#/components/schemas/LayerName"},
+        "fields": {
+            "type": "object",
+            "maxProperties": MAX_FIELDS,
+            "additionalProperties": {"type": "string", "maxLength": MAX_STRING},
+            "description": "Field name: its text, as the evaluator form holds it (input_shape such as None, 10, 32; "
+            "a value such as 64, same, (3, 3), None, true; a wrapped layer as a call such as LSTM(16)). The server "
+            "reads them as the page does without JavaScript (an empty field takes the default); a field it cannot "
+            "read is a 422 invalid_value naming it, with every such field in errors.",
+            "example": {"input_shape": "None, 10, 32", "filters": "64", "kernel_size": "3", "padding": "same"},
+        },
+        "substitute": {"type": "boolean", "default": False},
+    },
+}
+EVALUATE_REQUEST = {
+    "description": "A layer's parameters and input shape as JSON data, or the evaluator form's fields as text.",
+    "oneOf": [EVALUATE_PARAMS_REQUEST, EVALUATE_FIELDS_REQUEST],
 }
 TRACE_STACK_REQUEST = {
     "title": "A stack of layers",

@@ -16,7 +16,7 @@ import engine
 from engine import ShapeError
 from engine.api import MAX_TRACE_LAYERS
 from kb import api_schemas as schemas
-from kb.components import read_call
+from kb.components import FieldsError, evaluate_fields, read_call
 from kb.search import PAGE_SIZE
 
 VERSION = "1.0.0"
@@ -57,6 +57,16 @@ EVALUATE_REJECTED_EXAMPLE = {
     "layer": "Conv2d",
     "params": {"in_channels": 3, "out_channels": 8, "kernel_size": 5},
     "input_shape": [1, 3, 4, 4],
+}
+EVALUATE_FIELDS_EXAMPLE = {
+    "framework": "keras",
+    "layer": "Conv1D",
+    "fields": {"input_shape": "None, 10, 32", "filters": "64", "kernel_size": "3", "padding": "same"},
+}
+EVALUATE_UNREADABLE_EXAMPLE = {
+    "framework": "keras",
+    "layer": "Conv1D",
+    "fields": {"input_shape": "None, (10", "filters": "6 4", "kernel_size": "3"},
 }
 TRACE_EXAMPLE = {
     "framework": "pytorch",
@@ -123,11 +133,30 @@ def problem_body(
     return out
 
 
+def fields_problem_body(errors: list[dict]) -> dict:
+    """The 422 of evaluator fields the server cannot read: the first as detail and field, all of them in errors."""
+    out = problem_body(422, "invalid_value", errors[0]["message"], errors[0]["field"])
+    out["errors"] = [{"field": e["field"], "detail": e["reason"]} for e in errors]
+    return out
+
+
 def engine_problem_body(err: ShapeError) -> dict:
     """The 422 problem document of an engine error (the API's answer, and the examples here)."""
     details = getattr(err, "details", None) or {}
     expression = details.get("expression") if err.code == "needs_value" else None
     return problem_body(422, err.code, err.message, err.field, err.layer_index, getattr(err, "line", None), expression)
+
+
+def _fields_answer(body: dict) -> dict:
+    return evaluate_fields(body["framework"], body["layer"], body["fields"], body.get("substitute", False))
+
+
+def _fields_problem(body: dict) -> dict:
+    try:
+        _fields_answer(body)
+    except FieldsError as err:
+        return fields_problem_body(err.errors)
+    raise AssertionError("the example was meant to be rejected")  # pragma: no cover
 
 
 def _engine_problem(call) -> dict:
@@ -152,6 +181,8 @@ def _examples() -> dict:
         "evaluate": run(EVALUATE_EXAMPLE),
         "evaluate_symbolic": run(EVALUATE_SYMBOLIC_EXAMPLE),
         "evaluate_rejected": _engine_problem(lambda: run(EVALUATE_REJECTED_EXAMPLE)),
+        "evaluate_fields": _fields_answer(EVALUATE_FIELDS_EXAMPLE),
+        "evaluate_unreadable": _fields_problem(EVALUATE_UNREADABLE_EXAMPLE),
         "trace": engine.trace(**TRACE_EXAMPLE),
         "trace_rejected": _engine_problem(lambda: engine.trace(**TRACE_REJECTED_EXAMPLE)),
         "trace_code": engine.trace_code(**CODE_EXAMPLE),
@@ -516,6 +547,15 @@ SCHEMAS = {
                 "type": "string",
                 "description": "Only for needs_value: the expression to give a value for (send it back in values).",
             },
+            "errors": {
+                "type": "array",
+                "description": "Only for /evaluate with fields: every field the server cannot read, with the reason.",
+                "items": {
+                    "type": "object",
+                    "required": ["field", "detail"],
+                    "properties": {"field": {"type": "string"}, "detail": {"type": "string"}},
+                },
+            },
         },
     },
 }
@@ -604,7 +644,9 @@ def _paths(ex: dict) -> dict:
                 "description": "Output shape(s), parameter counts, weight shapes and every formula applied (text, "
                 "LaTeX, MathML). null dimensions stay unknown; a string dimension is a symbol and the affected "
                 "output dimensions come back as expressions. substitute: true adds each formula with your numbers "
-                "put in.",
+                "put in.\n\nOr send the evaluator form's fields as text (fields): the server reads them as the "
+                "page does without JavaScript, so a page needs no reader of its own; a field it cannot read is a "
+                "422 invalid_value with every such field in errors.",
                 "requestBody": {
                     "required": True,
                     "content": {
@@ -616,6 +658,14 @@ def _paths(ex: dict) -> dict:
                                 "rejected": {
                                     "summary": "A kernel larger than the input",
                                     "value": EVALUATE_REJECTED_EXAMPLE,
+                                },
+                                "fields": {
+                                    "summary": "The evaluator's fields, as text",
+                                    "value": EVALUATE_FIELDS_EXAMPLE,
+                                },
+                                "unreadable": {
+                                    "summary": "Fields the server cannot read",
+                                    "value": EVALUATE_UNREADABLE_EXAMPLE,
                                 },
                             },
                         }
@@ -633,12 +683,24 @@ def _paths(ex: dict) -> dict:
                                 "examples": {
                                     "conv1d": {"value": ex["evaluate"]},
                                     "symbolic": {"value": ex["evaluate_symbolic"]},
+                                    "fields": {"value": ex["evaluate_fields"]},
                                 },
                             }
                         },
                     },
                     **post_errors,
-                    "422": _problem("A configuration the framework would reject.", ex["evaluate_rejected"]),
+                    "422": {
+                        "description": "A configuration the framework would reject, or fields the server cannot read.",
+                        "content": {
+                            "application/problem+json": {
+                                "schema": _ref("Problem"),
+                                "examples": {
+                                    "rejected": {"value": ex["evaluate_rejected"]},
+                                    "unreadable": {"value": ex["evaluate_unreadable"]},
+                                },
+                            }
+                        },
+                    },
                 },
             }
         },
@@ -727,9 +789,9 @@ def _paths(ex: dict) -> dict:
                 "summary": "Read the arguments of a layer call",
                 "description": "The keyword arguments of one layer call written as Python text (positional "
                 "arguments named, a layer inside written as {layer, params}), read with Python's parser, "
-                "literals and simple integer arithmetic only: nothing runs. The pages read the tracer's rows "
-                "and a wrapper's layer field through this, so the grammar lives in one place. An argument "
-                "that is not a literal is a 422 (invalid_call) naming it.",
+                "literals and simple integer arithmetic only: nothing runs. It is the reading the pages use for "
+                "the tracer's rows and a wrapper's layer field (the grammar lives in one place, engine.snippet). "
+                "An argument that is not a literal is a 422 (invalid_call) naming it.",
                 "requestBody": {
                     "required": True,
                     "content": {

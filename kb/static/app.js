@@ -2,6 +2,8 @@
  *
  * Every page works without this file (the forms submit as GET and the server renders the answer).
  * With it, the evaluator and the tracer answer as you type, through the JSON API.
+ * The page reads no values, shapes or calls itself: it sends what the fields hold, as text, and the
+ * server reads it (kb/formvalues.py, engine.snippet), so each grammar lives in one place.
  * Text from users and from the API is inserted with textContent only. The one piece of markup taken
  * from the server is the engine's MathML, which is parsed inertly and copied element by element
  * (MathML elements and a few presentational attributes only).
@@ -10,118 +12,6 @@
   "use strict";
 
   var MATHML_NS = "http://www.w3.org/1998/Math/MathML";
-
-  // ---- form values: a port of kb/formvalues.py (same grammar, same messages) --------------------
-
-  var MISSING = { missing: true };
-  var MAX_FIELD = 200;
-  var MAX_ITEMS = 16;
-  var INT = /^[+-]?\d{1,20}$/;
-  var FLOAT = /^(?:[+-]?(?:\d{1,20}\.\d{0,20}|\.\d{1,20})(?:[eE][+-]?\d{1,3})?|[+-]?\d{1,20}[eE][+-]?\d{1,3})$/;
-  var NAME = /^[A-Za-z_][A-Za-z0-9_]{0,30}$/;
-  var QUOTED = /^(?:'([A-Za-z0-9_ .-]{0,64})'|"([A-Za-z0-9_ .-]{0,64})")$/;
-  var WORDS = { none: null, null: null, true: true, false: false };
-  var HINT = "use an integer, None, true/false, a name such as same, or a tuple such as 3, 3";
-
-  function FormValueError(message) {
-    this.message = message;
-  }
-
-  /** A float that must stay a float in JSON (3.0 is not the integer 3 for the engine). */
-  function PyFloat(value) {
-    this.value = value;
-  }
-
-  function pyRepr(s) {
-    var quote = s.indexOf("'") >= 0 && s.indexOf('"') < 0 ? '"' : "'";
-    var body = s.replace(/\\/g, "\\\\");
-    if (quote === "'") body = body.replace(/'/g, "\\'");
-    return quote + body + quote;
-  }
-
-  function parseScalar(text) {
-    var s = text.trim();
-    if (!s) throw new FormValueError("empty item; " + HINT);
-    if (INT.test(s)) return parseInt(s, 10);
-    if (FLOAT.test(s)) {
-      var value = Number(s);
-      if (!isFinite(value)) throw new FormValueError(pyRepr(s) + " is not a finite number");
-      return new PyFloat(value);
-    }
-    if (Object.prototype.hasOwnProperty.call(WORDS, s.toLowerCase())) return WORDS[s.toLowerCase()];
-    if (NAME.test(s)) return s;
-    var quoted = QUOTED.exec(s);
-    if (quoted) return quoted[1] !== undefined ? quoted[1] : quoted[2];
-    throw new FormValueError("cannot read " + pyRepr(s.slice(0, 60)) + "; " + HINT);
-  }
-
-  function splitItems(text) {
-    var items = [], current = "", quote = null;
-    for (var n = 0; n < text.length; n++) {
-      var ch = text[n];
-      if (quote) {
-        current += ch;
-        if (ch === quote) quote = null;
-      } else if (ch === "'" || ch === '"') {
-        quote = ch;
-        current += ch;
-      } else if ("()[]{}".indexOf(ch) >= 0) {
-        throw new FormValueError("nested or unbalanced brackets in " + pyRepr(text.slice(0, 60)) + "; a tuple is flat, such as 3, 3");
-      } else if (ch === ",") {
-        items.push(current);
-        current = "";
-      } else {
-        current += ch;
-      }
-    }
-    if (quote) throw new FormValueError("unclosed quote in " + pyRepr(text.slice(0, 60)));
-    items.push(current);
-    return items;
-  }
-
-  /** One field's value; `choices` are the strings a choice parameter takes (typed bare, they stay strings). */
-  function parseValue(text, choices) {
-    if (text === null || text === undefined) return MISSING;
-    var s = text.trim();
-    if (!s) return MISSING;
-    if (choices && choices.indexOf(s) >= 0) return s;
-    if (s.length > MAX_FIELD) throw new FormValueError("at most " + MAX_FIELD + " characters, received " + s.length);
-    var bracketed = false;
-    if (s[0] === "(" || s[0] === "[") {
-      var close = s[0] === "(" ? ")" : "]";
-      if (s[s.length - 1] !== close) throw new FormValueError("unbalanced brackets in " + pyRepr(s.slice(0, 60)));
-      s = s.slice(1, -1);
-      bracketed = true;
-    }
-    var items = splitItems(s);
-    if (items.length > 1 && !items[items.length - 1].trim()) {
-      items.pop();
-      bracketed = true;
-    }
-    if (items.length > MAX_ITEMS) throw new FormValueError("at most " + MAX_ITEMS + " items, received " + items.length);
-    if (bracketed && items.length === 1 && !items[0].trim()) return [];
-    var values = items.map(parseScalar);
-    if (bracketed || values.length > 1) return values;
-    return values[0];
-  }
-
-  function parseShape(text) {
-    var value = parseValue(text);
-    if (value === MISSING) return MISSING;
-    return Array.isArray(value) ? value : [value];
-  }
-
-  /** JSON with PyFloat written as a float (3.0), everything else as JSON.stringify writes it. */
-  function toJSON(value) {
-    if (value instanceof PyFloat) {
-      return Number.isInteger(value.value) ? value.value.toFixed(1) : String(value.value);
-    }
-    if (Array.isArray(value)) return "[" + value.map(toJSON).join(",") + "]";
-    if (value && typeof value === "object") {
-      return "{" + Object.keys(value).map(function (k) { return JSON.stringify(k) + ":" + toJSON(value[k]); }).join(",") + "}";
-    }
-    return JSON.stringify(value);
-  }
 
   // ---- showing results ------------------------------------------------------------------------------
 
@@ -181,7 +71,7 @@
     var response = await fetch(url, {
       method: "POST",
       headers: { "Content-Type": "application/json", Accept: "application/json" },
-      body: toJSON(body),
+      body: JSON.stringify(body),
       signal: signal,
     });
     var data = null;
@@ -201,7 +91,6 @@
     this.api = section.getAttribute("data-api");
     this.framework = section.getAttribute("data-framework");
     this.layer = section.getAttribute("data-layer");
-    this.parseApi = section.getAttribute("data-parse-api");
     this.controls = Array.prototype.filter.call(this.form.elements, function (c) {
       return c.name && (c.tagName === "INPUT" || c.tagName === "SELECT");
     });
@@ -313,36 +202,6 @@
     return JSON.stringify(this.controls.map(function (c) { return [c.name, c.value]; }));
   };
 
-  /**
-   * Fields holding a wrapped layer as a call (LSTM(16)): the server reads them (POST /api/v1/parse-call,
-   * engine.snippet's grammar), so the page carries no parser of its own. Resolves to {params, errors}.
-   */
-  Evaluator.prototype.readLayerFields = async function (controls, signal) {
-    var self = this;
-    var answers = await Promise.all(controls.map(function (c) {
-      return postJSON(self.parseApi, { framework: self.framework, layer: self.layer, args: c.name + "=" + c.value.trim() }, signal);
-    }));
-    var params = {};
-    var errors = [];
-    answers.forEach(function (answer, n) {
-      var c = controls[n];
-      var text = c.value.trim();
-      if (!answer.ok) {
-        errors.push({ field: c.name, message: (answer.data && (answer.data.detail || answer.data.title)) || "cannot read " + pyRepr(text.slice(0, 60)) });
-        return;
-      }
-      var read = answer.data.params || {};
-      var keys = Object.keys(read);
-      var value = read[c.name];
-      if (keys.length !== 1 || keys[0] !== c.name || (value !== null && typeof value !== "object")) {
-        errors.push({ field: c.name, message: "write one layer call, such as LSTM(16); received " + pyRepr(text.slice(0, 60)) });
-        return;
-      }
-      params[c.name] = value;
-    });
-    return { params: params, errors: errors };
-  };
-
   /** The end of a run that shows errors instead of an answer. */
   Evaluator.prototype.showFieldErrors = function (errors) {
     this.clearErrors();
@@ -350,17 +209,15 @@
     this.showValues(null, "No result: " + errors[0].message);
     this.showFormulas(null);
     this.done();
-    if (this.controller) this.controller.abort();
-    this.controller = null;
-    this.section.removeAttribute("aria-busy");
   };
 
   /**
-   * Two requests, one after the other: substitute=false answers in a millisecond or two and fills in
-   * the output shape, the parameter count and the weights; then substitute=true brings the formulas
-   * with the user's numbers (SymPy renders them, which takes longer). Only the newest answers show.
+   * Two requests, one after the other, each with the fields as text (the server reads them as it does
+   * without JavaScript): substitute=false answers in a millisecond or two and fills in the output
+   * shape, the parameter count and the weights; then substitute=true brings the formulas with the
+   * user's numbers (SymPy renders them, which takes longer). Only the newest answers show.
    *
-   * A run whose fields are what the last run read (a change event after the input events) changes
+   * A run whose fields are what the last run sent (a change event after the input events) changes
    * nothing: the answer in flight is the answer to these fields, so it must not be dropped. Only a
    * run with other fields makes the older answers stale.
    */
@@ -377,51 +234,12 @@
     this.controller = new AbortController();
     var signal = this.controller.signal;
     var self = this;
-    var params = {};
-    var shape = MISSING;
-    var errors = [];
-    var nested = [];
-    this.controls.forEach(function (c) {
-      try {
-        if (c.name === "input_shape") {
-          shape = parseShape(c.value);
-        } else if (c.hasAttribute("data-nested")) {
-          var text = c.value.trim();
-          if (/^(none|null)$/i.test(text)) params[c.name] = null;
-          else if (text) nested.push(c);
-        } else {
-          var choices = (c.getAttribute("data-choices") || "").split(" ").filter(Boolean);
-          var value = parseValue(c.value, choices);
-          if (value !== MISSING) params[c.name] = value;
-        }
-      } catch (err) {
-        if (!(err instanceof FormValueError)) throw err;
-        errors.push({ field: c.name, message: err.message });
-      }
-    });
+    var fields = {};
+    this.controls.forEach(function (c) { fields[c.name] = c.value; });
     var link = this.permalink();
     history.replaceState(history.state, "", link);
     this.section.querySelector("[data-permalink]").href = link;
-    if (!errors.length && nested.length) {
-      var read;
-      try {
-        read = await this.readLayerFields(nested, signal);
-      } catch (err) {
-        if (err.name === "AbortError" || seq !== this.seq) return;
-        this.lastKey = null;
-        this.showFieldErrors([{ field: null, message: "The server cannot be reached; press Compute to try again." }]);
-        return;
-      }
-      if (seq !== this.seq) return; // newer fields are being read
-      Object.assign(params, read.params);
-      errors = read.errors;
-    }
-    if (errors.length) {
-      this.showFieldErrors(errors);
-      return;
-    }
-    var body = { framework: this.framework, layer: this.layer, params: params, substitute: false };
-    if (shape !== MISSING) body.input_shape = shape;
+    var body = { framework: this.framework, layer: this.layer, fields: fields, substitute: false };
     var list = this.section.querySelector("[data-substituted]");
     list.setAttribute("aria-busy", "true");
     var quick = postJSON(this.api, body, signal);
@@ -452,16 +270,17 @@
       return;
     }
     if (seq !== this.seq) return; // a newer request is on its way
-    this.clearErrors();
     if (answer.ok) {
+      this.clearErrors();
       this.showValues(answer.data);
-    } else {
-      var data = answer.data || {};
-      var message = data.detail || data.title || "the engine cannot compute this";
-      this.showErrors([{ field: this.formField(data.field), message: message }]);
-      this.showValues(null, "No result: " + message);
+      this.done();
+      return;
     }
-    this.done();
+    var data = answer.data || {};
+    // Fields the server cannot read come all at once (errors); an engine error names one field.
+    var errors = (data.errors || [{ field: data.field, detail: data.detail || data.title || "the engine cannot compute this" }])
+      .map(function (e) { return { field: self.formField(e.field), message: e.detail }; });
+    this.showFieldErrors(errors);
   };
 
   Evaluator.prototype.done = function () {
@@ -895,5 +714,4 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 
-  window.ShapeKB = { parseValue: parseValue, parseShape: parseShape, MISSING: MISSING, toJSON: toJSON };
 })();

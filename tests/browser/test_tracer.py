@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -10,7 +9,6 @@ import pytest
 
 import engine
 from kb import components
-from kb.formvalues import MISSING, FormValueError, parse_value
 
 pytestmark = pytest.mark.browser
 
@@ -146,12 +144,15 @@ def _shape_text(shape) -> str:
     return f"({inner},)" if len(shape) == 1 else f"({inner})"
 
 
-def test_the_page_has_no_call_parser_of_its_own():
-    # One grammar in one place: the rows and the wrapper fields are read by the server (engine.snippet).
+def test_the_page_has_no_parser_of_its_own():
+    # One grammar in one place: the tracer's rows, the wrapper fields and every evaluator field are read
+    # by the server (engine.snippet, kb/formvalues.py); app.js sends the texts.
     source = (Path(__file__).resolve().parents[2] / "kb" / "static" / "app.js").read_text()
     for name in ("parseCallArgs", "CallArgs", "tokenize", "lookupLayer", "Unsupported", "layer-catalog"):
-        assert name not in source, name
-    assert "data-parse-api" in source  # the wrapper fields ask POST /api/v1/parse-call
+        assert name not in source, name  # the call parser
+    for name in ("parseValue", "parseShape", "parseScalar", "splitItems", "FormValueError", "PyFloat", "QUOTED"):
+        assert name not in source, name  # the port of kb/formvalues.py
+    assert "fields: fields" in source  # the evaluator sends its fields as text
 
 
 def test_the_server_reads_each_row_as_it_reads_python(page, live_server):
@@ -167,68 +168,6 @@ def test_the_server_reads_each_row_as_it_reads_python(page, live_server):
         page.fill("#p-0", text)
         _settle(page, FINAL, _shape_text(expected["output_shape"]))
         _settle(page, TOTAL, f"{expected['total_params']:,}")
-
-
-FORM_VALUES = [
-    "64",
-    " 3, 3 ",
-    "(3, 3)",
-    "[2]",
-    "3,",
-    "()",
-    "None",
-    "null",
-    "TRUE",
-    "false",
-    "same",
-    "'same'",
-    '"valid"',
-    "0.5",
-    ".5",
-    "1e3",
-    "-2",
-    "None, 10, 32",
-    "H, W",
-    "'nearest-exact'",
-    "6 4",
-    "(3, 3",
-    "3, (4)",
-    "'open",
-    "a-b",
-    "1, , 2",
-    "",
-    "   ",
-    "x" * 201,
-    ",".join(["1"] * 17),
-]
-
-
-def test_the_browser_and_the_server_read_form_values_alike(page, live_server):
-    page.goto(f"{live_server}/layers/keras/Dense")
-    page.wait_for_function("() => window.ShapeKB !== undefined")
-    for text in FORM_VALUES:
-        try:
-            value = parse_value(text)
-            if value is MISSING:
-                expected = {"missing": True}
-            else:
-                expected = {"value": json.loads(json.dumps(list(value) if isinstance(value, tuple) else value))}
-        except FormValueError as err:
-            expected = {"error": err.message}
-        got = page.evaluate(
-            """(text) => {
-                try {
-                    const v = ShapeKB.parseValue(text);
-                    if (v === ShapeKB.MISSING) return {missing: true};
-                    return {value: JSON.parse(ShapeKB.toJSON(v))};
-                } catch (err) { return {error: err.message}; }
-            }""",
-            text,
-        )
-        assert got == expected, text
-    # A choice word that is also a keyword stays a string when the field is a choice (GELU's approximate).
-    assert page.evaluate("ShapeKB.parseValue(' none ', ['none', 'tanh'])") == "none"
-    assert page.evaluate("ShapeKB.parseValue('none', []) === null")
 
 
 def test_a_snippet_right_after_a_table_edit_still_answers(watched, live_server):
