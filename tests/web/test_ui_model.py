@@ -192,9 +192,9 @@ def test_pasted_text_is_escaped_everywhere(client):
     html = r.get_data(as_text=True)
     assert evil not in html and "<script>alert(1)" not in html
     model = client.post("/trace.json", data={"code": code}).get_json()["model"]
-    if model["diagram"]:
-        ET.fromstring(model["diagram"])  # still well-formed XML: every name escaped
-        assert "<script>" not in model["diagram"]
+    assert model["diagram"], model["error"]
+    ET.fromstring(model["diagram"])  # still well-formed XML: every name escaped
+    assert "<script>" not in model["diagram"] and "<img" not in model["diagram"]
 
 
 def test_without_a_model_the_page_is_the_table(client):
