@@ -18,6 +18,7 @@ NODE_HEIGHT = 46
 GAP_X = 26
 GAP_Y = 34
 MARGIN = 12
+MAX_EDGES = 4000  # more connections than this are not drawn: the diagram would be megabytes and unreadable
 MAX_LABEL = 28  # characters of one line of a box (the full text is in the box's <title>)
 
 
@@ -182,8 +183,20 @@ def _box(box: Box) -> str:
     return body
 
 
-def diagram(answer: dict, link: Callable[[dict], str | None] | None = None, label: str = "The model's graph") -> Markup:
-    """The SVG of a trace answer (engine.trace_code): boxes for the inputs and nodes, arrows for the connections."""
+def connections(answer: dict) -> int:
+    """How many arrows the diagram of an answer has (a node's inputs, each once)."""
+    return sum(len(set(map(_node_of, step.get("inputs") or []))) for step in answer.get("layers") or [])
+
+
+def diagram(
+    answer: dict, link: Callable[[dict], str | None] | None = None, label: str = "The model's graph"
+) -> Markup | None:
+    """The SVG of a trace answer (engine.trace_code): boxes for the inputs and nodes, arrows for the connections.
+
+    None when the graph has more than MAX_EDGES connections (the engine bounds the nodes, not their inputs).
+    """
+    if connections(answer) > MAX_EDGES:
+        return None
     boxes = boxes_of(answer, link)
     width, height = layout(boxes)
     paths, rightmost = edges(boxes)

@@ -248,3 +248,35 @@ def test_the_diagram_of_a_long_chain_and_of_many_branches_stays_bounded():
     root = ET.fromstring(graph_svg.diagram(fan))
     assert int(root.get("height")) == 12 * 2 + 3 * (46 + 34) - 34
     assert len(svg) < 300 * 1200
+    # Nodes are bounded by the engine, their inputs are not: past MAX_EDGES connections nothing is drawn.
+    dense = {
+        "inputs": fan["inputs"],
+        "layers": [
+            *fan["layers"][:50],
+            *(
+                {
+                    "name": f"c{n}",
+                    "layer": "Concatenate",
+                    "inputs": [f"b{k}" for k in range(50)],
+                    "output_shape": [None, 400],
+                }
+                for n in range(90)
+            ),
+        ],
+        "outputs": [{"name": "c89", "shape": [None, 400]}],
+    }
+    assert graph_svg.connections(dense) == 50 + 90 * 50 > graph_svg.MAX_EDGES
+    assert graph_svg.diagram(dense) is None
+
+
+def test_a_graph_with_too_many_connections_is_listed_not_drawn(client):
+    code = (
+        "import keras\nfrom keras import layers\nx = keras.Input(shape=(8,))\n"
+        "bs = [layers.Dense(4)(x) for i in range(50)]\ncs = [layers.concatenate(bs) for i in range(90)]\n"
+        "model = keras.Model(x, cs)\n"
+    )
+    r, model = _model(client, code=code)
+    assert r.status_code == 200 and model["diagram"] is None
+    assert len(model["result"]["outputs"]) == 90
+    html = client.post("/trace", data={"code": code}).get_data(as_text=True)
+    assert "data-no-diagram" in html and "<svg" not in html.split('id="diagram-h"')[1]
