@@ -86,6 +86,21 @@ class Ref:
     def __init__(self, path: str):
         self.path = path
 
+    def __eq__(self, other):  # norm_layer == nn.InstanceNorm2d
+        return isinstance(other, Ref) and other.path == self.path
+
+    def __hash__(self):
+        return hash(self.path)
+
+
+class Partial:
+    """functools.partial(f, *args, **kwargs)."""
+
+    def __init__(self, func, args, kwargs):
+        self.func = func
+        self.args = list(args)
+        self.kwargs = dict(kwargs)
+
 
 class LayerObj:
     """A constructed registry layer: its declaration, the arguments given, where, and its name."""
@@ -97,6 +112,7 @@ class LayerObj:
         self.name = name
         self.input_shape = input_shape  # Keras' input_shape= / input_dim= on a first layer
         self.calls = 0
+        self.tied: dict = {}  # weight name -> _WeightRef of the layer whose parameter it shares
 
 
 class OpLayer:
@@ -123,6 +139,7 @@ class TorchModule:
         self.path = ""
         self.line = line
         self.calls = 0
+        self.container = None  # a user class deriving from nn.Sequential / ModuleList / ModuleDict
 
 
 class KerasModel:
@@ -458,6 +475,8 @@ class Reader:
                 kind = "torch"
             elif last in ("Model", "Layer") and not path.startswith("torch"):
                 kind = "keras"
+            elif path in ("torch.nn.Sequential", "torch.nn.ModuleList", "torch.nn.ModuleDict"):
+                kind = "torch"  # a container subclass: its children come from super().__init__(...)
             elif path.startswith("torch.nn.") or path.startswith("nn."):
                 kind, foreign = "torch", path
             elif ".layers." in path or path.startswith("layers."):
@@ -468,6 +487,10 @@ class Reader:
         text = _src(node)
         cls.own_weights = kind == "keras" and ("add_weight" in text or "build" in cls.methods)
 
+        cls.fields = []  # a dataclass's fields: (name, default value or _NOOP)
+        cls.dataclass = any(
+            (_dotted(d.func if isinstance(d, ast.Call) else d) or "").endswith("dataclass") for d in node.decorator_list
+        )
         for stmt in node.body:  # class attributes (expansion = 4): literals and arithmetic on known names
             if isinstance(stmt, ast.Assign) and all(isinstance(t, ast.Name) for t in stmt.targets):
                 try:
@@ -476,6 +499,15 @@ class Reader:
                     continue
                 for t in stmt.targets:
                     cls.attrs[t.id] = value
+            elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                value = _NOOP
+                if stmt.value is not None:
+                    try:
+                        value = self.eval(stmt.value, dict(cls.attrs))
+                    except ShapeError:
+                        value = Unknown(stmt.target.id, stmt.lineno)
+                    cls.attrs[stmt.target.id] = value
+                cls.fields.append((stmt.target.id, value))
         scope[node.name] = cls
         self.classes[node.name] = cls
 
@@ -498,7 +530,18 @@ class Reader:
                 self.assign(stmt.target, self.eval(stmt.value, scope), scope, stmt)
         elif isinstance(stmt, ast.AugAssign):
             load = _as_load(stmt.target)
-            value = self.binop(stmt.op, self.eval(load, scope), self.eval(stmt.value, scope), stmt)
+            current = self.eval(load, scope)
+            value = self.binop(stmt.op, current, self.eval(stmt.value, scope), stmt)
+            if self.fw == "pytorch" and isinstance(current, Tensor) and isinstance(value, Tensor):
+                if value.shape != current.shape:  # in place: the result must fit the tensor written to
+                    err = op_error(
+                        "broadcast_mismatch",
+                        f"in-place {type(stmt.op).__name__.lower()}: output with shape {_show(current.shape)} "
+                        f"doesn't match the broadcast shape {_show(value.shape)}",
+                    )
+                    raise node_error(
+                        err, len(self.graph.nodes) - 1, value.ref, "inplace", stmt.lineno, _show(current.shape)
+                    )
             self.assign(stmt.target, value, scope, stmt)
         elif isinstance(stmt, ast.Return):
             raise _Return(None if stmt.value is None else self.eval(stmt.value, scope))
@@ -575,6 +618,14 @@ class Reader:
 
     def assign(self, target, value, scope, stmt):
         if isinstance(target, ast.Name):
+            if (
+                isinstance(value, Unknown)
+                and value.reason is None
+                and "(" in value.expr
+                and not value.expr.startswith("len(")
+            ):
+                # x_train = np.load(...): later questions name x_train (x_train.shape[1]), not the call
+                value = Unknown(target.id, getattr(stmt, "lineno", self.line))
             scope[target.id] = value
             if self.top_level and scope is self.globals and isinstance(value, TorchModule):
                 self.torch_instances.append((target.id, value))
@@ -624,6 +675,12 @@ class Reader:
                 self.register(obj, attr, value)
             elif isinstance(value, Tensor) and getattr(value, "is_param", False):
                 obj.params.append((attr, value))
+        elif attr == "trainable" and isinstance(obj, (KerasModel, LayerObj, OpLayer)):
+            obj.trainable = bool(self.plain_value(value, "trainable", stmt))
+        elif attr in ("weight", "bias") and isinstance(obj, LayerObj) and isinstance(value, _WeightRef):
+            obj.tied[attr] = value  # weight tying: one parameter shared by two layers, counted once
+        elif attr == "requires_grad" and isinstance(obj, _ParamRef):
+            obj.freeze(bool(self.plain_value(value, "requires_grad", stmt)))
         elif isinstance(obj, KerasModel) and obj.instance is not None:
             self.set_attr(obj.instance, attr, value, stmt)
         elif isinstance(obj, Unknown):
@@ -648,9 +705,10 @@ class Reader:
             return list(v)
         if isinstance(v, dict):
             return list(v)
-        if isinstance(v, TorchModule) and v.kind in ("sequential", "modulelist"):
+        kind = getattr(v, "container", None) or getattr(v, "kind", None)
+        if isinstance(v, TorchModule) and kind in ("sequential", "modulelist"):
             return list(v.children.values())
-        if isinstance(v, TorchModule) and v.kind == "moduledict":
+        if isinstance(v, TorchModule) and kind == "moduledict":
             return list(v.children)
         if isinstance(v, KerasModel) and v.kind == "sequential":
             return list(v.layers)
@@ -872,7 +930,10 @@ class Reader:
         if isinstance(obj, Ref):
             return Ref(f"{obj.path}.{attr}")
         if isinstance(obj, Unknown):
-            return obj.derived(f"{obj.expr}.{attr}", line)
+            text = f"{obj.expr}.{attr}"
+            if text.replace(" ", "") in self.values:  # self.args.hidden answered by values["args.hidden"]
+                return self.values[text.replace(" ", "")]
+            return obj.derived(text, line)
         if isinstance(obj, Tensor):
             return self.tensor_attr(obj, attr, node)
         if isinstance(obj, TorchModule):
@@ -910,7 +971,9 @@ class Reader:
             if attr == "inputs":
                 return list(obj.inputs)
             if attr == "layers":
-                return list(obj.layers)
+                if obj.kind != "sequential":
+                    raise unsupported(line, f"the layers of {obj.name} in Keras' order are not read")
+                return [item for item in obj.layers if not isinstance(item, (Tensor, _KerasInputLayer))]
             return Bound(obj, self.keras_model_method, attr)
         if isinstance(obj, UserClass):
             if attr in obj.attrs:
@@ -924,11 +987,18 @@ class Reader:
                 return obj.name
             if isinstance(obj, LayerObj) and attr in obj.params:
                 return obj.params[attr]
-            if attr in ("weight", "bias"):
-                return Unknown(f"{obj.name}.{attr}", line)
+            if attr in ("weight", "bias") and isinstance(obj, LayerObj):
+                if attr == "bias" and obj.params.get("bias", True) is False:
+                    return None
+                return _WeightRef(obj, attr)
             return Bound(obj, self.layer_method, attr)
+        if isinstance(obj, Partial) and attr in ("func", "args", "keywords"):
+            return {"func": obj.func, "args": tuple(obj.args), "keywords": obj.kwargs}[attr]
         if isinstance(obj, (list, dict, str)):
             return Bound(obj, self.builtin_method, attr)
+        if isinstance(obj, _ParamRef) and attr == "requires_grad_":
+            return Bound(obj, lambda o, n, a, k, node: o.freeze(bool(a[0]) if a else True), attr)
+
         if isinstance(obj, _Items):
             return Bound(obj, self.builtin_method, attr)
         return Unknown(f"{_src(node)[:80]}" if isinstance(node, ast.AST) else attr, line)
@@ -940,6 +1010,11 @@ class Reader:
         if isinstance(obj, Tensor):
             return self.tensor_index(obj, key, line)
         if isinstance(obj, Unknown):
+            if _plain(key) and not isinstance(key, list):
+                text = f"{obj.expr}[{key!r}]".replace(" ", "")
+                if text in self.values:
+                    return self.values[text]
+                return obj.derived(f"{obj.expr}[{key!r}]", line)
             return obj.derived(_src(node)[:80], line)
         if isinstance(key, Unknown):
             raise needs_value(key.expr, line) if key.reason is None else key.error(line, "")
@@ -1041,7 +1116,36 @@ class Reader:
                     found = base.find(attr)
                     if found:
                         return _method(obj, found, attr)
+            container = _container_kind(owner)
+            if container and isinstance(obj, TorchModule):
+                if attr == "__init__":
+                    return Bound(obj, self.container_init, container)
+                if attr == "forward":
+                    return Bound(obj, self.container_forward, container)
         return _NOOP
+
+    def container_init(self, obj, kind, args, kwargs, node):
+        """nn.Sequential.__init__(*modules) (or an OrderedDict), ModuleList(list), ModuleDict(dict) on a subclass."""
+        obj.container = kind
+        if kind == "sequential" and len(args) == 1 and isinstance(args[0], dict):
+            items = list(args[0].items())
+        elif kind == "sequential":
+            items = list(enumerate(args))
+        elif kind == "modulelist":
+            items = list(enumerate(self.iterate(args[0], node))) if args else []
+        else:
+            items = list(args[0].items()) if args and isinstance(args[0], dict) else []
+        for k, v in items:
+            self.register(obj, str(k), v)
+        return None
+
+    def container_forward(self, obj, kind, args, kwargs, node):
+        if kind != "sequential":
+            raise unsupported(node.lineno, "a ModuleList/ModuleDict is not callable")
+        x = args[0]
+        for child in obj.children.values():
+            x = self.call(child, [x], {}, _FakeNode(node.lineno))
+        return x
 
     # ---- calls ------------------------------------------------------------------------------
 
@@ -1072,6 +1176,8 @@ class Reader:
             return self.call_keras_model(func, args, kwargs, node)
         if func is _NOOP:
             return None
+        if isinstance(func, Partial):
+            return self.call(func.func, [*func.args, *args], {**func.kwargs, **kwargs}, node)
         if callable(func) and func in _BUILTIN_FUNCS:
             return self.call_builtin(func, args, kwargs, node)
         if isinstance(func, Unknown):
@@ -1149,6 +1255,18 @@ class Reader:
             obj = TorchModule("plain", cls, node.lineno)
             if init:
                 self.call_user(UserFunction(init[1], None, init[0]), [obj, *args], kwargs, node)
+            elif getattr(cls, "dataclass", False):
+                fields = [f for c in reversed(_mro(cls)) for f in getattr(c, "fields", [])]
+                for k, (name, default) in enumerate(fields):
+                    if k < len(args):
+                        value = args[k]
+                    elif name in kwargs:
+                        value = kwargs[name]
+                    elif default is not _NOOP:
+                        value = default
+                    else:
+                        raise needs_value(f"{cls.name}.{name}", node.lineno)
+                    obj.attrs[name] = value
             return obj
         for c in _mro(cls):
             if getattr(c, "foreign", None):
@@ -1163,10 +1281,12 @@ class Reader:
                     f"the custom layer {c.name} makes its own weights (build / add_weight); they cannot be counted",
                 )
         obj = TorchModule("user", cls, node.lineno)
+        obj.container = _container_kind(cls) if cls.kind == "torch" else None
         init = cls.find("__init__")
-
         if init:
             self.call_user(UserFunction(init[1], None, init[0]), [obj, *args], kwargs, node)
+        elif obj.container:
+            self.container_init(obj, obj.container, args, kwargs, node)
         if cls.kind == "keras":
             model = KerasModel("subclass", node.lineno, self.keras_name(keras_auto_name(cls.name), kwargs.get("name")))
             model.instance = obj
@@ -1177,8 +1297,14 @@ class Reader:
 
     def module_method(self, obj, name, args, kwargs, node):
         line = node.lineno
-        if name in ("to", "cuda", "cpu", "eval", "train", "float", "double", "half", "requires_grad_", "apply"):
+        if name == "requires_grad_":
+            flag = self.plain_value(args[0] if args else kwargs.get("requires_grad", True), "requires_grad", node)
+            for mod in _walk(obj):
+                mod.trainable = bool(flag)
             return obj
+        if name in ("to", "cuda", "cpu", "eval", "train", "float", "double", "half", "apply"):
+            return obj
+
         if name in ("__init__",):
             return None
         if name == "add_module" or name == "register_module":
@@ -1218,6 +1344,21 @@ class Reader:
             return list(obj.children.items())
         if name == "forward":
             return self.call_module(obj, args, kwargs, node)
+        if name == "named_parameters":
+            out = []
+            for path, mod in _named_modules(obj):
+                if isinstance(mod, LayerObj):
+                    out.extend((f"{path}.{w}" if path else w, _ParamRef(mod)) for w in _weight_names(mod))
+                elif isinstance(mod, TorchModule):
+                    out.extend((f"{path}.{n}" if path else n, _ParamRef(mod)) for n, _ in mod.params)
+            return out
+        if name == "parameters":
+            # One handle per module that holds weights: a loop setting requires_grad sets it on all of them.
+            return [
+                _ParamRef(mod)
+                for mod in _walk(obj)
+                if isinstance(mod, LayerObj) or (isinstance(mod, TorchModule) and mod.params)
+            ]
         if name in ("parameters", "named_parameters", "state_dict", "load_state_dict", "zero_grad", "size"):
             return Unknown(f"{name}()", line)
         if _has_tensor(args, kwargs):
@@ -1244,7 +1385,14 @@ class Reader:
         return Unknown(_src(node)[:80], node.lineno)
 
     def layer_method(self, obj, name, args, kwargs, node):
-        if name in ("to", "cuda", "cpu", "float", "double", "half", "requires_grad_", "train", "eval"):
+        if name == "requires_grad_":
+            obj.trainable = bool(
+                self.plain_value(args[0] if args else kwargs.get("requires_grad", True), "requires_grad", node)
+            )
+            return obj
+        if name == "parameters" and isinstance(obj, LayerObj):
+            return [_ParamRef(obj)]
+        if name in ("to", "cuda", "cpu", "float", "double", "half", "train", "eval"):
             return obj
         if name == "forward":
             return self.call_layer(obj, args, kwargs, node)
@@ -1375,6 +1523,16 @@ class Reader:
             return sorted(self.iterate(args[0], node))
         if func is isinstance:
             return self.is_instance(args[0], args[1], node)
+        if func is type and len(args) == 1:
+            v = args[0]
+            if isinstance(v, Partial):
+                return Ref("functools.partial")
+            if isinstance(v, Ref):
+                return Ref("builtins.type")
+            if type(v) in (int, float, str, bool, list, tuple, dict) or v is None:
+                return type(v)
+            return Unknown(_src(node)[:80], line)
+
         if func is print:
             return None
         if func is _super:
@@ -1384,6 +1542,8 @@ class Reader:
         if func is setattr:
             self.set_attr(args[0], args[1], args[2], node)
             return None
+        if func is hasattr and isinstance(args[0], Ref) and args[0].path == "torch.nn.functional":
+            return args[1] in ("scaled_dot_product_attention",)  # torch 2.13 has it (the trace's PyTorch)
         if func is hasattr and isinstance(args[0], TorchModule) and isinstance(args[1], str):
             obj, attr = args[0], args[1]
             return (
@@ -1432,6 +1592,8 @@ class Reader:
             return self.call_torch(path, last, args, kwargs, node)
         if parts[0] in ("keras", "tf") or "keras" in parts:
             return self.call_keras(path, last, args, kwargs, node)
+        if path in ("functools.partial", "partial") and args:
+            return Partial(args[0], args[1:], kwargs)
         if path in ("collections.OrderedDict", "OrderedDict", "typing.OrderedDict"):
             base = {}
             if args:
@@ -1605,7 +1767,10 @@ class Reader:
         if spec is not None and last[:1].isupper():
             params, input_shape = self.layer_params(spec, last, args, kwargs, node)
             name = self.keras_name(keras_auto_name(spec.name), kwargs.get("name"))
-            return LayerObj(spec, params, line, name, input_shape)
+            layer = LayerObj(spec, params, line, name, input_shape)
+            if "trainable" in kwargs:
+                layer.trainable = bool(self.plain_value(kwargs["trainable"], "trainable", node))
+            return layer
         if _has_tensor(args, kwargs):
             raise unsupported(line, f"`{_src(node)[:80]}` cannot be followed on a tensor")
         if last[:1].isupper() and "layers" in path:
@@ -1900,6 +2065,7 @@ class Reader:
         outs = self.graph.add_model(
             "TimeDistributed", name, [x], shapes, inner.param_count, inner.trainable_params, macs, line, owner=model
         )
+        self.graph.nodes[-1].inner = inner.inner
         return outs[0] if len(outs) == 1 else list(outs)
 
     def call_op_layer(self, obj: OpLayer, args, kwargs, node):
@@ -2018,6 +2184,7 @@ class Reader:
         model.calls += 1
         label = "Sequential" if model.kind == "sequential" else "Functional"
         outs = self.graph.add_model(label, name, inputs, shapes, total, trainable, macs, line, owner=model)
+        self.graph.nodes[-1].inner = list(nodes)
         return outs[0] if len(outs) == 1 else list(outs)
 
     def run_sequential(self, model: KerasModel, x: Tensor) -> Tensor:
@@ -2112,6 +2279,8 @@ class Reader:
         if parts[:3] == ["torch", "nn", "utils"]:
             if last in ("clip_grad_norm_", "clip_grad_value_"):
                 return None
+            if "rnn" in parts:
+                raise unsupported(line, f"packed sequences (nn.utils.rnn.{last}) are not read")
             raise unsupported(line, f"nn.utils.{last} changes a layer's parameters; it is not read")
         if parts[:3] == ["torch", "nn", "functional"] or (len(parts) == 2 and parts[0] == "torch"):
             return self.torch_function(last, args, kwargs, node)
@@ -2145,6 +2314,8 @@ class Reader:
         if m.cls is None:
             raise unsupported(line, "a module without a class cannot be called")
         found = m.cls.find("forward")
+        if not found and _container_kind(m.cls) == "sequential":
+            return self.container_forward(m, "sequential", args, kwargs, node)
         if not found:
             raise unsupported(line, f"{m.cls.name} has no forward()")
         self.in_forward += 1
@@ -2459,7 +2630,8 @@ class Reader:
         if name in ("softmax", "log_softmax", "softmin"):
             dim = kwargs.get("dim", args[0] if args else None)
             if dim is None:
-                raise unsupported(line, f"{name} without dim (implicit dim choice is deprecated) cannot be followed")
+                dim = -1  # PyTorch picks a dim itself (with a warning); the shape is the same whichever it picks
+
             spec = {"softmax": "Softmax", "log_softmax": "LogSoftmax", "softmin": "Softmin"}[name]
             return self.spec_call(spec, t, {"dim": pv(dim, "dim", node)}, node, name)
         if name in _TORCH_POOLS:
@@ -2486,7 +2658,29 @@ class Reader:
             return self.op("pad", [t], pad(t.shape, list(pads)), line, {"pad": list(pads)})
         if name in _TORCH_POINTWISE or name in ("relu_", "abs", "sigmoid_", "clamp"):
             return t
-        if name == "prelu" or name in ("linear", "conv2d", "conv1d", "embedding", "layer_norm", "batch_norm", "einsum"):
+        if name == "layer_norm":
+            normalized = pv(args[0] if args else kwargs.get("normalized_shape"), "normalized_shape", node)
+            normalized = [normalized] if isinstance(normalized, int) else list(normalized)
+            if list(t.shape[len(t.shape) - len(normalized) :]) != normalized:
+                raise op_error(
+                    "shape_mismatch",
+                    f"layer_norm: normalized_shape {normalized} must be the last dims of the input {_show(t.shape)}",
+                )
+            return self.op("layer_norm", [t], t.shape, line, {"normalized_shape": normalized})
+        if name == "scaled_dot_product_attention":
+            k = args[0] if args else kwargs.get("key")
+            v = args[1] if len(args) > 1 else kwargs.get("value")
+            if not (isinstance(k, Tensor) and isinstance(v, Tensor)):
+                raise unsupported(line, "scaled_dot_product_attention without key and value tensors")
+            if t.shape[-1] != k.shape[-1] or k.shape[-2] != v.shape[-2]:
+                raise op_error(
+                    "shape_mismatch",
+                    f"scaled_dot_product_attention: query {_show(t.shape)}, key {_show(k.shape)} and value "
+                    f"{_show(v.shape)} do not fit (query and key share the last dim, key and value the sequence)",
+                )
+            batch = torch_broadcast(torch_broadcast(t.shape[:-2], k.shape[:-2], name), v.shape[:-2], name)
+            return self.op("scaled_dot_product_attention", [t, k, v], (*batch, t.shape[-2], v.shape[-1]), line)
+        if name == "prelu" or name in ("linear", "conv2d", "conv1d", "embedding", "batch_norm", "einsum"):
             raise unsupported(line, f"`{_src(node)[:80]}`: functional {name} with explicit weights is not read")
         raise unsupported(line, f"`{_src(node)[:80]}`: the tensor operation {name} is not read")
 
@@ -2521,9 +2715,10 @@ class Reader:
 
     def tensor_index(self, t: Tensor, key, line):
         items = list(key) if isinstance(key, tuple) else [key]
+        lists = [it for it in items if isinstance(it, list)]
         for it in items:
-            if isinstance(it, (Tensor, Unknown, list)):
-                raise unsupported(line, "indexing a tensor with a tensor or a list is not read")
+            if isinstance(it, (Tensor, Unknown)) or (isinstance(it, list) and (len(lists) > 1 or not _plain(it))):
+                raise unsupported(line, "indexing a tensor with a tensor or several lists is not read")
         try:
             shape = index(t.shape, items)
         except ShapeError as err:
@@ -2564,6 +2759,7 @@ def _super(*args):
 
 
 _BUILTIN_FUNCS = (
+    type,
     len,
     range,
     int,
@@ -2846,7 +3042,21 @@ class ModelGraph:
         finally:
             r.in_forward -= 1
         outputs = _flatten_tensors(result, m.line)
+        registered = {id(mod) for mod in _walk(m)}
+        for node in r.graph.nodes:
+            if node.owner is not None and id(node.owner) not in registered:
+                # A layer kept in a plain list or dict is not a submodule: PyTorch counts neither its
+                # parameters nor (torchinfo) its mult-adds.
+                node.param_count = node.trainable_params = node.macs = 0
+                self.notes.append(
+                    f"{node.name} ({node.layer}) is not registered as a submodule (a plain list or dict?): "
+                    "model.parameters() and torchinfo do not count it"
+                )
         total, trainable = self._torch_params(m, r.graph)
+        shared = _tied_weights(m)
+        total -= shared[0]
+        trainable -= shared[1]
+
         answer = self._finish(r.graph, outputs, inputs)
         answer["total_params"] = total
         answer["trainable_params"] = trainable
@@ -2869,8 +3079,12 @@ class ModelGraph:
             if isinstance(mod, LayerObj):
                 if id(mod) in counted:
                     c, t = counted[id(mod)]
+                    if getattr(mod, "trainable", True) is False:
+                        t = 0
                 else:
                     c = t = _static_params(mod)
+                    if getattr(mod, "trainable", True) is False:
+                        t = 0
                     if c is None:
                         raise unsupported(
                             mod.line,
@@ -2887,7 +3101,7 @@ class ModelGraph:
                 for _, p in mod.params:
                     n = product(p.shape)
                     total += n
-                    if getattr(p, "trainable", True):
+                    if getattr(p, "trainable", True) and getattr(mod, "trainable", True) is not False:
                         trainable += n
         return total, trainable
 
@@ -2955,8 +3169,15 @@ def _static_params(obj: LayerObj):
         except ShapeError:
             continue
         if type(count) is int:
-            return count if trainable is None else count
+            obj.static_outcome = outcome
+            return count
     return None
+
+
+def _static_outcome(obj: LayerObj):
+    if getattr(obj, "static_outcome", None) is None:
+        _static_params(obj)
+    return getattr(obj, "static_outcome", None)
 
 
 def _reset_calls(reader: Reader):
@@ -3078,7 +3299,7 @@ def _choose_model(reader: Reader, fw: str):
     for stmt, err, on_path in reader.skipped:
         # A statement on a tensor's path, or one that builds a model (net = ResNet18()), that could not be
         # read is the answer's error: the model may depend on it.
-        if on_path:
+        if on_path or _mutates(stmt):
             raise err
         value = getattr(stmt, "value", None)
         if isinstance(value, ast.Call):
@@ -3325,3 +3546,103 @@ def _changed_names(stmt) -> set:
             if isinstance(base, ast.Name):
                 out.add(base.id)
     return out
+
+
+def _container_kind(cls: UserClass) -> str | None:
+    """'sequential', 'modulelist' or 'moduledict' for a user class deriving from that PyTorch container."""
+    for c in _mro(cls):
+        for b in c.bases:
+            if isinstance(b, Ref):
+                kind = {"torch.nn.Sequential": "sequential", "torch.nn.ModuleList": "modulelist"}.get(b.path)
+                if kind is None and b.path == "torch.nn.ModuleDict":
+                    kind = "moduledict"
+                if kind:
+                    return kind
+    return None
+
+
+_MUTATING_METHODS = frozenset(
+    """add add_module append extend insert pop register_buffer register_parameter register_module requires_grad_
+    build set_weights""".split()
+)
+
+
+def _mutates(stmt) -> bool:
+    """True for a statement that writes attributes or items, or calls a method that changes a model."""
+    for n in ast.walk(stmt):
+        if isinstance(n, (ast.Attribute, ast.Subscript)) and isinstance(n.ctx, ast.Store):
+            return True
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _MUTATING_METHODS:
+            return True
+    return False
+
+
+class _ParamRef:
+    """The parameters of one module, as model.parameters() yields them: requires_grad set on all at once."""
+
+    def __init__(self, module):
+        self.module = module
+
+    def freeze(self, requires_grad: bool):
+        self.module.trainable = requires_grad
+        if isinstance(self.module, TorchModule):
+            for _, p in self.module.params:
+                p.trainable = requires_grad
+
+
+class _WeightRef:
+    """layer.weight / layer.bias: which parameter of which layer (for tying and init calls)."""
+
+    def __init__(self, layer: LayerObj, name: str):
+        self.layer = layer
+        self.name = name
+
+
+def _named_modules(root):
+    """(relative path, module) for every module under root, root first, each once (as named_modules)."""
+    out, seen = [], set()
+
+    def visit(mod, prefix):
+        if id(mod) in seen:
+            return
+        seen.add(id(mod))
+        out.append((prefix, mod))
+        if isinstance(mod, TorchModule):
+            for name, child in mod.children.items():
+                visit(child, f"{prefix}.{name}" if prefix else str(name))
+
+    visit(root, "")
+    return out
+
+
+def _weight_names(obj: LayerObj) -> list:
+    """A layer's parameter names (weight, bias, weight_ih_l0, ...) from its rule on an input its constructor implies."""
+    outcome = _static_outcome(obj)
+    return [] if outcome is None else [n for n in outcome.weights if n not in outcome.non_trainable]
+
+
+def _tied_weights(root) -> tuple:
+    """(total, trainable) of parameters shared by two layers (a.weight = b.weight): PyTorch counts them once."""
+    total = trainable = 0
+    tree = {id(mod) for _, mod in _named_modules(root)}
+    for _, mod in _named_modules(root):
+        if not isinstance(mod, LayerObj):
+            continue
+        for name, ref in mod.tied.items():
+            mine, theirs = _static_outcome(mod), _static_outcome(ref.layer)
+            if mine is None or theirs is None or name not in mine.weights or ref.name not in theirs.weights:
+                raise unsupported(
+                    mod.line, f"the weight tying of {mod.name or mod.spec.name}.{name} cannot be followed"
+                )
+            if tuple(mine.weights[name]) != tuple(theirs.weights[ref.name]):
+                raise unsupported(
+                    mod.line,
+                    f"{mod.name}.{name} {_show(mine.weights[name])} is tied to {ref.layer.name}.{ref.name} "
+                    f"{_show(theirs.weights[ref.name])}: the shapes differ",
+                )
+            if id(ref.layer) in tree:
+                n = product(mine.weights[name])
+                total += n
+                if getattr(mod, "trainable", True) is not False:
+                    trainable += n
+    return total, trainable
