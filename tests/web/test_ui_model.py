@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
@@ -280,3 +281,35 @@ def test_a_graph_with_too_many_connections_is_listed_not_drawn(client):
     assert len(model["result"]["outputs"]) == 90
     html = client.post("/trace", data={"code": code}).get_data(as_text=True)
     assert "data-no-diagram" in html and "<svg" not in html.split('id="diagram-h"')[1]
+
+
+GRAPH_MODELS = Path(__file__).resolve().parents[1] / "engine" / "graph_models"  # real models (sources there)
+TORCH_INPUTS = {"torch_mnist.txt": "1, 1, 28, 28", "torch_resnet18.txt": "1, 3, 32, 32"}
+
+
+@pytest.mark.parametrize(
+    "name", sorted(p.name for p in GRAPH_MODELS.glob("*.txt") if p.name.startswith("keras") or p.name in TORCH_INPUTS)
+)
+def test_real_models_are_summarised_and_drawn(client, name):
+    code = (GRAPH_MODELS / name).read_text()
+    shape = TORCH_INPUTS.get(name, "")
+    r, model = _model(client, code=code, model_input=shape)
+    assert r.status_code == 200 and model["error"] is None, model["error"]
+    result = model["result"]
+    expected = engine.trace_code(code, input_shape=[int(d) for d in shape.split(", ")] if shape else None)
+    assert result == expected
+    assert len(model["rows"]) == len(result["inputs"]) + len(result["layers"])
+    svg = ET.fromstring(model["diagram"])
+    ns = "{http://www.w3.org/2000/svg}"
+    nodes = [g for g in svg.iter(f"{ns}g") if "node" in g.get("class", "").split()]
+    assert [g.get("data-node") for g in nodes] == [row["name"] for row in model["rows"]]
+    arrows = [p for p in svg.iter(f"{ns}path") if p.get("class", "").startswith("edge")]
+    assert len(arrows) == graph_svg.connections(result)
+    # Every box lies inside the drawing, and no two boxes overlap.
+    width, height = float(svg.get("width")), float(svg.get("height"))
+    rects = [(float(r.get("x")), float(r.get("y"))) for g in nodes for r in g.iter(f"{ns}rect")]
+    assert all(
+        0 <= x and x + graph_svg.NODE_WIDTH <= width and 0 <= y and y + graph_svg.NODE_HEIGHT <= height
+        for x, y in rects
+    )
+    assert len(set(rects)) == len(rects)
