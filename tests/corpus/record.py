@@ -83,7 +83,11 @@ def record_pytorch(entry: dict) -> dict:
     names = _namespace(entry, item_code(entry))
     model = eval(entry["build"], names)  # noqa: S307 - our own manifest, never user input
     model.eval()
-    inputs = [torch.zeros(shape) for shape in entry["input_shapes"]]
+    dtypes = entry.get("input_dtypes") or ["float32"] * len(entry["input_shapes"])
+    inputs = [
+        torch.zeros(shape, dtype=getattr(torch, dtype))
+        for shape, dtype in zip(entry["input_shapes"], dtypes, strict=True)
+    ]
     layers: dict = {}
 
     def hook(name):
