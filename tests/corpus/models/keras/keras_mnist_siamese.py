@@ -29,6 +29,8 @@ def create_base_network(input_shape):
     x = Dense(128, activation='relu')(x)
     return Model(input, x)
 
+input_shape = x_train.shape[1:]
+
 # network definition
 base_network = create_base_network(input_shape)
 
