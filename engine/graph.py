@@ -110,26 +110,28 @@ class Graph:
         self.nodes: list[Node] = []
         self.inputs: list[Tensor] = []
         self.names: dict[str, int] = {}
+        self.taken: set = set()  # names of nodes and inputs
+        self.reserved: set = set()  # names layers will take (PyTorch module paths)
         self.notes: list[str] = []
 
     # ---- building ---------------------------------------------------------------------------
 
     def unique(self, base: str) -> str:
-        """base, base_1, base_2 ... (Keras' way of naming; PyTorch paths are unique already)."""
-        n = self.names.get(base)
-        self.names[base] = 0 if n is None else n + 1
-        if n is None:
-            return base
-        name = f"{base}_{n + 1}"
-        while name in self.names:
+        """base, base_1, base_2 ...: a name no node and no reserved name (a module's path) has."""
+        n = self.names.get(base, 0)
+        while True:
+            name = base if n == 0 else f"{base}_{n}"
             n += 1
-            name = f"{base}_{n + 1}"
-        self.names[name] = 0
+            if name not in self.taken and name not in self.reserved:
+                break
+        self.names[base] = n
+        self.taken.add(name)
         return name
 
     def add_input(self, name: str, shape: tuple) -> Tensor:
         t = Tensor(name, shape)
         self.inputs.append(t)
+        self.taken.add(name)
         return t
 
     def _check_room(self, line):
@@ -207,6 +209,7 @@ class Graph:
 
     def _add(self, node: Node) -> list[Tensor]:
         self.nodes.append(node)
+        self.taken.add(node.name)
         return [Tensor(node.name if k == 0 else f"{node.name}:{k}", s, node) for k, s in enumerate(node.output_shapes)]
 
     # ---- the answer ---------------------------------------------------------------------------
@@ -237,11 +240,12 @@ class Graph:
         for k, node in enumerate(nodes):
             node.index = k
             if node.owner is not None:
-                if node.owner in first_call:
-                    node.shared_with = first_call[node.owner]
+                key = id(node.owner)  # the node holds its owner, so the id stays that object's
+                if key in first_call:
+                    node.shared_with = first_call[key]
                     node.param_count = node.trainable_params = 0
                 else:
-                    first_call[node.owner] = node.name
+                    first_call[key] = node.name
         total = trainable = 0
         for node in nodes:
             total = None if total is None or node.param_count is None else total + node.param_count

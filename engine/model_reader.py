@@ -804,7 +804,7 @@ class Reader:
         if isinstance(obj, Ref):
             return Ref(f"{obj.path}.{attr}")
         if isinstance(obj, Unknown):
-            return Unknown(f"{obj.expr}.{attr}", obj.line or line, obj.reason)
+            return Unknown(f"{obj.expr}.{attr}", line, obj.reason)
         if isinstance(obj, Tensor):
             return self.tensor_attr(obj, attr, node)
         if isinstance(obj, TorchModule):
@@ -872,7 +872,7 @@ class Reader:
         if isinstance(obj, Tensor):
             return self.tensor_index(obj, key, line)
         if isinstance(obj, Unknown):
-            return Unknown(ast.unparse(node)[:80], obj.line or line, obj.reason)
+            return Unknown(ast.unparse(node)[:80], line, obj.reason)
         if isinstance(key, Unknown):
             raise needs_value(key.expr, line) if key.reason is None else unsupported(line, key.reason)
         if isinstance(obj, TorchModule):
@@ -1054,15 +1054,20 @@ class Reader:
             scope[a.kwarg.arg] = rest
         for name in positional:
             if name not in scope:
-                if name in defaults:
+                if name in self.values:
+                    scope[name] = self.values[name]
+                elif name in defaults:
                     scope[name] = self.eval(defaults[name], self.globals)
                 else:
                     raise needs_value(name, fdef.lineno)
         for p, d in zip(a.kwonlyargs, a.kw_defaults, strict=False):
             if p.arg not in scope:
-                if d is None:
+                if p.arg in self.values:
+                    scope[p.arg] = self.values[p.arg]
+                elif d is None:
                     raise needs_value(p.arg, fdef.lineno)
-                scope[p.arg] = self.eval(d, self.globals)
+                else:
+                    scope[p.arg] = self.eval(d, self.globals)
         return scope
 
     def instantiate(self, cls: UserClass, args, kwargs, node):
@@ -1528,7 +1533,7 @@ class Reader:
                     raise unsupported(line, f"{obj.name} ({spec.name}) takes one tensor, received {len(inputs)}")
             name = obj.name if obj.calls == 0 else f"{obj.name}[{obj.calls}]"
             obj.calls += 1
-            outs = self.graph.call_layer(spec, params, inputs, name, line, owner=id(obj))
+            outs = self.graph.call_layer(spec, params, inputs, name, line, owner=obj)
             return outs[0] if len(outs) == 1 else list(outs)
         # PyTorch
         name = obj.name if obj.calls == 0 else f"{obj.name}[{obj.calls}]"
@@ -1545,12 +1550,12 @@ class Reader:
                 params["average_attn_weights"] = self.plain_value(
                     kwargs["average_attn_weights"], "average_attn_weights", node
                 )
-            outs = self.graph.call_layer(spec, params, q + k + v, name, line, owner=id(obj))
+            outs = self.graph.call_layer(spec, params, q + k + v, name, line, owner=obj)
             return (outs[0], outs[1] if len(outs) > 1 else None)
         x = self.tensor_args(args[0], line, name)
         if len(x) != 1:
             raise unsupported(line, f"{name} ({spec.name}) takes one tensor, received {len(x)}")
-        outs = self.graph.call_layer(spec, params, x, name, line, owner=id(obj))
+        outs = self.graph.call_layer(spec, params, x, name, line, owner=obj)
         if spec.name in ("LSTM", "GRU", "RNN"):
             state = args[1] if len(args) > 1 else kwargs.get("hx")
             if state is not None:
@@ -1655,9 +1660,9 @@ class Reader:
         total = trainable = macs = 0
         seen = set()
         for n in nodes:
-            if n.owner is not None and n.owner in seen:
+            if n.owner is not None and id(n.owner) in seen:
                 continue
-            seen.add(n.owner)
+            seen.add(id(n.owner))
             total = None if total is None or n.param_count is None else total + n.param_count
             trainable = None if trainable is None or n.trainable_params is None else trainable + n.trainable_params
         for n in nodes:
@@ -1665,7 +1670,7 @@ class Reader:
         name = model.name if model.calls == 0 else f"{model.name}[{model.calls}]"
         model.calls += 1
         label = "Sequential" if model.kind == "sequential" else "Functional"
-        outs = self.graph.add_model(label, name, inputs, shapes, total, trainable, macs, line, owner=id(model))
+        outs = self.graph.add_model(label, name, inputs, shapes, total, trainable, macs, line, owner=model)
         return outs[0] if len(outs) == 1 else list(outs)
 
     def run_sequential(self, model: KerasModel, x: Tensor) -> Tensor:
@@ -1852,11 +1857,15 @@ class Reader:
         return self.tensor_method(t, name, args, kwargs, node)
 
     def op(self, name, inputs, shape, line, params=None):
-        return self.graph.add_op(name, inputs, [shape], line, params=params)[0]
+        return self.graph.add_op(name, inputs, [shape], line, params=params, name=self.op_name(name))[0]
+
+    def op_name(self, op: str) -> str:
+        """A tensor operation's node name: Keras' counter for Keras (ops share it with layers), else unique."""
+        return self.keras_name(op) if self.fw == "keras" else self.graph.unique(op)
 
     def spec_call(self, spec_name, x: Tensor, params, node, op_name):
         spec = registry.lookup(self.fw, spec_name)
-        name = self.graph.unique(op_name)
+        name = self.op_name(op_name)
         outs = self.graph.call_layer(spec, params, [x], name, node.lineno)
         return outs[0] if len(outs) == 1 else tuple(outs)
 
@@ -2379,6 +2388,7 @@ class ModelGraph:
         r, m = self.reader, self.model
         _reset_calls(r)
         r.graph = Graph("pytorch")
+        r.graph.reserved = {mod.name for mod in _walk(m) if isinstance(mod, LayerObj)}
         r.top_level = False
         inputs = []
         names = _forward_arg_names(m)
@@ -2416,8 +2426,8 @@ class ModelGraph:
         """model.parameters(): every registered module once, called or not, and nn.Parameter attributes."""
         counted = {}
         for node in graph.nodes:
-            if node.owner is not None and node.owner not in counted:
-                counted[node.owner] = (node.param_count, node.trainable_params)
+            if node.owner is not None and id(node.owner) not in counted:
+                counted[id(node.owner)] = (node.param_count, node.trainable_params)
         total = trainable = 0
         seen = set()
         for mod in _walk(root):
@@ -2621,6 +2631,15 @@ def _read(code, framework, values, override=None) -> ModelGraph:
 
 def _choose(reader: Reader, fw: str):
     """The model to trace (see the module docstring for the rule)."""
+    try:
+        return _choose_model(reader, fw)
+    except ShapeError as err:
+        if err.code == "no_model" and reader.skipped:
+            raise reader.skipped[0][1] from None  # the model's code broke there
+        raise
+
+
+def _choose_model(reader: Reader, fw: str):
     for stmt, err in reader.skipped:
         # A statement that builds a model (net = ResNet18()) and could not be read is the answer's error.
         value = getattr(stmt, "value", None)
