@@ -4,7 +4,8 @@ The corpus files are our own test data (public model code kept with its source),
 here is allowed; the engine itself never runs pasted code. PyTorch items run on CPU zeros in eval
 mode (torchinfo counts the mult-adds); Keras items run on Keras 3 with KERAS_BACKEND=torch. Code
 written for `tensorflow.keras` or for Keras 2 module paths is mapped to Keras 3 by rewriting its
-imports (see `keras_truth_code`); an item's `truth_rewrite` maps Keras 1 spellings the same way.
+imports (see `keras_truth_code`); an item's `truth_rewrite` maps Keras 1 spellings the same way, and
+tutorial code's `import tensorflow as tf` gets a stand-in whose `tf.keras` is Keras 3.
 An item whose code fails in the framework at its stated input is recorded as a framework error.
 """
 
@@ -29,6 +30,7 @@ ERROR_CHARS = 300  # a framework error is kept to its first line, this long at m
 
 # Keras 2 module paths and tf.keras spellings that Keras 3 names differently (truth runs only).
 KERAS_IMPORT_REWRITES = (
+    (re.compile(r"^(\s*)import tensorflow as tf\s*$", re.M), r"\1tf = _tensorflow_stand_in"),
     (re.compile(r"^(\s*)from tensorflow import keras\b", re.M), r"\1import keras"),
     (re.compile(r"\btensorflow\.keras\b"), "keras"),
     (re.compile(r"^(\s*)from keras\.layers\.[\w.]+ import", re.M), r"\1from keras.layers import"),
@@ -56,9 +58,22 @@ def keras_truth_code(entry: dict) -> str:
     return code
 
 
+def _tensorflow_stand_in():
+    """`tf` for tutorial code that only uses tf.keras and tf's initializers (TensorFlow is not installed)."""
+    import types
+
+    import keras
+
+    return types.SimpleNamespace(
+        keras=keras, initializers=keras.initializers, random_normal_initializer=keras.initializers.RandomNormal
+    )
+
+
 def _namespace(entry: dict, code: str) -> dict:
     """Run the item's prelude (stand-ins for data it reads) and its code; returns the names."""
     names: dict = {"__name__": f"corpus_{entry['id']}"}
+    if entry["framework"] == "keras":
+        names["_tensorflow_stand_in"] = _tensorflow_stand_in()
     exec(entry.get("prelude") or "", names)  # noqa: S102 - our own corpus, never user input
     exec(compile(code, entry["file"], "exec"), names)  # noqa: S102
     return names
