@@ -56,12 +56,23 @@ MAX_INT_VALUE = 2**62
 class Unknown:
     """A value the code computes from data or from something the reader does not model."""
 
-    __slots__ = ("expr", "line", "reason")
+    __slots__ = ("expr", "line", "reason", "reason_line")
 
-    def __init__(self, expr: str, line: int | None, reason: str | None = None):
+    def __init__(self, expr: str, line: int | None, reason: str | None = None, reason_line: int | None = None):
         self.expr = expr
         self.line = line
-        self.reason = reason  # set when a tensor's path was broken (an unsupported construct)
+        self.reason = reason  # set when a tensor's path was broken (an unsupported construct), without its line
+        self.reason_line = reason_line if reason_line is not None else line
+
+    def derived(self, expr: str, line):
+        """An expression built on this one (x.shape, x[1]): the new text, the same broken path if any."""
+        return Unknown(expr, line, self.reason, self.reason_line)
+
+    def error(self, line, fallback: str) -> ShapeError:
+        """Why this value stops a trace: the construct that broke its path, else the fallback."""
+        if self.reason:
+            return unsupported(self.reason_line or line, self.reason)
+        return unsupported(line, fallback)
 
     def __repr__(self) -> str:
         return f"Unknown({self.expr!r})"
@@ -155,6 +166,14 @@ class UserClass:
         return None
 
 
+class LambdaFn:
+    """A lambda expression with the scope it was written in."""
+
+    def __init__(self, node: ast.Lambda, scope: dict):
+        self.node = node
+        self.scope = scope
+
+
 class Bound:
     """A method bound to its object."""
 
@@ -181,6 +200,7 @@ def unsupported(line, what: str) -> ShapeError:
     err = ShapeError("unsupported_construct", f"line {line}: {what}" if line else what, "code")
     err.line = line
     err.details = {"line": line, "construct": what}
+    err.what = what
     return err
 
 
@@ -355,6 +375,8 @@ class Reader:
         self.skipped: list = []
         self.input_override: list | None = None
         self.n_inputs = 0
+        self.last_tensor = None  # (tensor, name): the last layer output assigned at the top level
+        self.notes: list = []
 
     # ---- names ------------------------------------------------------------------------------
 
@@ -396,14 +418,27 @@ class Reader:
         except ShapeError as err:
             if err.code != "unsupported_construct" or self.in_forward:
                 raise
-            self.skipped.append((stmt, err))
+            self.skipped.append((stmt, err, self.touches_tensors(stmt)))
             for target in _targets(stmt):
                 for name in _names(target):
-                    self.globals[name] = Unknown(name, stmt.lineno, err.message)
+                    self.globals[name] = Unknown(name, stmt.lineno, getattr(err, "what", err.message), err.line)
+
+    def touches_tensors(self, stmt) -> bool:
+        """True when a statement reads a tensor or a value whose tensor path is already broken."""
+
+        def on_path(v, depth=0):
+            if isinstance(v, (Tensor, _KerasInputLayer)) or (isinstance(v, Unknown) and v.reason):
+                return True
+            return depth < 2 and isinstance(v, (list, tuple)) and any(on_path(x, depth + 1) for x in v[:50])
+
+        return any(
+            isinstance(n, ast.Name) and n.id in self.globals and on_path(self.globals[n.id]) for n in ast.walk(stmt)
+        )
 
     def define_class(self, node: ast.ClassDef, scope: dict):
         bases = []
         kind = "other"
+        foreign = None  # a framework base class the engine does not declare (nn.Transformer, layers.Dense)
         for b in node.bases:
             dotted = _dotted(b)
             if dotted and dotted in scope and isinstance(scope[dotted], UserClass):
@@ -412,13 +447,22 @@ class Reader:
                 if base.kind != "other":
                     kind = base.kind
                 continue
-            last = (dotted or "").rsplit(".", 1)[-1]
+            path = _resolve_path(dotted or "", scope, self.globals)
+            last = path.rsplit(".", 1)[-1]
             if last == "Module":
                 kind = "torch"
-            elif last in ("Model", "Layer"):
+            elif last in ("Model", "Layer") and not path.startswith("torch"):
                 kind = "keras"
-            bases.append(Ref(dotted or ""))
+            elif path.startswith("torch.nn.") or path.startswith("nn."):
+                kind, foreign = "torch", path
+            elif ".layers." in path or path.startswith("layers."):
+                kind, foreign = "keras", path
+            bases.append(Ref(path))
         cls = UserClass(node, bases, kind)
+        cls.foreign = foreign
+        text = ast.unparse(node)
+        cls.own_weights = kind == "keras" and ("add_weight" in text or "build" in cls.methods)
+
         for stmt in node.body:  # class attributes (expansion = 4): literals and arithmetic on known names
             if isinstance(stmt, ast.Assign) and all(isinstance(t, ast.Name) for t in stmt.targets):
                 try:
@@ -530,6 +574,8 @@ class Reader:
                 self.torch_instances.append((target.id, value))
             if isinstance(value, KerasModel) and scope is self.globals:
                 value.var = target.id
+            if isinstance(value, Tensor) and scope is self.globals and value.node is not None:
+                self.last_tensor = (value, target.id)
         elif isinstance(target, (ast.Tuple, ast.List)):
             items = self.unpack(value, len(target.elts), stmt)
             for t, v in zip(target.elts, items, strict=False):
@@ -547,8 +593,8 @@ class Reader:
                     raise unsupported(stmt.lineno, f"cannot follow `{ast.unparse(target)[:80]}`") from None
             elif isinstance(obj, TorchModule) and isinstance(key, (str, int)):
                 self.register(obj, str(key), value)
-            elif isinstance(obj, Unknown):
-                pass
+            elif isinstance(obj, (Unknown, Tensor)):
+                pass  # writing into a tensor never changes its shape
             else:
                 raise unsupported(stmt.lineno, f"cannot follow the assignment to `{ast.unparse(target)[:80]}`")
         elif isinstance(target, ast.Starred):
@@ -560,7 +606,7 @@ class Reader:
                 raise unsupported(stmt.lineno, f"unpacking {len(value)} values into {n} names")
             return list(value)
         if isinstance(value, Unknown):
-            return [Unknown(f"{value.expr}[{k}]", value.line, value.reason) for k in range(n)]
+            return [value.derived(f"{value.expr}[{k}]", value.line) for k in range(n)]
         if isinstance(value, Tensor):
             return self.tensor_method(value, "unbind", [], {}, stmt)[:n]
         raise unsupported(stmt.lineno, f"cannot unpack `{ast.unparse(stmt)[:80]}`")
@@ -804,7 +850,7 @@ class Reader:
         if isinstance(obj, Ref):
             return Ref(f"{obj.path}.{attr}")
         if isinstance(obj, Unknown):
-            return Unknown(f"{obj.expr}.{attr}", line, obj.reason)
+            return obj.derived(f"{obj.expr}.{attr}", line)
         if isinstance(obj, Tensor):
             return self.tensor_attr(obj, attr, node)
         if isinstance(obj, TorchModule):
@@ -820,7 +866,7 @@ class Reader:
             if obj.cls is not None:
                 found = obj.cls.find(attr)
                 if found:
-                    return Bound(obj, UserFunction(found[1], None, found[0]), attr)
+                    return _method(obj, found, attr)
                 for c in _mro(obj.cls):
                     if attr in c.attrs:
                         return c.attrs[attr]
@@ -832,7 +878,7 @@ class Reader:
                     return inner.attrs[attr]
                 found = inner.cls.find(attr) if inner.cls else None
                 if found:
-                    return Bound(obj, UserFunction(found[1], None, found[0]), attr)
+                    return _method(obj, found, attr)
             if attr == "output" and obj.outputs:
                 return obj.outputs[0]
             if attr == "outputs":
@@ -872,9 +918,9 @@ class Reader:
         if isinstance(obj, Tensor):
             return self.tensor_index(obj, key, line)
         if isinstance(obj, Unknown):
-            return Unknown(ast.unparse(node)[:80], line, obj.reason)
+            return obj.derived(ast.unparse(node)[:80], line)
         if isinstance(key, Unknown):
-            raise needs_value(key.expr, line) if key.reason is None else unsupported(line, key.reason)
+            raise needs_value(key.expr, line) if key.reason is None else key.error(line, "")
         if isinstance(obj, TorchModule):
             if obj.kind == "moduledict":
                 return obj.children[key]
@@ -934,7 +980,7 @@ class Reader:
         return out
 
     def ev_Lambda(self, node, scope):
-        return Unknown("lambda", node.lineno, f"line {node.lineno}: a lambda cannot be followed")
+        return LambdaFn(node, scope)
 
     def ev_Call(self, node, scope):
         if (
@@ -972,7 +1018,7 @@ class Reader:
                 if isinstance(base, UserClass):
                     found = base.find(attr)
                     if found:
-                        return Bound(obj, UserFunction(found[1], None, found[0]), attr)
+                        return _method(obj, found, attr)
         return _NOOP
 
     # ---- calls ------------------------------------------------------------------------------
@@ -987,6 +1033,9 @@ class Reader:
             return func.fn(func.obj, func.name, args, kwargs, node)
         if isinstance(func, UserFunction):
             return self.call_user(func, args, kwargs, node)
+        if isinstance(func, LambdaFn):
+            scope = self.bind_args(func.node, args, kwargs, node, dict(func.scope))
+            return self.eval(func.node.body, scope)
         if isinstance(func, UserClass):
             return self.instantiate(func, args, kwargs, node)
         if isinstance(func, Ref):
@@ -1005,8 +1054,8 @@ class Reader:
             return self.call_builtin(func, args, kwargs, node)
         if isinstance(func, Unknown):
             if _has_tensor(args, kwargs):
-                raise unsupported(line, func.reason or f"`{ast.unparse(node)[:80]}` cannot be followed")
-            return Unknown(ast.unparse(node)[:80], line, func.reason)
+                raise func.error(line, f"`{ast.unparse(node)[:80]}` cannot be followed")
+            return func.derived(ast.unparse(node)[:80], line)
         if isinstance(func, _Items):
             raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be followed")
         raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be followed")
@@ -1043,7 +1092,9 @@ class Reader:
         if a.vararg is not None:
             scope[a.vararg.arg] = tuple(extra)
         elif extra:
-            raise unsupported(node.lineno, f"{fdef.name}() receives too many positional arguments")
+            raise unsupported(
+                node.lineno, f"{getattr(fdef, 'name', 'lambda')}() receives too many positional arguments"
+            )
         rest = {}
         for k, v in kwargs.items():
             if k in positional or any(k == p.arg for p in a.kwonlyargs):
@@ -1077,8 +1128,21 @@ class Reader:
             if init:
                 self.call_user(UserFunction(init[1], None, init[0]), [obj, *args], kwargs, node)
             return obj
+        for c in _mro(cls):
+            if getattr(c, "foreign", None):
+                raise unsupported(
+                    node.lineno,
+                    f"{cls.name} derives from {c.foreign}, which the engine does not declare; its weights and "
+                    "shapes cannot be followed",
+                )
+            if getattr(c, "own_weights", False):
+                raise unsupported(
+                    node.lineno,
+                    f"the custom layer {c.name} makes its own weights (build / add_weight); they cannot be counted",
+                )
         obj = TorchModule("user", cls, node.lineno)
         init = cls.find("__init__")
+
         if init:
             self.call_user(UserFunction(init[1], None, init[0]), [obj, *args], kwargs, node)
         if cls.kind == "keras":
@@ -1099,6 +1163,8 @@ class Reader:
             self.register(obj, args[0], args[1])
             return None
         if name == "register_buffer":
+            if len(args) > 1:
+                obj.attrs[args[0]] = args[1]  # a tensor that is not a parameter
             return None
         if name == "register_parameter":
             if len(args) > 1 and isinstance(args[1], Tensor):
@@ -1219,7 +1285,7 @@ class Reader:
         for a in args:
             if isinstance(a, Unknown):
                 if func is len:
-                    return Unknown(ast.unparse(node)[:80], line, a.reason)
+                    return a.derived(ast.unparse(node)[:80], line)
                 return a
         if func is len:
             a = args[0]
@@ -1282,7 +1348,7 @@ class Reader:
         if func is sorted:
             return sorted(self.iterate(args[0], node))
         if func is isinstance:
-            return Unknown(ast.unparse(node)[:80], line)
+            return self.is_instance(args[0], args[1], node)
         if func is print:
             return None
         if func is _super:
@@ -1292,9 +1358,36 @@ class Reader:
         if func is setattr:
             self.set_attr(args[0], args[1], args[2], node)
             return None
+        if func is hasattr and isinstance(args[0], TorchModule) and isinstance(args[1], str):
+            obj, attr = args[0], args[1]
+            return (
+                attr in obj.attrs
+                or attr in obj.children
+                or any(n == attr for n, _ in obj.params)
+                or (
+                    obj.cls is not None
+                    and (obj.cls.find(attr) is not None or any(attr in c.attrs for c in _mro(obj.cls)))
+                )
+            )
         if func is hasattr:
             return Unknown(ast.unparse(node)[:80], line)
         raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be followed")
+
+    def is_instance(self, value, kinds, node):
+        """isinstance() where it can be decided: plain values against builtin types, layers against their class."""
+        kinds = kinds if isinstance(kinds, tuple) else (kinds,)
+        answers = []
+        for kind in kinds:
+            if kind in (int, float, str, bool, list, tuple, dict) and (_plain(value) or isinstance(value, dict)):
+                answers.append(isinstance(value, kind))
+            elif isinstance(kind, Ref) and isinstance(value, LayerObj):
+                names = {value.spec.name.lower(), *(a.lower() for a in value.spec.aliases)}
+                answers.append(kind.path.rsplit(".", 1)[-1].lower() in names)
+            elif isinstance(kind, UserClass) and isinstance(value, TorchModule):
+                answers.append(value.cls is not None and kind in _mro(value.cls))
+            else:
+                return Unknown(ast.unparse(node)[:80], node.lineno)
+        return any(answers)
 
     # ---- framework references ---------------------------------------------------------------
 
@@ -1372,7 +1465,7 @@ class Reader:
     def plain_value(self, v, what, node):
         if isinstance(v, Unknown):
             if v.reason:
-                raise unsupported(node.lineno, v.reason)
+                raise v.error(node.lineno, "")
             raise needs_value(v.expr, v.line or node.lineno)
         if isinstance(v, range):
             return list(v)
@@ -1456,8 +1549,14 @@ class Reader:
         if last in _KERAS_SHAPE_KEEPING:
             return OpLayer("keep:" + last, {}, line, self.keras_name(keras_auto_name(last), kwargs.get("name")))
         if last == "Lambda":
-            return Unknown(
-                "Lambda", line, f"line {line}: a Lambda layer cannot be followed (its function could change the shape)"
+            fn = args[0] if args else kwargs.get("function")
+            if not isinstance(fn, (LambdaFn, UserFunction)):
+                return Unknown("Lambda", line, "a Lambda layer whose function cannot be read")
+            return OpLayer("Lambda", {"function": fn}, line, self.keras_name("lambda", kwargs.get("name")))
+        if last == "TimeDistributed" and isinstance(args[0] if args else kwargs.get("layer"), KerasModel):
+            inner = args[0] if args else kwargs.get("layer")
+            return OpLayer(
+                "TimeDistributedModel", {"model": inner}, line, self.keras_name("time_distributed", kwargs.get("name"))
             )
         try:
             spec = registry.lookup("keras", last)
@@ -1470,7 +1569,7 @@ class Reader:
         if _has_tensor(args, kwargs):
             raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be followed on a tensor")
         if last[:1].isupper() and "layers" in path:
-            return Unknown(last, line, f"line {line}: the Keras layer {last} is not one the engine declares")
+            return Unknown(last, line, f"the Keras layer {last} is not one the engine declares")
         return Unknown(ast.unparse(node)[:80], line)
 
     def tensors(self, value, line, what):
@@ -1481,7 +1580,7 @@ class Reader:
                 out.extend(self.tensors([t[k] for k in sorted(t, key=str)], line, what))
                 continue
             if isinstance(t, Unknown):
-                raise unsupported(line, t.reason or f"the model's {what} `{t.expr}` cannot be followed")
+                raise t.error(line, f"the model's {what} `{t.expr}` cannot be followed")
             if not isinstance(t, Tensor):
                 raise unsupported(line, f"the model's {what} are not tensors the reader follows")
             out.append(t)
@@ -1497,7 +1596,7 @@ class Reader:
 
     def tensor_args(self, args, line, what):
         if isinstance(args, Unknown):
-            raise unsupported(line, args.reason or f"{what} is called on `{args.expr}`, which cannot be followed")
+            raise args.error(line, f"{what} is called on `{args.expr}`, which cannot be followed")
         if isinstance(args, _KerasInputLayer):
             return [args.tensor]
         if isinstance(args, Tensor):
@@ -1532,8 +1631,16 @@ class Reader:
                 if len(inputs) != 1:
                     raise unsupported(line, f"{obj.name} ({spec.name}) takes one tensor, received {len(inputs)}")
             name = obj.name if obj.calls == 0 else f"{obj.name}[{obj.calls}]"
+            state = kwargs.get("initial_state", args[1] if len(args) > 1 and spec.category == "recurrent" else None)
+            extra = []
+            if state is not None:
+                extra = self.tensor_args(state, line, obj.name)
+                self.check_keras_states(obj, params, extra, inputs[0], name, line)
+            for key in ("mask", "constants"):  # tensors the call reads (edges of the graph)
+                if kwargs.get(key) is not None:
+                    extra += self.tensor_args(kwargs[key], line, obj.name)
             obj.calls += 1
-            outs = self.graph.call_layer(spec, params, inputs, name, line, owner=obj)
+            outs = self.graph.call_layer(spec, params, inputs + extra, name, line, owner=obj)
             return outs[0] if len(outs) == 1 else list(outs)
         # PyTorch
         name = obj.name if obj.calls == 0 else f"{obj.name}[{obj.calls}]"
@@ -1572,6 +1679,57 @@ class Reader:
             return (outs[0], outs[1])
         return outs[0] if len(outs) == 1 else tuple(outs)
 
+    def check_keras_states(self, obj, params, states, x, name, line):
+        """initial_state: one (batch, units) tensor per state (h, and c for LSTM); Keras refuses others."""
+        units = params.get("units")
+        spec = obj.spec
+        inner = params.get("layer") if spec.name == "Bidirectional" else None
+        if isinstance(inner, dict):
+            units = inner.get("params", {}).get("units")
+        if type(units) is not int:
+            return
+        for st in states:
+            if len(st.shape) != 2 or (st.shape[-1] is not None and st.shape[-1] != units):
+                err = ShapeError(
+                    "state_mismatch",
+                    f"{spec.name} expects initial states of shape (batch, {units}), receives {_show(st.shape)}",
+                )
+                raise node_error(err, len(self.graph.nodes), name, spec.name, line, _show(x.shape))
+
+    def call_lambda_layer(self, obj: OpLayer, value, inputs, name, line):
+        """A Lambda layer: its function followed on the tensors (in a scratch graph), one node for the result."""
+        saved, self.graph = self.graph, Graph(self.fw)
+        self.graph.taken = set(saved.taken)
+        try:
+            result = self.call(obj.options["function"], [value], {}, _FakeNode(line))
+        finally:
+            self.graph = saved
+        outs = _flatten_tensors(result, line)
+        outputs = self.graph.add_op("Lambda", inputs, [t.shape for t in outs], line, name=name)
+        return outputs[0] if len(outputs) == 1 else list(outputs)
+
+    def call_time_distributed_model(self, obj: OpLayer, inputs, name, line):
+        """TimeDistributed(a model): the model on each time step; its weights once."""
+        model = obj.options["model"]
+        if len(inputs) != 1 or len(inputs[0].shape) < 3:
+            err = ShapeError("rank_mismatch", f"expects one input of rank 3 or more, received {len(inputs)} tensor(s)")
+            raise node_error(err, len(self.graph.nodes), name, "TimeDistributed", line, _show(inputs[0].shape))
+        x = inputs[0]
+        saved, self.graph = self.graph, Graph(self.fw)
+        try:
+            step = self.graph.add_input("step", (x.shape[0], *x.shape[2:]))
+            self.sub_model(model, [step], line)
+            inner = self.graph.nodes[-1]
+        finally:
+            self.graph = saved
+        steps = x.shape[1]
+        macs = inner.macs * steps if type(inner.macs) is int and type(steps) is int else None
+        shapes = [(s[0], steps, *s[1:]) for s in inner.output_shapes]
+        outs = self.graph.add_model(
+            "TimeDistributed", name, [x], shapes, inner.param_count, inner.trainable_params, macs, line, owner=model
+        )
+        return outs[0] if len(outs) == 1 else list(outs)
+
     def call_op_layer(self, obj: OpLayer, args, kwargs, node):
         line = node.lineno
         if not args:
@@ -1581,6 +1739,10 @@ class Reader:
         name = obj.name if obj.calls == 0 else f"{obj.name}[{obj.calls}]"
         obj.calls += 1
         kind = obj.kind
+        if kind == "Lambda":
+            return self.call_lambda_layer(obj, args[0], inputs, name, line)
+        if kind == "TimeDistributedModel":
+            return self.call_time_distributed_model(obj, inputs, name, line)
         try:
             if kind.startswith("keep:"):
                 if len(inputs) != 1:
@@ -1611,7 +1773,7 @@ class Reader:
             args = [kwargs["inputs"]]
         if not args or isinstance(args[0], Unknown) and not _has_tensor(args, {}):
             if self.top_level and args and isinstance(args[0], Unknown):
-                return Unknown(ast.unparse(node)[:80], line, args[0].reason)
+                return args[0].derived(ast.unparse(node)[:80], line)
         inputs = self.tensor_args(args[0], line, model.name)
         if model.kind == "subclass":
             call = model.instance.cls.find("call")
@@ -1631,6 +1793,19 @@ class Reader:
         sub = Reader.__new__(Reader)
         sub.__dict__.update(self.__dict__)
         if model.kind == "sequential":
+            declared = self.sequential_input_shape(model)
+            given = inputs[0].shape
+            if declared is not None and (
+                len(declared) != len(given)
+                or any(
+                    a is not None and b is not None and a != b for a, b in zip(declared[1:], given[1:], strict=False)
+                )
+            ):
+                err = ShapeError(
+                    "shape_mismatch",
+                    f"was built for inputs of shape {_show(declared)}, receives {_show(given)}",
+                )
+                raise node_error(err, len(self.graph.nodes), model.name, "Sequential", line, _show(given))
             g = Graph("keras")
             saved = self.graph
             self.graph = g
@@ -1685,7 +1860,7 @@ class Reader:
             elif isinstance(item, KerasModel):
                 x = self.call_keras_model(item, [x], {}, node)
             elif isinstance(item, Unknown):
-                raise unsupported(item.line, item.reason or f"`{item.expr}` in the Sequential cannot be followed")
+                raise item.error(item.line, f"`{item.expr}` in the Sequential cannot be followed")
             else:
                 raise unsupported(model.line, "an item of the Sequential is not a layer")
             if isinstance(x, list):
@@ -1768,7 +1943,7 @@ class Reader:
     def check_modules(self, m: TorchModule, line):
         for k, v in m.children.items():
             if isinstance(v, Unknown):
-                raise unsupported(v.line or line, v.reason or f"`{v.expr}` in a module container cannot be followed")
+                raise v.error(v.line or line, f"`{v.expr}` in a module container cannot be followed")
             if not isinstance(v, (LayerObj, TorchModule)):
                 raise unsupported(line, f"item {k} of the container is not a module")
 
@@ -1814,6 +1989,21 @@ class Reader:
             if not all(type(v) is int and v >= 0 for v in size):
                 raise unsupported(line, f"`{ast.unparse(node)[:80]}`: sizes are not known integers")
             return Tensor(f"torch.{name}", tuple(size))
+        if name == "arange":
+            bounds = [self.plain_value(a, "arange", node) for a in args[:3]]
+            if not bounds or not all(_is_number(b) for b in bounds):
+                return Unknown(ast.unparse(node)[:80], line)
+            start, end, step = (
+                (0, bounds[0], 1) if len(bounds) == 1 else (*bounds[:2], bounds[2] if len(bounds) > 2 else 1)
+            )
+            if step == 0:
+                raise unsupported(line, "torch.arange with step 0")
+            count = max(0, -(-(end - start) // step)) if all(type(b) is int for b in bounds) else None
+            if count is None:
+                import math
+
+                count = max(0, math.ceil((end - start) / step))
+            return Tensor("torch.arange", (count,))
         if name in _LIKE:
             t = args[0]
             return Tensor(f"torch.{name}", t.shape) if isinstance(t, Tensor) else Unknown(name, line)
@@ -1845,11 +2035,16 @@ class Reader:
     def tensor_attr(self, t: Tensor, attr, node):
         if attr == "shape":
             return _Shape(t.shape)
+        if self.fw == "keras":  # a Keras tensor's methods are not PyTorch's: only its shape is read
+            raise unsupported(getattr(node, "lineno", self.line), f"`{ast.unparse(node)[:80]}` on a Keras tensor")
+
         if attr == "ndim":
             return len(t.shape)
         if attr == "T":
             return self.op("t", [t], tuple(reversed(t.shape)), node.lineno)
-        if attr in ("device", "dtype", "data", "is_cuda", "requires_grad", "grad"):
+        if attr in ("is_cuda", "is_xpu", "is_mps", "is_sparse", "is_quantized"):
+            return False  # the trace is of a CPU run; these never change a shape
+        if attr in ("device", "dtype", "data", "requires_grad", "grad"):
             return t if attr == "data" else Unknown(attr, node.lineno)
         return Bound(t, self.tensor_method_bound, attr)
 
@@ -2101,7 +2296,7 @@ class Reader:
                 ) from None
         if isinstance(left, Unknown) or isinstance(right, Unknown):
             u = left if isinstance(left, Unknown) else right
-            raise unsupported(line, u.reason or f"`{u.expr}` is combined with a tensor and cannot be followed")
+            raise u.error(line, f"`{u.expr}` is combined with a tensor and cannot be followed")
         if not (isinstance(left, Tensor) and isinstance(right, Tensor)):
             other = right if isinstance(left, Tensor) else left
             if _is_number(other):
@@ -2334,6 +2529,10 @@ class ModelGraph:
                     reread = _read(self.code, "keras", self.values, override=[tuple(s) for s in input_shapes])
                     return reread.trace(None)
             return self._keras_functional()
+        if isinstance(m, KerasModel) and m.kind == "sequential":
+            for item in m.layers:
+                if isinstance(item, Unknown):
+                    raise item.error(item.line, f"`{item.expr}` in the Sequential cannot be followed")
         shapes = input_shapes if input_shapes is not None else self.declared_input_shapes()
         if shapes is None:
             if isinstance(m, KerasModel):
@@ -2585,7 +2784,7 @@ def _flatten_tensors(value, line) -> list:
         elif v is None:
             pass
         elif isinstance(v, Unknown):
-            raise unsupported(v.line or line, v.reason or f"the model's output `{v.expr}` cannot be followed")
+            raise v.error(v.line or line, f"the model's output `{v.expr}` cannot be followed")
         else:
             raise unsupported(line, "the model returns something that is not a tensor")
 
@@ -2624,7 +2823,8 @@ def _read(code, framework, values, override=None) -> ModelGraph:
     except (_Return, _Break, _Continue):
         raise ShapeError("unsupported_construct", "return/break/continue outside a function or loop", "code") from None
     graph = ModelGraph(reader, model, fw, code, values)
-    for _, err in reader.skipped:
+    graph.notes.extend(reader.notes)
+    for _, err, _ in reader.skipped:
         graph.notes.append(f"skipped (not part of the model): {err.message}")
     return graph
 
@@ -2640,8 +2840,11 @@ def _choose(reader: Reader, fw: str):
 
 
 def _choose_model(reader: Reader, fw: str):
-    for stmt, err in reader.skipped:
-        # A statement that builds a model (net = ResNet18()) and could not be read is the answer's error.
+    for stmt, err, on_path in reader.skipped:
+        # A statement on a tensor's path, or one that builds a model (net = ResNet18()), that could not be
+        # read is the answer's error: the model may depend on it.
+        if on_path:
+            raise err
         value = getattr(stmt, "value", None)
         if isinstance(value, ast.Call):
             called = _dotted(value.func) or ""
@@ -2701,6 +2904,17 @@ def _choose_keras(reader: Reader):
             reader.top_level = False
             reader.instantiate(classes[-1], [], {}, _FakeNode(classes[-1].node.lineno))
     models = reader.keras_models
+    if not models and reader.last_tensor is not None:
+        # A snippet that builds a graph and no Model (the Keras guides' inception module): the graph from its
+        # inputs to the last tensor it assigns.
+        out, name = reader.last_tensor
+        model = KerasModel("functional", out.node.line, "functional")
+        nodes = reader.graph.reachable([out])
+        refs = {ref for n in nodes for ref in n.inputs}
+        model.inputs = [t for t in reader.graph.inputs if t.ref in refs]
+        model.outputs = [out]
+        reader.notes.append(f"no Model is built: the graph is traced from its inputs to `{name}`")
+        return model
     if not models:
         raise ShapeError(
             "no_model", "found no Keras model (Sequential, Model(inputs, outputs) or a Model subclass)", "code"
@@ -2746,3 +2960,26 @@ def trace_code(
         return graph.trace(shapes)
     except RecursionError:
         raise ShapeError("too_complex", "the code is nested too deeply to read", "code") from None
+
+
+def _method(obj, found, attr):
+    """A method looked up on an instance: bound to it, unless a staticmethod (or bound to the class)."""
+    owner, fdef = found
+    decorators = {_dotted(d) for d in fdef.decorator_list}
+    if "staticmethod" in decorators:
+        return UserFunction(fdef, None, owner)
+    if "classmethod" in decorators:
+        return Bound(owner, UserFunction(fdef, None, owner), attr)
+    return Bound(obj, UserFunction(fdef, None, owner), attr)
+
+
+def _resolve_path(dotted: str, scope: dict, globals_: dict) -> str:
+    """A dotted name with its first part replaced by what it was imported as (Module -> torch.nn.Module)."""
+    head, _, rest = dotted.partition(".")
+    ref = scope.get(head, globals_.get(head))
+    if isinstance(ref, Ref):
+        return ref.path + ("." + rest if rest else "")
+    aliases = {**_KERAS_ALIASES, **_TORCH_ALIASES}
+    if head in aliases and ref is None:
+        return aliases[head] + ("." + rest if rest else "")
+    return dotted
