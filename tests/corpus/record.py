@@ -59,13 +59,17 @@ def keras_truth_code(entry: dict) -> str:
 
 
 def _tensorflow_stand_in():
-    """`tf` for tutorial code that only uses tf.keras and tf's initializers (TensorFlow is not installed)."""
+    """`tf` for tutorial code that uses only tf.keras, initializers, tf.nn.relu and tf.Tensor hints (no TensorFlow here)."""
     import types
 
     import keras
 
     return types.SimpleNamespace(
-        keras=keras, initializers=keras.initializers, random_normal_initializer=keras.initializers.RandomNormal
+        keras=keras,
+        initializers=keras.initializers,
+        random_normal_initializer=keras.initializers.RandomNormal,
+        nn=types.SimpleNamespace(relu=keras.activations.relu),
+        Tensor=object,  # only ever a type hint
     )
 
 
