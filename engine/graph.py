@@ -23,12 +23,14 @@ _EXPECTS = re.compile(
 class Tensor:
     """A value on the tensor path: the name of the node output it is, and its shape."""
 
-    __slots__ = ("ref", "shape", "node")
+    __slots__ = ("ref", "shape", "node", "is_param", "trainable")
 
     def __init__(self, ref: str, shape: tuple, node=None):
         self.ref = ref
         self.shape = tuple(shape)
         self.node = node
+        self.is_param = False  # an nn.Parameter
+        self.trainable = True
 
     def __repr__(self) -> str:
         return f"Tensor({self.ref}, {self.shape})"
@@ -90,15 +92,24 @@ def node_error(err: ShapeError, index: int, name: str, layer: str, line, input_s
     }
     found = _EXPECTS.search(err.message)
     if found:
-        details["expected"] = found.group("expected")
-        details["received"] = found.group("received")
+        details["expected"] = _number(found.group("expected"))
+        details["received"] = _number(found.group("received"))
     out = ShapeError(err.code, f"{where}{name} ({layer}) {message}", err.field, index)
     out.line = line
     out.details = details
     return out
 
 
+def _number(text: str):
+    """'1050' -> 1050; any other text stays text."""
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
 def op_error(code: str, message: str) -> ShapeError:
+
     return ShapeError(code, message, None)
 
 

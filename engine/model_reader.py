@@ -460,7 +460,7 @@ class Reader:
             bases.append(Ref(path))
         cls = UserClass(node, bases, kind)
         cls.foreign = foreign
-        text = ast.unparse(node)
+        text = _src(node)
         cls.own_weights = kind == "keras" and ("add_weight" in text or "build" in cls.methods)
 
         for stmt in node.body:  # class attributes (expansion = 4): literals and arithmetic on known names
@@ -632,9 +632,7 @@ class Reader:
 
     def truth(self, v, node):
         if isinstance(v, (Unknown, Tensor)):
-            raise unsupported(
-                getattr(node, "lineno", self.line), f"the condition `{ast.unparse(node)[:80]}` depends on data"
-            )
+            raise unsupported(getattr(node, "lineno", self.line), f"the condition `{_src(node)[:80]}` depends on data")
         return bool(v)
 
     def iterate(self, v, node):
@@ -652,7 +650,7 @@ class Reader:
             return list(v.layers)
         if isinstance(v, _Items):
             return v.items
-        raise unsupported(node.lineno, f"cannot loop over `{ast.unparse(node)[:80]}`")
+        raise unsupported(node.lineno, f"cannot loop over `{_src(node)[:80]}`")
 
     def eval(self, node, scope):
         self.expr_depth += 1
@@ -664,12 +662,12 @@ class Reader:
                     "code",
                 )
             if self.values and isinstance(node, (ast.Attribute, ast.Subscript, ast.Call, ast.Name)):
-                text = ast.unparse(node).replace(" ", "")
+                text = _src(node).replace(" ", "")
                 if text in self.values:
                     return self.values[text]
             method = getattr(self, "ev_" + type(node).__name__, None)
             if method is None:
-                raise unsupported(getattr(node, "lineno", self.line), f"`{ast.unparse(node)[:80]}` cannot be read")
+                raise unsupported(getattr(node, "lineno", self.line), f"`{_src(node)[:80]}` cannot be read")
             return method(node, scope)
         finally:
             self.expr_depth -= 1
@@ -680,7 +678,19 @@ class Reader:
         return node.value
 
     def ev_JoinedStr(self, node, scope):
-        return Unknown(ast.unparse(node)[:80], node.lineno)
+        """f'conv{i}': plain values without format specs are formatted; anything else is Unknown."""
+        out = []
+        for part in node.values:
+            if isinstance(part, ast.Constant):
+                out.append(str(part.value))
+                continue
+            if not isinstance(part, ast.FormattedValue) or part.format_spec is not None or part.conversion != -1:
+                return Unknown(_src(node)[:80], node.lineno)
+            value = self.eval(part.value, scope)
+            if not (type(value) in (int, str, bool) or value is None):
+                return Unknown(_src(node)[:80], node.lineno)
+            out.append(str(value))
+        return "".join(out)[:1000]
 
     def ev_Name(self, node, scope):
         name = node.id
@@ -741,7 +751,7 @@ class Reader:
         parts = [None if p is None else self.eval(p, scope) for p in (node.lower, node.upper, node.step)]
         for p in parts:
             if isinstance(p, (Unknown, Tensor)):
-                raise unsupported(self.line, f"the slice `{ast.unparse(node)}` has an unknown bound")
+                raise unsupported(self.line, f"the slice `{_src(node)}` has an unknown bound")
         return slice(*parts)
 
     def ev_IfExp(self, node, scope):
@@ -753,7 +763,7 @@ class Reader:
         for v in node.values:
             value = self.eval(v, scope)
             if isinstance(value, (Unknown, Tensor)):
-                raise unsupported(node.lineno, f"`{ast.unparse(node)[:80]}` depends on data")
+                raise unsupported(node.lineno, f"`{_src(node)[:80]}` depends on data")
             if isinstance(node.op, ast.And) and not value:
                 return value
             if isinstance(node.op, ast.Or) and value:
@@ -767,7 +777,7 @@ class Reader:
         if isinstance(v, Tensor):
             if isinstance(node.op, (ast.USub, ast.UAdd, ast.Invert)):
                 return v
-            raise unsupported(node.lineno, f"`{ast.unparse(node)[:80]}` on a tensor")
+            raise unsupported(node.lineno, f"`{_src(node)[:80]}` on a tensor")
         if isinstance(node.op, ast.Not):
             return not v
         if isinstance(v, (int, float)) and not isinstance(v, bool) or isinstance(v, bool):
@@ -777,7 +787,7 @@ class Reader:
                 return +v
             if isinstance(node.op, ast.Invert) and isinstance(v, int):
                 return ~v
-        raise unsupported(node.lineno, f"`{ast.unparse(node)[:80]}` cannot be computed")
+        raise unsupported(node.lineno, f"`{_src(node)[:80]}` cannot be computed")
 
     def ev_Compare(self, node, scope):
         left = self.eval(node.left, scope)
@@ -787,12 +797,12 @@ class Reader:
                 if isinstance(op, (ast.Is, ast.IsNot)) and (left is None or right is None):
                     result = (left is right) if isinstance(op, ast.Is) else (left is not right)
                 else:
-                    return Unknown(ast.unparse(node)[:80], node.lineno)
+                    return Unknown(_src(node)[:80], node.lineno)
             else:
                 try:
                     result = _COMPARE[type(op)](left, right)
                 except TypeError:
-                    return Unknown(ast.unparse(node)[:80], node.lineno)
+                    return Unknown(_src(node)[:80], node.lineno)
             if not result:
                 return False
             left = right
@@ -824,6 +834,12 @@ class Reader:
         if isinstance(op, ast.Add) and isinstance(left, str) and isinstance(right, str):
             return (left + right)[:1000]
         if isinstance(op, ast.Mod) and isinstance(left, str):
+            values = right if isinstance(right, tuple) else (right,)
+            if _SIMPLE_PERCENT.fullmatch(left) and all(type(v) in (int, str) for v in values):
+                try:
+                    return (left % right)[:1000]
+                except (TypeError, ValueError):
+                    pass
             return Unknown("a formatted string", line)
         if type(op) in _ARITH and _is_number(left) and _is_number(right):
             if isinstance(op, ast.Pow) and (abs(right) > 64 or abs(left) > 2**31):
@@ -831,7 +847,7 @@ class Reader:
             try:
                 value = _ARITH[type(op)](left, right)
             except (ZeroDivisionError, OverflowError, ValueError):
-                raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be computed (division by zero?)") from None
+                raise unsupported(line, f"`{_src(node)[:80]}` cannot be computed (division by zero?)") from None
             if isinstance(value, int) and abs(value) > MAX_INT_VALUE:
                 raise unsupported(line, "a number too large")
             if isinstance(value, complex):
@@ -839,7 +855,7 @@ class Reader:
             return value
         if isinstance(op, (ast.BitOr, ast.BitAnd)) and isinstance(left, (bool, int)) and isinstance(right, (bool, int)):
             return left | right if isinstance(op, ast.BitOr) else left & right
-        raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be computed")
+        raise unsupported(line, f"`{_src(node)[:80]}` cannot be computed")
 
     def ev_Attribute(self, node, scope):
         obj = self.eval(node.value, scope)
@@ -909,7 +925,7 @@ class Reader:
             return Bound(obj, self.builtin_method, attr)
         if isinstance(obj, _Items):
             return Bound(obj, self.builtin_method, attr)
-        return Unknown(f"{ast.unparse(node)[:80]}" if isinstance(node, ast.AST) else attr, line)
+        return Unknown(f"{_src(node)[:80]}" if isinstance(node, ast.AST) else attr, line)
 
     def ev_Subscript(self, node, scope):
         obj = self.eval(node.value, scope)
@@ -918,7 +934,7 @@ class Reader:
         if isinstance(obj, Tensor):
             return self.tensor_index(obj, key, line)
         if isinstance(obj, Unknown):
-            return obj.derived(ast.unparse(node)[:80], line)
+            return obj.derived(_src(node)[:80], line)
         if isinstance(key, Unknown):
             raise needs_value(key.expr, line) if key.reason is None else key.error(line, "")
         if isinstance(obj, TorchModule):
@@ -934,17 +950,17 @@ class Reader:
             try:
                 return kids[key]
             except (IndexError, TypeError):
-                raise unsupported(line, f"`{ast.unparse(node)[:80]}` is out of range") from None
+                raise unsupported(line, f"`{_src(node)[:80]}` is out of range") from None
         if isinstance(obj, KerasModel) and obj.kind == "sequential":
             return obj.layers[key]
         if isinstance(obj, (list, tuple, str, dict, range)):
             try:
                 return obj[key]
             except (IndexError, KeyError, TypeError):
-                raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be read (no such item)") from None
+                raise unsupported(line, f"`{_src(node)[:80]}` cannot be read (no such item)") from None
         if isinstance(obj, Ref):
-            return Unknown(ast.unparse(node)[:80], line)
-        raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be read")
+            return Unknown(_src(node)[:80], line)
+        raise unsupported(line, f"`{_src(node)[:80]}` cannot be read")
 
     def ev_Starred(self, node, scope):
         return self.eval(node.value, scope)
@@ -1054,11 +1070,11 @@ class Reader:
             return self.call_builtin(func, args, kwargs, node)
         if isinstance(func, Unknown):
             if _has_tensor(args, kwargs):
-                raise func.error(line, f"`{ast.unparse(node)[:80]}` cannot be followed")
-            return func.derived(ast.unparse(node)[:80], line)
+                raise func.error(line, f"`{_src(node)[:80]}` cannot be followed")
+            return func.derived(_src(node)[:80], line)
         if isinstance(func, _Items):
-            raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be followed")
-        raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be followed")
+            raise unsupported(line, f"`{_src(node)[:80]}` cannot be followed")
+        raise unsupported(line, f"`{_src(node)[:80]}` cannot be followed")
 
     def call_user(self, fn: UserFunction, args, kwargs, node):
         self.call_depth += 1
@@ -1182,8 +1198,12 @@ class Reader:
             kids.insert(args[0], args[1])
             obj.children = {str(k): m for k, m in enumerate(kids)}
             return None
-        if name in ("children", "modules"):
+        if name == "children":
             return list(obj.children.values())
+        if name == "modules":
+            return _walk(obj)
+        if name == "named_children":
+            return list(obj.children.items())
         if name in ("keys",) and obj.kind == "moduledict":
             return list(obj.children)
         if name in ("values",) and obj.kind == "moduledict":
@@ -1195,8 +1215,8 @@ class Reader:
         if name in ("parameters", "named_parameters", "state_dict", "load_state_dict", "zero_grad", "size"):
             return Unknown(f"{name}()", line)
         if _has_tensor(args, kwargs):
-            raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be followed")
-        return Unknown(ast.unparse(node)[:80], line)
+            raise unsupported(line, f"`{_src(node)[:80]}` cannot be followed")
+        return Unknown(_src(node)[:80], line)
 
     def keras_model_method(self, obj, name, args, kwargs, node):
         if name == "add":
@@ -1214,8 +1234,8 @@ class Reader:
         if name == "call":
             return self.call_keras_model(obj, args, kwargs, node)
         if _has_tensor(args, kwargs):
-            raise unsupported(node.lineno, f"`{ast.unparse(node)[:80]}` cannot be followed")
-        return Unknown(ast.unparse(node)[:80], node.lineno)
+            raise unsupported(node.lineno, f"`{_src(node)[:80]}` cannot be followed")
+        return Unknown(_src(node)[:80], node.lineno)
 
     def layer_method(self, obj, name, args, kwargs, node):
         if name in ("to", "cuda", "cpu", "float", "double", "half", "requires_grad_", "train", "eval"):
@@ -1223,8 +1243,8 @@ class Reader:
         if name == "forward":
             return self.call_layer(obj, args, kwargs, node)
         if _has_tensor(args, kwargs):
-            raise unsupported(node.lineno, f"`{ast.unparse(node)[:80]}` cannot be followed")
-        return Unknown(ast.unparse(node)[:80], node.lineno)
+            raise unsupported(node.lineno, f"`{_src(node)[:80]}` cannot be followed")
+        return Unknown(_src(node)[:80], node.lineno)
 
     def builtin_method(self, obj, name, args, kwargs, node):
         line = node.lineno
@@ -1273,19 +1293,19 @@ class Reader:
             if name in ("startswith", "endswith") and args and isinstance(args[0], str):
                 return getattr(obj, name)(args[0])
             if name == "format":
-                return Unknown("a formatted string", line)
+                return _format(obj, args, kwargs) or Unknown("a formatted string", line)
             if name == "split":
                 return obj.split(*[a for a in args if isinstance(a, str)])
             if name == "join":
                 return Unknown("a joined string", line)
-        raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be followed")
+        raise unsupported(line, f"`{_src(node)[:80]}` cannot be followed")
 
     def call_builtin(self, func, args, kwargs, node):
         line = node.lineno
         for a in args:
             if isinstance(a, Unknown):
                 if func is len:
-                    return a.derived(ast.unparse(node)[:80], line)
+                    return a.derived(_src(node)[:80], line)
                 return a
         if func is len:
             a = args[0]
@@ -1299,21 +1319,21 @@ class Reader:
                 return len(a.layers)
             if isinstance(a, (list, tuple, str, dict, range)):
                 return len(a)
-            raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be computed")
+            raise unsupported(line, f"`{_src(node)[:80]}` cannot be computed")
         if func is range:
             if not all(type(a) is int for a in args):
-                raise unsupported(line, f"`{ast.unparse(node)[:80]}`: range of values that are not integers")
+                raise unsupported(line, f"`{_src(node)[:80]}`: range of values that are not integers")
             r = range(*args)
             if len(r) > MAX_SEQUENCE:
                 raise unsupported(line, "a range that is too long")
             return r
         if func in (int, float, round, abs, bool, str):
             if args and isinstance(args[0], Tensor):
-                raise unsupported(line, f"`{ast.unparse(node)[:80]}` converts a tensor to a number")
+                raise unsupported(line, f"`{_src(node)[:80]}` converts a tensor to a number")
             try:
                 return func(*args)
             except (TypeError, ValueError, OverflowError):
-                raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be computed") from None
+                raise unsupported(line, f"`{_src(node)[:80]}` cannot be computed") from None
         if func in (min, max, sum):
             items = args[0] if len(args) == 1 else args
             items = self.iterate(items, node) if not isinstance(items, list) else items
@@ -1323,13 +1343,13 @@ class Reader:
                     for v in items[1:]:
                         out = self.tensor_binop(ast.Add(), out, v, line)
                     return out
-                raise unsupported(line, f"`{ast.unparse(node)[:80]}` over tensors")
+                raise unsupported(line, f"`{_src(node)[:80]}` over tensors")
             if any(isinstance(v, Unknown) for v in items):
                 return next(v for v in items if isinstance(v, Unknown))
             try:
                 return func(items, **{k: v for k, v in kwargs.items() if k == "default"})
             except (TypeError, ValueError):
-                raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be computed") from None
+                raise unsupported(line, f"`{_src(node)[:80]}` cannot be computed") from None
         if func in (list, tuple):
             if not args:
                 return func()
@@ -1370,8 +1390,8 @@ class Reader:
                 )
             )
         if func is hasattr:
-            return Unknown(ast.unparse(node)[:80], line)
-        raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be followed")
+            return Unknown(_src(node)[:80], line)
+        raise unsupported(line, f"`{_src(node)[:80]}` cannot be followed")
 
     def is_instance(self, value, kinds, node):
         """isinstance() where it can be decided: plain values against builtin types, layers against their class."""
@@ -1385,8 +1405,15 @@ class Reader:
                 answers.append(kind.path.rsplit(".", 1)[-1].lower() in names)
             elif isinstance(kind, UserClass) and isinstance(value, TorchModule):
                 answers.append(value.cls is not None and kind in _mro(value.cls))
+            elif isinstance(kind, UserClass) and isinstance(value, LayerObj):
+                answers.append(False)
+            elif isinstance(kind, Ref) and isinstance(value, TorchModule):
+                container = {"sequential": "Sequential", "modulelist": "ModuleList", "moduledict": "ModuleDict"}
+                last = kind.path.rsplit(".", 1)[-1]
+                answers.append(last == "Module" or container.get(value.kind) == last)
+
             else:
-                return Unknown(ast.unparse(node)[:80], node.lineno)
+                return Unknown(_src(node)[:80], node.lineno)
         return any(answers)
 
     # ---- framework references ---------------------------------------------------------------
@@ -1409,7 +1436,7 @@ class Reader:
             import math
 
             if not all(_is_number(a) or isinstance(a, (list, tuple)) for a in args):
-                return next((a for a in args if isinstance(a, Unknown)), Unknown(ast.unparse(node)[:80], line))
+                return next((a for a in args if isinstance(a, Unknown)), Unknown(_src(node)[:80], line))
             fn = {
                 "sqrt": math.sqrt,
                 "floor": math.floor,
@@ -1421,10 +1448,10 @@ class Reader:
             try:
                 return fn(*args)
             except (TypeError, ValueError):
-                raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be computed") from None
+                raise unsupported(line, f"`{_src(node)[:80]}` cannot be computed") from None
         if _has_tensor(args, kwargs):
-            raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be followed on a tensor")
-        return Unknown(ast.unparse(node)[:80], line)
+            raise unsupported(line, f"`{_src(node)[:80]}` cannot be followed on a tensor")
+        return Unknown(_src(node)[:80], line)
 
     def layer_params(self, spec, written: str, args, kwargs, node, skip_first=False):
         """A constructor's arguments as registry params; Unknown values that matter ask for their value."""
@@ -1472,7 +1499,7 @@ class Reader:
         if isinstance(v, (tuple, list)):
             return [self.plain_value(x, what, node) for x in v]
         if not _plain(v):
-            raise unsupported(node.lineno, f"{what}= is not a value the reader can follow (`{ast.unparse(node)[:80]}`)")
+            raise unsupported(node.lineno, f"{what}= is not a value the reader can follow (`{_src(node)[:80]}`)")
         return v
 
     # ---- Keras ------------------------------------------------------------------------------
@@ -1552,7 +1579,8 @@ class Reader:
             fn = args[0] if args else kwargs.get("function")
             if not isinstance(fn, (LambdaFn, UserFunction)):
                 return Unknown("Lambda", line, "a Lambda layer whose function cannot be read")
-            return OpLayer("Lambda", {"function": fn}, line, self.keras_name("lambda", kwargs.get("name")))
+            options = {"function": fn, "output_shape": kwargs.get("output_shape", args[1] if len(args) > 1 else None)}
+            return OpLayer("Lambda", options, line, self.keras_name("lambda", kwargs.get("name")))
         if last == "TimeDistributed" and isinstance(args[0] if args else kwargs.get("layer"), KerasModel):
             inner = args[0] if args else kwargs.get("layer")
             return OpLayer(
@@ -1567,10 +1595,10 @@ class Reader:
             name = self.keras_name(keras_auto_name(spec.name), kwargs.get("name"))
             return LayerObj(spec, params, line, name, input_shape)
         if _has_tensor(args, kwargs):
-            raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be followed on a tensor")
+            raise unsupported(line, f"`{_src(node)[:80]}` cannot be followed on a tensor")
         if last[:1].isupper() and "layers" in path:
             return Unknown(last, line, f"the Keras layer {last} is not one the engine declares")
-        return Unknown(ast.unparse(node)[:80], line)
+        return Unknown(_src(node)[:80], line)
 
     def tensors(self, value, line, what):
         items = value if isinstance(value, (list, tuple)) else [value]
@@ -1705,7 +1733,23 @@ class Reader:
         finally:
             self.graph = saved
         outs = _flatten_tensors(result, line)
+        declared = obj.options.get("output_shape")
+        if declared is not None:
+            # Keras builds the graph from output_shape: it must say what the function gives.
+            if isinstance(declared, (LambdaFn, UserFunction)):
+                arg = [_Shape(t.shape) for t in inputs] if len(inputs) > 1 else _Shape(inputs[0].shape)
+                declared = self.call(declared, [arg], {}, _FakeNode(line))
+                declared = tuple(self.plain_value(declared, "output_shape", _FakeNode(line)))
+            else:
+                declared = (inputs[0].shape[0], *self.plain_value(declared, "output_shape", _FakeNode(line)))
+            if len(outs) != 1 or tuple(declared) != tuple(outs[0].shape):
+                err = ShapeError(
+                    "shape_mismatch",
+                    f"output_shape says {_show(declared)}, its function gives {[_show(t.shape) for t in outs]}",
+                )
+                raise node_error(err, len(self.graph.nodes), name, "Lambda", line, _show(inputs[0].shape))
         outputs = self.graph.add_op("Lambda", inputs, [t.shape for t in outs], line, name=name)
+
         return outputs[0] if len(outputs) == 1 else list(outputs)
 
     def call_time_distributed_model(self, obj: OpLayer, inputs, name, line):
@@ -1773,7 +1817,7 @@ class Reader:
             args = [kwargs["inputs"]]
         if not args or isinstance(args[0], Unknown) and not _has_tensor(args, {}):
             if self.top_level and args and isinstance(args[0], Unknown):
-                return args[0].derived(ast.unparse(node)[:80], line)
+                return args[0].derived(_src(node)[:80], line)
         inputs = self.tensor_args(args[0], line, model.name)
         if model.kind == "subclass":
             call = model.instance.cls.find("call")
@@ -1932,13 +1976,20 @@ class Reader:
                 params, _ = self.layer_params(spec, last, args, kwargs, node)
                 return LayerObj(spec, params, line)
             raise unsupported(line, f"nn.{last} is not a PyTorch layer the engine declares")
-        if parts[:3] == ["torch", "nn", "init"] or parts[:3] == ["torch", "nn", "utils"]:
+        if parts[:3] == ["torch", "nn", "init"]:
             return None
+        if parts[:3] == ["torch", "nn", "utils"] and last == "spectral_norm" and args:
+            self.notes.append(f"line {line}: spectral_norm keeps the layer's parameter count (u, v are buffers)")
+            return args[0]
+        if parts[:3] == ["torch", "nn", "utils"]:
+            if last in ("clip_grad_norm_", "clip_grad_value_"):
+                return None
+            raise unsupported(line, f"nn.utils.{last} changes a layer's parameters; it is not read")
         if parts[:3] == ["torch", "nn", "functional"] or (len(parts) == 2 and parts[0] == "torch"):
             return self.torch_function(last, args, kwargs, node)
         if _has_tensor(args, kwargs):
-            raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be followed on a tensor")
-        return Unknown(ast.unparse(node)[:80], line)
+            raise unsupported(line, f"`{_src(node)[:80]}` cannot be followed on a tensor")
+        return Unknown(_src(node)[:80], line)
 
     def check_modules(self, m: TorchModule, line):
         for k, v in m.children.items():
@@ -1952,7 +2003,7 @@ class Reader:
         if self.top_level and self.in_forward == 0:
             if _has_tensor(args, kwargs):
                 self.example_inputs = [a.shape for a in args if isinstance(a, Tensor)]
-            return Unknown(ast.unparse(node)[:80], line)
+            return Unknown(_src(node)[:80], line)
         m.calls += 1
         if m.kind == "sequential":
             if len(args) != 1:
@@ -1970,11 +2021,38 @@ class Reader:
             raise unsupported(line, f"{m.cls.name} has no forward()")
         self.in_forward += 1
         try:
-            return self.call_user(UserFunction(found[1], None, found[0]), [m, *args], kwargs, node)
+            result = self.call_user(UserFunction(found[1], None, found[0]), [m, *args], kwargs, node)
         finally:
             self.in_forward -= 1
+        if m.params and not m.children:
+            self.leaf_module_macs(m, args, result, line)
+        return result
+
+    def leaf_module_macs(self, m: TorchModule, args, result, line):
+        """A module of the user's with parameters and no child module is a leaf for torchinfo: its mult-adds
+        count by its parameters' names, as torchinfo counts any leaf (engine/macs.py)."""
+        outs = _flatten_tensors(result, line)
+        out = outs[0].shape
+        total = 0
+        conv = "Conv" in m.cls.name
+        for name, p in m.params:
+            size = product(p.shape)
+            if name in ("weight", "bias"):
+                factor = product(out[:1] + out[2:]) if conv else (out[0] if out else 1)
+            elif "weight" in name or "bias" in name:
+                factor = product(out[:2])
+            else:
+                continue
+            total += size * factor
+        inputs = [a for a in args if isinstance(a, Tensor)]
+        self.graph.add_op(
+            m.cls.name, inputs, [t.shape for t in outs], line, name=self.graph.unique(m.path or m.cls.name)
+        )
+        self.graph.nodes[-1].macs = total
+        self.graph.nodes[-1].kind = "module"
 
     def torch_function(self, name, args, kwargs, node):
+
         line = node.lineno
         if name in _CREATORS:
             if name == "randint":
@@ -1987,12 +2065,12 @@ class Reader:
             if isinstance(size, int):
                 size = [size]
             if not all(type(v) is int and v >= 0 for v in size):
-                raise unsupported(line, f"`{ast.unparse(node)[:80]}`: sizes are not known integers")
+                raise unsupported(line, f"`{_src(node)[:80]}`: sizes are not known integers")
             return Tensor(f"torch.{name}", tuple(size))
         if name == "arange":
             bounds = [self.plain_value(a, "arange", node) for a in args[:3]]
             if not bounds or not all(_is_number(b) for b in bounds):
-                return Unknown(ast.unparse(node)[:80], line)
+                return Unknown(_src(node)[:80], line)
             start, end, step = (
                 (0, bounds[0], 1) if len(bounds) == 1 else (*bounds[:2], bounds[2] if len(bounds) > 2 else 1)
             )
@@ -2022,12 +2100,12 @@ class Reader:
             "long",
         ):
             if name == "device" or not _has_tensor(args, kwargs):
-                return Unknown(ast.unparse(node)[:80], line)
+                return Unknown(_src(node)[:80], line)
         if not args or not isinstance(args[0], Tensor) and name not in ("cat", "concat", "stack", "hstack", "vstack"):
             if _has_tensor(args, kwargs):
                 pass
             else:
-                return Unknown(ast.unparse(node)[:80], line)
+                return Unknown(_src(node)[:80], line)
         return self.tensor_method(args[0], name, list(args[1:]), kwargs, node, functional=True)
 
     # ---- tensors ----------------------------------------------------------------------------
@@ -2036,7 +2114,7 @@ class Reader:
         if attr == "shape":
             return _Shape(t.shape)
         if self.fw == "keras":  # a Keras tensor's methods are not PyTorch's: only its shape is read
-            raise unsupported(getattr(node, "lineno", self.line), f"`{ast.unparse(node)[:80]}` on a Keras tensor")
+            raise unsupported(getattr(node, "lineno", self.line), f"`{_src(node)[:80]}` on a Keras tensor")
 
         if attr == "ndim":
             return len(t.shape)
@@ -2281,8 +2359,8 @@ class Reader:
         if name in _TORCH_POINTWISE or name in ("relu_", "abs", "sigmoid_", "clamp"):
             return t
         if name == "prelu" or name in ("linear", "conv2d", "conv1d", "embedding", "layer_norm", "batch_norm", "einsum"):
-            raise unsupported(line, f"`{ast.unparse(node)[:80]}`: functional {name} with explicit weights is not read")
-        raise unsupported(line, f"`{ast.unparse(node)[:80]}`: the tensor operation {name} is not read")
+            raise unsupported(line, f"`{_src(node)[:80]}`: functional {name} with explicit weights is not read")
+        raise unsupported(line, f"`{_src(node)[:80]}`: the tensor operation {name} is not read")
 
     def tensor_binop(self, op, left, right, line):
         if isinstance(op, ast.MatMult):
@@ -2521,7 +2599,32 @@ class ModelGraph:
 
     def trace(self, input_shapes: list | None = None) -> dict:
         """Every node's shapes, parameters and MACs for these input shapes (batch included)."""
+        try:
+            return self._trace(input_shapes)
+        except RecursionError:
+            raise ShapeError("too_complex", "the code is nested too deeply to read", "code") from None
+        except (_Return, _Break, _Continue):
+            raise ShapeError(
+                "unsupported_construct", "return/break/continue outside a function or loop", "code"
+            ) from None
+        except _READER_SLIPS as err:
+            raise _slip(self.reader, err) from None
+
+    def _trace(self, input_shapes):
         m = self.model
+
+        if isinstance(m, KerasModel) and input_shapes is not None:
+            declared = self.declared_input_shapes()
+            if declared is not None and m.kind in ("functional", "sequential"):
+                if len(declared) != len(input_shapes):
+                    raise ShapeError(
+                        "invalid_input_shape",
+                        f"the model takes {len(declared)} input(s), received {len(input_shapes)} shape(s)",
+                        "input_shapes",
+                    )
+                input_shapes = [
+                    _keras_adjust_rank(g, d, k) for k, (g, d) in enumerate(zip(input_shapes, declared, strict=False))
+                ]
         if isinstance(m, KerasModel) and m.kind == "functional":
             if input_shapes is not None:
                 declared = [t.shape for t in m.inputs]
@@ -2822,6 +2925,8 @@ def _read(code, framework, values, override=None) -> ModelGraph:
         raise ShapeError("too_complex", "the code is nested too deeply to read", "code") from None
     except (_Return, _Break, _Continue):
         raise ShapeError("unsupported_construct", "return/break/continue outside a function or loop", "code") from None
+    except _READER_SLIPS as err:
+        raise _slip(reader, err) from None
     graph = ModelGraph(reader, model, fw, code, values)
     graph.notes.extend(reader.notes)
     for _, err, _ in reader.skipped:
@@ -2983,3 +3088,67 @@ def _resolve_path(dotted: str, scope: dict, globals_: dict) -> str:
     if head in aliases and ref is None:
         return aliases[head] + ("." + rest if rest else "")
     return dotted
+
+
+def _src(node) -> str:
+    """The source text of a node, for messages (a call the reader makes itself has none)."""
+    if isinstance(node, ast.AST):
+        try:
+            return ast.unparse(node)
+        except (RecursionError, ValueError):
+            return type(node).__name__
+    return "the call"
+
+
+def _keras_adjust_rank(given, declared, k: int):
+    """Keras' input rank adjustment: a trailing axis of 1 added or dropped when that alone makes the ranks agree."""
+    given = list(_input(given, k))
+    if len(given) == len(declared):
+        return given
+    if len(given) == len(declared) + 1 and given[-1] == 1:
+        return given[:-1]
+    if len(given) == len(declared) - 1 and declared[-1] == 1:
+        return [*given, 1]
+    fld = "input_shape" if k == 0 else f"input_shapes[{k}]"
+    raise ShapeError(
+        "invalid_input_shape",
+        f"the model expects input {k} of shape {_show(declared)}, which input of shape {_show(given)} cannot take "
+        "(Keras only adds or drops a trailing axis of size 1)",
+        fld,
+    )
+
+
+_SIMPLE_PERCENT = re.compile(r"(?:[^%]|%[sdi%])*")  # 'conv%d' and the like: no widths, nothing to blow up
+
+
+def _format(template: str, args, kwargs) -> str | None:
+    """'{}_{}'.format(a, b) with plain values and plain fields only (no specs, no attribute access)."""
+    import string
+
+    try:
+        fields = list(string.Formatter().parse(template))
+    except ValueError:
+        return None
+    for _, name, spec, conversion in fields:
+        if name is None:
+            continue
+        if spec or conversion or not (name == "" or name.isdigit() or name.isidentifier()):
+            return None
+    values = [*args, *kwargs.values()]
+    if not all(type(v) in (int, str, bool) for v in values):
+        return None
+    try:
+        return template.format(*args, **kwargs)[:1000]
+    except (IndexError, KeyError, ValueError):
+        return None
+
+
+# Python errors a construct the reader does not model can raise while it is read (an operation on values of
+# types it did not expect): the answer is a refusal naming the line, never a crash.
+_READER_SLIPS = (AttributeError, TypeError, KeyError, IndexError, ValueError, ZeroDivisionError, OverflowError)
+
+
+def _slip(reader: Reader, err: Exception) -> ShapeError:
+    if isinstance(err, ShapeError):
+        return err
+    return unsupported(reader.line, f"the reader cannot follow this line ({type(err).__name__})")

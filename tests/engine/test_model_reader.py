@@ -71,7 +71,7 @@ def test_mismatch_names_line_node_and_numbers():
     assert err.message.startswith("line 10: conv2 (Conv2d) expects")
     assert err.layer_index == 1 and err.line == 10
     assert err.details["name"] == "conv2" and err.details["layer"] == "Conv2d"
-    assert err.details["expected"] == "16" and err.details["received"] == "32"
+    assert err.details["expected"] == 16 and err.details["received"] == 32
     assert err.details["input_shape"] == [1, 32, 14, 14]
     assert err.as_dict()["details"]["code"] == "channel_mismatch"
 
@@ -419,17 +419,35 @@ def test_keras_input_shapes_given_replace_the_code_shapes():
     assert a["total_params"] == 14
 
 
-def test_lambda_is_refused():
-    err = refuse(
-        """
+def test_lambda_followed_through_its_function_or_refused():
+    code = """
         from keras import layers, Input, Model
-        a = Input(shape=(8,))
-        x = layers.Lambda(lambda t: t[:, :4])(a)
+        from keras import backend as K
+        a = Input(shape=(8, 3))
+        x = layers.Lambda(lambda t: t[:, -4:, :] * 2.0, output_shape=OUT)(a)
         y = layers.Dense(2)(x)
         model = Model(a, y)
         """
+    a = trace(code.replace("OUT", "None"))
+    assert a["output_shape"] == [None, 4, 2] and "lambda" in names(a)
+    assert refuse(code.replace("OUT", "(5, 3)")).code == "shape_mismatch"
+    err = refuse(code.replace("t[:, -4:, :] * 2.0", "K.square(t)").replace("OUT", "None"))
+    assert err.code == "unsupported_construct" and err.line == 5
+
+
+def test_time_distributed_model():
+    a = trace(
+        """
+        import keras
+        from keras import layers
+        frame = keras.Sequential([keras.Input((6, 6, 1)), layers.Conv2D(2, 3), layers.Flatten()])
+        video = keras.Input(shape=(5, 6, 6, 1))
+        x = layers.TimeDistributed(frame)(video)
+        model = keras.Model(video, layers.LSTM(4)(x))
+        """
     )
-    assert err.code == "unsupported_construct" and "Lambda" in err.message
+    assert a["layers"][0]["output_shape"] == [None, 5, 32]
+    assert a["total_params"] == 20 + 4 * (4 * 36 + 4)
 
 
 # ---- bounds ------------------------------------------------------------------------------------
