@@ -108,6 +108,7 @@ class OpLayer:
         self.line = line
         self.name = name
         self.calls = 0
+        self.input_shape = None  # input_shape= on a first layer of a Sequential
 
 
 class TorchModule:
@@ -376,6 +377,8 @@ class Reader:
         self.input_override: list | None = None
         self.n_inputs = 0
         self.last_tensor = None  # (tensor, name): the last layer output assigned at the top level
+        self.statements = 0  # statements run so far
+
         self.notes: list = []
 
     # ---- names ------------------------------------------------------------------------------
@@ -413,15 +416,17 @@ class Reader:
 
     def run_top(self, stmt):
         """A top-level statement; one the reader cannot follow binds its names to Unknown and is skipped."""
+        before = self.statements
         try:
             self.exec_block([stmt], self.globals)
         except ShapeError as err:
             if err.code != "unsupported_construct" or self.in_forward:
                 raise
             self.skipped.append((stmt, err, self.touches_tensors(stmt)))
-            for target in _targets(stmt):
-                for name in _names(target):
-                    self.globals[name] = Unknown(name, stmt.lineno, getattr(err, "what", err.message), err.line)
+            # A statement that ran in part (a loop stopped midway) leaves whatever it assigns or changes unknown.
+            ran_inside = self.statements > before + 1
+            for name in _changed_names(stmt) if ran_inside else {n for t in _targets(stmt) for n in _names(t)}:
+                self.globals[name] = Unknown(name, stmt.lineno, getattr(err, "what", err.message), err.line)
 
     def touches_tensors(self, stmt) -> bool:
         """True when a statement reads a tensor or a value whose tensor path is already broken."""
@@ -477,6 +482,7 @@ class Reader:
     def exec_block(self, stmts, scope: dict):
         for stmt in stmts:
             self.tick()
+            self.statements += 1
             self.line = stmt.lineno
             self.exec_stmt(stmt, scope)
 
@@ -1506,6 +1512,10 @@ class Reader:
 
     def call_keras(self, path, last, args, kwargs, node):
         line = node.lineno
+        layers_module = "." in path and path.split(".")[-2] in ("layers", "merge", "merging", "keras")
+        merge_function = layers_module and (last in _KERAS_MERGE_FUNCTIONS or last == "merge")
+        if _has_tensor(args, kwargs) and not last[:1].isupper() and not merge_function:
+            return self.keras_function(path, last, args, kwargs, node)
         if last in ("Input",) or (last == "InputLayer"):
             shape = kwargs.get("shape", args[0] if args else None)
             batch_shape = kwargs.get("batch_shape", kwargs.get("batch_input_shape"))
@@ -1574,7 +1584,9 @@ class Reader:
                 return layer
             return self.call_op_layer(layer, [tensors], {}, node)
         if last in _KERAS_SHAPE_KEEPING:
-            return OpLayer("keep:" + last, {}, line, self.keras_name(keras_auto_name(last), kwargs.get("name")))
+            layer = OpLayer("keep:" + last, {}, line, self.keras_name(keras_auto_name(last), kwargs.get("name")))
+            layer.input_shape = self.declared_input(kwargs, node)
+            return layer
         if last == "Lambda":
             fn = args[0] if args else kwargs.get("function")
             if not isinstance(fn, (LambdaFn, UserFunction)):
@@ -1600,7 +1612,123 @@ class Reader:
             return Unknown(last, line, f"the Keras layer {last} is not one the engine declares")
         return Unknown(_src(node)[:80], line)
 
+    def declared_input(self, kwargs, node):
+        """The input shape a Keras layer declares (input_shape=, batch_input_shape=, input_dim=), or None."""
+        for key in ("input_shape", "batch_input_shape", "batch_shape", "input_dim"):
+            if kwargs.get(key) is not None:
+                v = self.plain_value(kwargs[key], key, node)
+                if key == "input_dim":
+                    return (None, v)
+                return (None, *v) if key == "input_shape" else tuple(v)
+        return None
+
+    def keras_function(self, path, last, args, kwargs, node):
+        """tf.nn.relu(x), keras.ops.concatenate([a, b], axis=1), tf.reduce_mean(x, axis=1): Keras ops on tensors."""
+        line = node.lineno
+        pv = self.plain_value
+        module = path.rsplit(".", 2)[-2] if "." in path else ""
+        if module not in ("nn", "ops", "activations", "math", "tf", "backend", "keras"):
+            raise unsupported(line, f"`{_src(node)[:80]}` cannot be followed on a tensor")
+        name = last
+        if name in _KERAS_ACTIVATION_FUNCTIONS:
+            x = self.tensor_args(args[0], line, name)[0]
+            spec = registry.lookup("keras", "Activation")
+            act = _KERAS_ACTIVATION_FUNCTIONS[name]
+            params = {"activation": act}
+            if name == "softmax" and (len(args) > 1 or "axis" in kwargs):
+                spec = registry.lookup("keras", "Softmax")
+                params = {"axis": pv(kwargs.get("axis", args[1] if len(args) > 1 else -1), "axis", node)}
+            outs = self.graph.call_layer(spec, params, [x], self.op_name(name), line)
+            return outs[0]
+        if name in (
+            "square",
+            "sqrt",
+            "abs",
+            "exp",
+            "log",
+            "negative",
+            "sign",
+            "cos",
+            "sin",
+            "stop_gradient",
+            "cast",
+            "clip",
+            "clip_by_value",
+            "l2_normalize",
+            "normalize",
+        ):
+            return self.tensor_args(args[0], line, name)[0]  # element-wise: the shape is kept
+        try:
+            if name in ("add", "subtract", "multiply", "divide", "maximum", "minimum"):
+                a, b = args[0], args[1] if len(args) > 1 else kwargs.get("y")
+                ta = [t for t in (a, b) if isinstance(t, Tensor)]
+                shape = torch_broadcast(*(t.shape for t in ta), name) if len(ta) == 2 else ta[0].shape
+                return self.op(name, ta, shape, line)
+            if name in ("concatenate", "concat"):
+                tensors = self.tensor_args(args[0], line, name)
+                axis = pv(
+                    kwargs.get("axis", args[1] if len(args) > 1 else (-1 if name == "concatenate" else None)),
+                    "axis",
+                    node,
+                )
+                return self.op("concatenate", tensors, concat([t.shape for t in tensors], axis, "pytorch"), line)
+            if name in (
+                "expand_dims",
+                "squeeze",
+                "transpose",
+                "reshape",
+                "reduce_mean",
+                "reduce_sum",
+                "reduce_max",
+                "mean",
+                "sum",
+                "max",
+                "matmul",
+                "shape",
+                "flatten",
+            ):
+                x = self.tensor_args(args[0], line, name)[0]
+                if name == "shape":
+                    return _Shape(x.shape)
+                if name == "expand_dims":
+                    return self.op(
+                        name,
+                        [x],
+                        unsqueeze(x.shape, pv(kwargs.get("axis", args[1] if len(args) > 1 else None), "axis", node)),
+                        line,
+                    )
+                if name == "squeeze":
+                    return self.op(
+                        name,
+                        [x],
+                        squeeze(x.shape, pv(kwargs.get("axis", args[1] if len(args) > 1 else None), "axis", node)),
+                        line,
+                    )
+                if name == "transpose":
+                    perm = kwargs.get("axes", kwargs.get("perm", args[1] if len(args) > 1 else None))
+                    perm = list(reversed(range(len(x.shape)))) if perm is None else pv(perm, "axes", node)
+                    return self.op(name, [x], permute(x.shape, perm), line)
+                if name == "reshape":
+                    target = pv(
+                        kwargs.get("newshape", kwargs.get("shape", args[1] if len(args) > 1 else None)), "shape", node
+                    )
+                    return self.op(name, [x], reshape(x.shape, list(target), name), line)
+                if name == "matmul":
+                    y = self.tensor_args(args[1] if len(args) > 1 else kwargs.get("x2", kwargs.get("b")), line, name)[0]
+                    return self.op(name, [x, y], matmul(x.shape, y.shape), line)
+                if name == "flatten":
+                    return self.op(name, [x], (x.shape[0], product(x.shape[1:])), line)
+                axis = pv(kwargs.get("axis", args[1] if len(args) > 1 else None), "axis", node)
+                keep = bool(pv(kwargs.get("keepdims", args[2] if len(args) > 2 else False), "keepdims", node))
+                return self.op(name, [x], reduce(x.shape, axis, keep), line)
+        except ShapeError as err:
+            if err.code in ("unsupported_construct", "needs_value") or getattr(err, "details", None):
+                raise
+            raise node_error(err, len(self.graph.nodes), self.op_name(name), name, line, None) from None
+        raise unsupported(line, f"`{_src(node)[:80]}` cannot be followed on a tensor")
+
     def tensors(self, value, line, what):
+
         items = value if isinstance(value, (list, tuple)) else [value]
         out = []
         for t in items:
@@ -1919,7 +2047,7 @@ class Reader:
                 return item.tensor.shape
             if isinstance(item, Tensor):
                 return item.shape
-            if isinstance(item, LayerObj) and item.input_shape is not None:
+            if isinstance(item, (LayerObj, OpLayer)) and item.input_shape is not None:
                 return item.input_shape
             if isinstance(item, KerasModel) and item.kind == "sequential":
                 return self.sequential_input_shape(item)
@@ -2641,15 +2769,17 @@ class ModelGraph:
             if isinstance(m, KerasModel):
                 raise ShapeError(
                     "needs_input_shape",
-                    f"the model {self.name} does not say its input shape: give input_shape (batch included, "
-                    "null for Keras' batch)",
+                    f"line {m.line}: the model {self.name} does not say its input shape: give input_shape "
+                    "(batch included, null for Keras' batch)",
                     "input_shape",
+                    line=m.line,
                 )
             raise ShapeError(
                 "needs_input_shape",
-                f"the PyTorch model {self.name} needs an input shape: give input_shape (batch included), "
-                "or input_shapes for a forward with several inputs",
+                f"line {m.line}: the PyTorch model {self.name} needs an input shape: give input_shape (batch "
+                "included), or input_shapes for a forward with several inputs",
                 "input_shape",
+                line=m.line,
             )
         if isinstance(m, KerasModel):
             return self._keras_run(shapes)
@@ -3152,3 +3282,46 @@ def _slip(reader: Reader, err: Exception) -> ShapeError:
     if isinstance(err, ShapeError):
         return err
     return unsupported(reader.line, f"the reader cannot follow this line ({type(err).__name__})")
+
+
+# Keras / TensorFlow activation functions called on a tensor: the Activation layer's names (shape kept,
+# except what the registry's rule says).
+_KERAS_ACTIVATION_FUNCTIONS = {
+    "relu": "relu",
+    "sigmoid": "sigmoid",
+    "tanh": "tanh",
+    "softmax": "softmax",
+    "elu": "elu",
+    "selu": "selu",
+    "gelu": "gelu",
+    "silu": "silu",
+    "swish": "swish",
+    "relu6": "relu6",
+    "leaky_relu": "leaky_relu",
+    "softplus": "softplus",
+    "softsign": "softsign",
+    "hard_sigmoid": "hard_sigmoid",
+    "exponential": "exponential",
+    "linear": "linear",
+}
+
+
+def _changed_names(stmt) -> set:
+    """Names a statement assigns anywhere inside it, or changes through a method call or item assignment."""
+    out = set()
+    for n in ast.walk(stmt):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
+            out.add(n.id)
+        elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute):
+            base = n.func.value
+            while isinstance(base, (ast.Attribute, ast.Subscript)):
+                base = base.value
+            if isinstance(base, ast.Name):
+                out.add(base.id)
+        elif isinstance(n, (ast.Subscript, ast.Attribute)) and isinstance(n.ctx, ast.Store):
+            base = n.value
+            while isinstance(base, (ast.Attribute, ast.Subscript)):
+                base = base.value
+            if isinstance(base, ast.Name):
+                out.add(base.id)
+    return out
