@@ -144,6 +144,10 @@ def test_pass_rate(verdicts):
     for result in verdicts.values():
         by_outcome[result["outcome"]] = by_outcome.get(result["outcome"], 0) + 1
     print(f"corpus: {passed}/{len(verdicts)} right ({rate:.1%}); outcomes {by_outcome}")
+    for framework in ("pytorch", "keras"):
+        ids = [entry["id"] for entry in MANIFEST if entry["framework"] == framework]
+        right = sum(verdicts[key]["outcome"] == "pass" for key in ids)
+        print(f"  {framework}: {right}/{len(ids)} right ({right / len(ids):.1%})")
     assert rate >= PASS_FLOOR, f"{passed}/{len(verdicts)} right ({rate:.1%}) is under {PASS_FLOOR:.0%}; {by_outcome}"
 
 
