@@ -25,6 +25,7 @@ RERECORD_PER_FRAMEWORK = 3
 MANIFEST = record.load_manifest()
 TRUTH = json.loads(record.TRUTH.read_text())
 LINE_NAMED = re.compile(r"\bline \d+")
+SOURCE_AT_COMMIT = re.compile(r"https://github\.com/[\w.-]+/[\w.-]+/blob/[0-9a-f]{40}/\S+$")
 
 needs_reader = pytest.mark.skipif(not hasattr(engine, "trace_code"), reason="engine.trace_code is not built yet")
 
@@ -117,12 +118,14 @@ def verdicts() -> dict:
 
 
 def test_corpus_is_complete():
-    """At least 70 items, 30 per framework, each with its file, its source and its recorded truth."""
+    """At least 70 items, 30 per framework, each with its file, its source (at a commit), its README line and its truth."""
     counts = {"pytorch": 0, "keras": 0}
+    readme = (record.CORPUS_DIR / "README.md").read_text()
     for entry in MANIFEST:
         counts[entry["framework"]] += 1
         assert (record.CORPUS_DIR / entry["file"]).is_file(), entry["id"]
-        assert entry["source"].startswith("https://github.com/"), entry["id"]
+        assert SOURCE_AT_COMMIT.match(entry["source"]), f"{entry['id']}: source must name a repository, commit and path"
+        assert f"`{entry['id']}`" in readme, f"{entry['id']} is not listed in tests/corpus/README.md"
         assert entry["id"] in TRUTH, f"{entry['id']} has no truth: run python -m tests.corpus.record {entry['id']}"
     assert len(MANIFEST) >= 70 and min(counts.values()) >= 30, counts
     assert len({entry["id"] for entry in MANIFEST}) == len(MANIFEST)
