@@ -123,6 +123,7 @@ class TorchModule:
         self.path = ""
         self.line = line
         self.calls = 0
+        self.container = None  # a user class deriving from nn.Sequential / ModuleList / ModuleDict
 
 
 class KerasModel:
@@ -458,6 +459,8 @@ class Reader:
                 kind = "torch"
             elif last in ("Model", "Layer") and not path.startswith("torch"):
                 kind = "keras"
+            elif path in ("torch.nn.Sequential", "torch.nn.ModuleList", "torch.nn.ModuleDict"):
+                kind = "torch"  # a container subclass: its children come from super().__init__(...)
             elif path.startswith("torch.nn.") or path.startswith("nn."):
                 kind, foreign = "torch", path
             elif ".layers." in path or path.startswith("layers."):
@@ -648,9 +651,10 @@ class Reader:
             return list(v)
         if isinstance(v, dict):
             return list(v)
-        if isinstance(v, TorchModule) and v.kind in ("sequential", "modulelist"):
+        kind = getattr(v, "container", None) or getattr(v, "kind", None)
+        if isinstance(v, TorchModule) and kind in ("sequential", "modulelist"):
             return list(v.children.values())
-        if isinstance(v, TorchModule) and v.kind == "moduledict":
+        if isinstance(v, TorchModule) and kind == "moduledict":
             return list(v.children)
         if isinstance(v, KerasModel) and v.kind == "sequential":
             return list(v.layers)
@@ -1041,7 +1045,36 @@ class Reader:
                     found = base.find(attr)
                     if found:
                         return _method(obj, found, attr)
+            container = _container_kind(owner)
+            if container and isinstance(obj, TorchModule):
+                if attr == "__init__":
+                    return Bound(obj, self.container_init, container)
+                if attr == "forward":
+                    return Bound(obj, self.container_forward, container)
         return _NOOP
+
+    def container_init(self, obj, kind, args, kwargs, node):
+        """nn.Sequential.__init__(*modules) (or an OrderedDict), ModuleList(list), ModuleDict(dict) on a subclass."""
+        obj.container = kind
+        if kind == "sequential" and len(args) == 1 and isinstance(args[0], dict):
+            items = list(args[0].items())
+        elif kind == "sequential":
+            items = list(enumerate(args))
+        elif kind == "modulelist":
+            items = list(enumerate(self.iterate(args[0], node))) if args else []
+        else:
+            items = list(args[0].items()) if args and isinstance(args[0], dict) else []
+        for k, v in items:
+            self.register(obj, str(k), v)
+        return None
+
+    def container_forward(self, obj, kind, args, kwargs, node):
+        if kind != "sequential":
+            raise unsupported(node.lineno, "a ModuleList/ModuleDict is not callable")
+        x = args[0]
+        for child in obj.children.values():
+            x = self.call(child, [x], {}, _FakeNode(node.lineno))
+        return x
 
     # ---- calls ------------------------------------------------------------------------------
 
@@ -1163,10 +1196,12 @@ class Reader:
                     f"the custom layer {c.name} makes its own weights (build / add_weight); they cannot be counted",
                 )
         obj = TorchModule("user", cls, node.lineno)
+        obj.container = _container_kind(cls) if cls.kind == "torch" else None
         init = cls.find("__init__")
-
         if init:
             self.call_user(UserFunction(init[1], None, init[0]), [obj, *args], kwargs, node)
+        elif obj.container:
+            self.container_init(obj, obj.container, args, kwargs, node)
         if cls.kind == "keras":
             model = KerasModel("subclass", node.lineno, self.keras_name(keras_auto_name(cls.name), kwargs.get("name")))
             model.instance = obj
@@ -2112,6 +2147,8 @@ class Reader:
         if parts[:3] == ["torch", "nn", "utils"]:
             if last in ("clip_grad_norm_", "clip_grad_value_"):
                 return None
+            if "rnn" in parts:
+                raise unsupported(line, f"packed sequences (nn.utils.rnn.{last}) are not read")
             raise unsupported(line, f"nn.utils.{last} changes a layer's parameters; it is not read")
         if parts[:3] == ["torch", "nn", "functional"] or (len(parts) == 2 and parts[0] == "torch"):
             return self.torch_function(last, args, kwargs, node)
@@ -2145,6 +2182,8 @@ class Reader:
         if m.cls is None:
             raise unsupported(line, "a module without a class cannot be called")
         found = m.cls.find("forward")
+        if not found and _container_kind(m.cls) == "sequential":
+            return self.container_forward(m, "sequential", args, kwargs, node)
         if not found:
             raise unsupported(line, f"{m.cls.name} has no forward()")
         self.in_forward += 1
@@ -2459,7 +2498,8 @@ class Reader:
         if name in ("softmax", "log_softmax", "softmin"):
             dim = kwargs.get("dim", args[0] if args else None)
             if dim is None:
-                raise unsupported(line, f"{name} without dim (implicit dim choice is deprecated) cannot be followed")
+                dim = -1  # PyTorch picks a dim itself (with a warning); the shape is the same whichever it picks
+
             spec = {"softmax": "Softmax", "log_softmax": "LogSoftmax", "softmin": "Softmin"}[name]
             return self.spec_call(spec, t, {"dim": pv(dim, "dim", node)}, node, name)
         if name in _TORCH_POOLS:
@@ -3325,3 +3365,16 @@ def _changed_names(stmt) -> set:
             if isinstance(base, ast.Name):
                 out.add(base.id)
     return out
+
+
+def _container_kind(cls: UserClass) -> str | None:
+    """'sequential', 'modulelist' or 'moduledict' for a user class deriving from that PyTorch container."""
+    for c in _mro(cls):
+        for b in c.bases:
+            if isinstance(b, Ref):
+                kind = {"torch.nn.Sequential": "sequential", "torch.nn.ModuleList": "modulelist"}.get(b.path)
+                if kind is None and b.path == "torch.nn.ModuleDict":
+                    kind = "moduledict"
+                if kind:
+                    return kind
+    return None
