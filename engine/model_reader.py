@@ -501,7 +501,18 @@ class Reader:
                 self.assign(stmt.target, self.eval(stmt.value, scope), scope, stmt)
         elif isinstance(stmt, ast.AugAssign):
             load = _as_load(stmt.target)
-            value = self.binop(stmt.op, self.eval(load, scope), self.eval(stmt.value, scope), stmt)
+            current = self.eval(load, scope)
+            value = self.binop(stmt.op, current, self.eval(stmt.value, scope), stmt)
+            if self.fw == "pytorch" and isinstance(current, Tensor) and isinstance(value, Tensor):
+                if value.shape != current.shape:  # in place: the result must fit the tensor written to
+                    err = op_error(
+                        "broadcast_mismatch",
+                        f"in-place {type(stmt.op).__name__.lower()}: output with shape {_show(current.shape)} "
+                        f"doesn't match the broadcast shape {_show(value.shape)}",
+                    )
+                    raise node_error(
+                        err, len(self.graph.nodes) - 1, value.ref, "inplace", stmt.lineno, _show(current.shape)
+                    )
             self.assign(stmt.target, value, scope, stmt)
         elif isinstance(stmt, ast.Return):
             raise _Return(None if stmt.value is None else self.eval(stmt.value, scope))
@@ -2886,7 +2897,18 @@ class ModelGraph:
         finally:
             r.in_forward -= 1
         outputs = _flatten_tensors(result, m.line)
+        registered = {id(mod) for mod in _walk(m)}
+        for node in r.graph.nodes:
+            if node.owner is not None and id(node.owner) not in registered:
+                # A layer kept in a plain list or dict is not a submodule: PyTorch counts neither its
+                # parameters nor (torchinfo) its mult-adds.
+                node.param_count = node.trainable_params = node.macs = 0
+                self.notes.append(
+                    f"{node.name} ({node.layer}) is not registered as a submodule (a plain list or dict?): "
+                    "model.parameters() and torchinfo do not count it"
+                )
         total, trainable = self._torch_params(m, r.graph)
+
         answer = self._finish(r.graph, outputs, inputs)
         answer["total_params"] = total
         answer["trainable_params"] = trainable
