@@ -16,6 +16,7 @@ import json
 import os
 import re
 import sys
+import types
 import warnings
 from pathlib import Path
 
@@ -60,8 +61,6 @@ def keras_truth_code(entry: dict) -> str:
 
 def _tensorflow_stand_in():
     """`tf` for tutorial code that uses only tf.keras, initializers, tf.nn.relu and tf.Tensor hints (no TensorFlow here)."""
-    import types
-
     import keras
 
     return types.SimpleNamespace(
@@ -74,12 +73,17 @@ def _tensorflow_stand_in():
 
 
 def _namespace(entry: dict, code: str) -> dict:
-    """Run the item's prelude (stand-ins for data it reads) and its code; returns the names."""
-    names: dict = {"__name__": f"corpus_{entry['id']}"}
+    """Run the item's prelude (stand-ins for data it reads) and its code as a module; returns its names."""
+    module = types.ModuleType(f"corpus_{entry['id']}")
+    names = module.__dict__
     if entry["framework"] == "keras":
         names["_tensorflow_stand_in"] = _tensorflow_stand_in()
-    exec(entry.get("prelude") or "", names)  # noqa: S102 - our own corpus, never user input
-    exec(compile(code, entry["file"], "exec"), names)  # noqa: S102
+    sys.modules[module.__name__] = module  # dataclasses and pickling look the module up by name
+    try:
+        exec(entry.get("prelude") or "", names)  # noqa: S102 - our own corpus, never user input
+        exec(compile(code, entry["file"], "exec"), names)  # noqa: S102
+    finally:
+        del sys.modules[module.__name__]
     return names
 
 
