@@ -30,8 +30,8 @@ SOURCE_AT_COMMIT = re.compile(r"https://github\.com/[\w.-]+/[\w.-]+/blob/[0-9a-f
 needs_reader = pytest.mark.skipif(not hasattr(engine, "trace_code"), reason="engine.trace_code is not built yet")
 
 
-def trace_item(entry: dict) -> dict:
-    """Ask the engine about one item the way the API would: its code, framework, inputs and values."""
+def trace_options(entry: dict) -> dict:
+    """The request for one item besides its code: framework, input shape(s) and values."""
     options: dict = {"framework": entry["framework"]}
     shapes = entry.get("input_shapes")
     if shapes:
@@ -41,7 +41,12 @@ def trace_item(entry: dict) -> dict:
             options["input_shapes"] = shapes
     if entry.get("values"):
         options["values"] = entry["values"]
-    return engine.trace_code(record.item_code(entry), **options)
+    return options
+
+
+def trace_item(entry: dict) -> dict:
+    """Ask the engine about one item the way the API would."""
+    return engine.trace_code(record.item_code(entry), **trace_options(entry))
 
 
 def _shape(value) -> list | None:
@@ -165,3 +170,37 @@ def test_truth_is_current(rng):
     fresh = record.record_all(sample)
     for key in sample:
         assert fresh[key] == TRUTH[key], f"truth.json is stale for {key}: run python -m tests.corpus.record {key}"
+
+
+@needs_reader
+def test_the_verdict_catches_what_is_wrong(monkeypatch):
+    """The harness itself: an answer off by anything, a refusal without a line, an answer where the
+    framework errors, are all caught (so a passing corpus run means what it says)."""
+    pytorch = next(e for e in MANIFEST if e["id"] == "cifar_lenet")
+    keras = next(e for e in MANIFEST if e["id"] == "guide_functional_multi_io")
+    broken = next(e for e in MANIFEST if TRUTH[e["id"]]["status"] == "framework_error")
+    real_trace = engine.trace_code
+    for entry in (pytorch, keras):
+        monkeypatch.setattr(engine, "trace_code", real_trace)
+        exact = real_trace(record.item_code(entry), **trace_options(entry))
+        assert verdict(entry)["outcome"] == "pass", entry["id"]
+        changes = [
+            ("total_params", exact["total_params"] + 1),
+            ("trainable_params", exact["trainable_params"] - 1),
+            ("outputs", [{**out, "shape": [*out["shape"][:-1], out["shape"][-1] + 1]} for out in exact["outputs"]]),
+            ("outputs", exact["outputs"][:1] if len(exact["outputs"]) > 1 else exact["outputs"] * 2),
+        ]
+        if entry["framework"] == "pytorch":
+            changes.append(("total_macs", exact["total_macs"] * 2))
+        for key, value in changes:
+            monkeypatch.setattr(engine, "trace_code", lambda code, _a=exact, _k=key, _v=value, **kw: {**_a, _k: _v})
+            assert verdict(entry)["outcome"] == "wrong", (entry["id"], key)
+    for message, outcome in (("cannot follow this", "unclear"), ("line 3: cannot follow this", "refused")):
+
+        def refuse(code, _message=message, **kw):
+            raise engine.ShapeError("unsupported_construct", _message, line=3)
+
+        monkeypatch.setattr(engine, "trace_code", refuse)
+        assert verdict(pytorch)["outcome"] == outcome
+    monkeypatch.setattr(engine, "trace_code", lambda code, **kw: {"outputs": [{"name": "x", "shape": [1]}]})
+    assert verdict(broken)["outcome"] == "wrong"
