@@ -8,20 +8,14 @@ from __future__ import annotations
 import pytest
 
 from tests.corpus import record
-from tests.engine.test_model_corpus import LINE_NAMED, MANIFEST, PASS_FLOOR, TRUTH, differences
+from tests.engine.test_model_corpus import LINE_NAMED, MANIFEST, PASS_FLOOR, TRUTH, differences, trace_options
 
 URL = "/api/v1/trace"
 
 
 def request_body(entry: dict) -> dict:
-    """The JSON a client sends for one corpus item: its code, framework, inputs and values."""
-    body: dict = {"code": record.item_code(entry), "framework": entry["framework"]}
-    shapes = entry.get("input_shapes")
-    if shapes:
-        body["input_shape" if len(shapes) == 1 else "input_shapes"] = shapes[0] if len(shapes) == 1 else shapes
-    if entry.get("values"):
-        body["values"] = entry["values"]
-    return body
+    """The JSON a client sends for one corpus item: its code plus the engine test's options."""
+    return {"code": record.item_code(entry), **trace_options(entry)}
 
 
 @pytest.fixture
