@@ -21,6 +21,8 @@ from tests.corpus import record
 PASS_FLOOR = 0.90
 # Conformance re-records this many items per framework and checks truth.json still says the same.
 RERECORD_PER_FRAMEWORK = 3
+# Every item fits one API request (issue 8: code of at most 20,000 characters).
+MAX_CODE_CHARS = 20_000
 
 MANIFEST = record.load_manifest()
 TRUTH = json.loads(record.TRUTH.read_text())
@@ -128,7 +130,9 @@ def test_corpus_is_complete():
     readme = (record.CORPUS_DIR / "README.md").read_text()
     for entry in MANIFEST:
         counts[entry["framework"]] += 1
-        assert (record.CORPUS_DIR / entry["file"]).is_file(), entry["id"]
+        assert 0 < len(record.item_code(entry)) <= MAX_CODE_CHARS, (
+            f"{entry['id']}: the API reads at most 20,000 characters"
+        )
         assert SOURCE_AT_COMMIT.match(entry["source"]), f"{entry['id']}: source must name a repository, commit and path"
         assert f"`{entry['id']}`" in readme, f"{entry['id']} is not listed in tests/corpus/README.md"
         assert entry["id"] in TRUTH, f"{entry['id']} has no truth: run python -m tests.corpus.record {entry['id']}"
