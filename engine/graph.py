@@ -53,6 +53,7 @@ class Node:
     kind: str = "layer"  # layer | op | model
     shared_with: str | None = None
     owner: object = None  # the layer object called (weights are counted at its first call)
+    inner: list | None = None  # a model called as a layer: its own nodes
 
     def as_dict(self) -> dict:
         out = {
@@ -248,6 +249,11 @@ class Graph:
         nodes = self.nodes if nodes is None else nodes
         model_inputs = self.inputs if inputs is None else inputs
         first_call = {}
+        for node in nodes:
+            if node.inner is not None:
+                node.trainable_params = _inner_trainable(node)
+            elif getattr(node.owner, "trainable", True) is False:
+                node.trainable_params = 0  # layer.trainable = False / requires_grad_(False)
         for k, node in enumerate(nodes):
             node.index = k
             if node.owner is not None:
@@ -301,6 +307,27 @@ class Graph:
             "activation_bytes": show_dim(None if activation is None else 4 * activation),
             "notes": list(self.notes),
         }
+
+
+def _inner_trainable(node: Node):
+    """A called model's trainable parameters: 0 if it is frozen, else those of its layers not frozen (once each)."""
+    if getattr(node.owner, "trainable", True) is False:
+        return 0
+    total = 0
+    seen = set()
+    for inner in node.inner:
+        if inner.owner is not None:
+            if id(inner.owner) in seen:
+                continue
+            seen.add(id(inner.owner))
+        if inner.inner is not None:
+            value = _inner_trainable(inner)
+        elif getattr(inner.owner, "trainable", True) is False:
+            value = 0
+        else:
+            value = inner.trainable_params
+        total = None if total is None or value is None else total + value
+    return total
 
 
 def _per_sample(shape: tuple, batch):

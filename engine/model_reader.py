@@ -86,6 +86,21 @@ class Ref:
     def __init__(self, path: str):
         self.path = path
 
+    def __eq__(self, other):  # norm_layer == nn.InstanceNorm2d
+        return isinstance(other, Ref) and other.path == self.path
+
+    def __hash__(self):
+        return hash(self.path)
+
+
+class Partial:
+    """functools.partial(f, *args, **kwargs)."""
+
+    def __init__(self, func, args, kwargs):
+        self.func = func
+        self.args = list(args)
+        self.kwargs = dict(kwargs)
+
 
 class LayerObj:
     """A constructed registry layer: its declaration, the arguments given, where, and its name."""
@@ -589,6 +604,14 @@ class Reader:
 
     def assign(self, target, value, scope, stmt):
         if isinstance(target, ast.Name):
+            if (
+                isinstance(value, Unknown)
+                and value.reason is None
+                and "(" in value.expr
+                and not value.expr.startswith("len(")
+            ):
+                # x_train = np.load(...): later questions name x_train (x_train.shape[1]), not the call
+                value = Unknown(target.id, getattr(stmt, "lineno", self.line))
             scope[target.id] = value
             if self.top_level and scope is self.globals and isinstance(value, TorchModule):
                 self.torch_instances.append((target.id, value))
@@ -638,6 +661,10 @@ class Reader:
                 self.register(obj, attr, value)
             elif isinstance(value, Tensor) and getattr(value, "is_param", False):
                 obj.params.append((attr, value))
+        elif attr == "trainable" and isinstance(obj, (KerasModel, LayerObj, OpLayer)):
+            obj.trainable = bool(self.plain_value(value, "trainable", stmt))
+        elif attr == "requires_grad" and isinstance(obj, _ParamRef):
+            obj.freeze(bool(self.plain_value(value, "requires_grad", stmt)))
         elif isinstance(obj, KerasModel) and obj.instance is not None:
             self.set_attr(obj.instance, attr, value, stmt)
         elif isinstance(obj, Unknown):
@@ -887,7 +914,10 @@ class Reader:
         if isinstance(obj, Ref):
             return Ref(f"{obj.path}.{attr}")
         if isinstance(obj, Unknown):
-            return obj.derived(f"{obj.expr}.{attr}", line)
+            text = f"{obj.expr}.{attr}"
+            if text.replace(" ", "") in self.values:  # self.args.hidden answered by values["args.hidden"]
+                return self.values[text.replace(" ", "")]
+            return obj.derived(text, line)
         if isinstance(obj, Tensor):
             return self.tensor_attr(obj, attr, node)
         if isinstance(obj, TorchModule):
@@ -925,7 +955,9 @@ class Reader:
             if attr == "inputs":
                 return list(obj.inputs)
             if attr == "layers":
-                return list(obj.layers)
+                if obj.kind != "sequential":
+                    raise unsupported(line, f"the layers of {obj.name} in Keras' order are not read")
+                return [item for item in obj.layers if not isinstance(item, (Tensor, _KerasInputLayer))]
             return Bound(obj, self.keras_model_method, attr)
         if isinstance(obj, UserClass):
             if attr in obj.attrs:
@@ -942,8 +974,13 @@ class Reader:
             if attr in ("weight", "bias"):
                 return Unknown(f"{obj.name}.{attr}", line)
             return Bound(obj, self.layer_method, attr)
+        if isinstance(obj, Partial) and attr in ("func", "args", "keywords"):
+            return {"func": obj.func, "args": tuple(obj.args), "keywords": obj.kwargs}[attr]
         if isinstance(obj, (list, dict, str)):
             return Bound(obj, self.builtin_method, attr)
+        if isinstance(obj, _ParamRef) and attr == "requires_grad_":
+            return Bound(obj, lambda o, n, a, k, node: o.freeze(bool(a[0]) if a else True), attr)
+
         if isinstance(obj, _Items):
             return Bound(obj, self.builtin_method, attr)
         return Unknown(f"{_src(node)[:80]}" if isinstance(node, ast.AST) else attr, line)
@@ -955,6 +992,11 @@ class Reader:
         if isinstance(obj, Tensor):
             return self.tensor_index(obj, key, line)
         if isinstance(obj, Unknown):
+            if _plain(key) and not isinstance(key, list):
+                text = f"{obj.expr}[{key!r}]".replace(" ", "")
+                if text in self.values:
+                    return self.values[text]
+                return obj.derived(f"{obj.expr}[{key!r}]", line)
             return obj.derived(_src(node)[:80], line)
         if isinstance(key, Unknown):
             raise needs_value(key.expr, line) if key.reason is None else key.error(line, "")
@@ -1116,6 +1158,8 @@ class Reader:
             return self.call_keras_model(func, args, kwargs, node)
         if func is _NOOP:
             return None
+        if isinstance(func, Partial):
+            return self.call(func.func, [*func.args, *args], {**func.kwargs, **kwargs}, node)
         if callable(func) and func in _BUILTIN_FUNCS:
             return self.call_builtin(func, args, kwargs, node)
         if isinstance(func, Unknown):
@@ -1223,8 +1267,14 @@ class Reader:
 
     def module_method(self, obj, name, args, kwargs, node):
         line = node.lineno
-        if name in ("to", "cuda", "cpu", "eval", "train", "float", "double", "half", "requires_grad_", "apply"):
+        if name == "requires_grad_":
+            flag = self.plain_value(args[0] if args else kwargs.get("requires_grad", True), "requires_grad", node)
+            for mod in _walk(obj):
+                mod.trainable = bool(flag)
             return obj
+        if name in ("to", "cuda", "cpu", "eval", "train", "float", "double", "half", "apply"):
+            return obj
+
         if name in ("__init__",):
             return None
         if name == "add_module" or name == "register_module":
@@ -1264,6 +1314,13 @@ class Reader:
             return list(obj.children.items())
         if name == "forward":
             return self.call_module(obj, args, kwargs, node)
+        if name == "parameters":
+            # One handle per module that holds weights: a loop setting requires_grad sets it on all of them.
+            return [
+                _ParamRef(mod)
+                for mod in _walk(obj)
+                if isinstance(mod, LayerObj) or (isinstance(mod, TorchModule) and mod.params)
+            ]
         if name in ("parameters", "named_parameters", "state_dict", "load_state_dict", "zero_grad", "size"):
             return Unknown(f"{name}()", line)
         if _has_tensor(args, kwargs):
@@ -1290,7 +1347,14 @@ class Reader:
         return Unknown(_src(node)[:80], node.lineno)
 
     def layer_method(self, obj, name, args, kwargs, node):
-        if name in ("to", "cuda", "cpu", "float", "double", "half", "requires_grad_", "train", "eval"):
+        if name == "requires_grad_":
+            obj.trainable = bool(
+                self.plain_value(args[0] if args else kwargs.get("requires_grad", True), "requires_grad", node)
+            )
+            return obj
+        if name == "parameters" and isinstance(obj, LayerObj):
+            return [_ParamRef(obj)]
+        if name in ("to", "cuda", "cpu", "float", "double", "half", "train", "eval"):
             return obj
         if name == "forward":
             return self.call_layer(obj, args, kwargs, node)
@@ -1421,6 +1485,16 @@ class Reader:
             return sorted(self.iterate(args[0], node))
         if func is isinstance:
             return self.is_instance(args[0], args[1], node)
+        if func is type and len(args) == 1:
+            v = args[0]
+            if isinstance(v, Partial):
+                return Ref("functools.partial")
+            if isinstance(v, Ref):
+                return Ref("builtins.type")
+            if type(v) in (int, float, str, bool, list, tuple, dict) or v is None:
+                return type(v)
+            return Unknown(_src(node)[:80], line)
+
         if func is print:
             return None
         if func is _super:
@@ -1478,6 +1552,8 @@ class Reader:
             return self.call_torch(path, last, args, kwargs, node)
         if parts[0] in ("keras", "tf") or "keras" in parts:
             return self.call_keras(path, last, args, kwargs, node)
+        if path in ("functools.partial", "partial") and args:
+            return Partial(args[0], args[1:], kwargs)
         if path in ("collections.OrderedDict", "OrderedDict", "typing.OrderedDict"):
             base = {}
             if args:
@@ -1651,7 +1727,10 @@ class Reader:
         if spec is not None and last[:1].isupper():
             params, input_shape = self.layer_params(spec, last, args, kwargs, node)
             name = self.keras_name(keras_auto_name(spec.name), kwargs.get("name"))
-            return LayerObj(spec, params, line, name, input_shape)
+            layer = LayerObj(spec, params, line, name, input_shape)
+            if "trainable" in kwargs:
+                layer.trainable = bool(self.plain_value(kwargs["trainable"], "trainable", node))
+            return layer
         if _has_tensor(args, kwargs):
             raise unsupported(line, f"`{_src(node)[:80]}` cannot be followed on a tensor")
         if last[:1].isupper() and "layers" in path:
@@ -1946,6 +2025,7 @@ class Reader:
         outs = self.graph.add_model(
             "TimeDistributed", name, [x], shapes, inner.param_count, inner.trainable_params, macs, line, owner=model
         )
+        self.graph.nodes[-1].inner = inner.inner
         return outs[0] if len(outs) == 1 else list(outs)
 
     def call_op_layer(self, obj: OpLayer, args, kwargs, node):
@@ -2064,6 +2144,7 @@ class Reader:
         model.calls += 1
         label = "Sequential" if model.kind == "sequential" else "Functional"
         outs = self.graph.add_model(label, name, inputs, shapes, total, trainable, macs, line, owner=model)
+        self.graph.nodes[-1].inner = list(nodes)
         return outs[0] if len(outs) == 1 else list(outs)
 
     def run_sequential(self, model: KerasModel, x: Tensor) -> Tensor:
@@ -2615,6 +2696,7 @@ def _super(*args):
 
 
 _BUILTIN_FUNCS = (
+    type,
     len,
     range,
     int,
@@ -2931,8 +3013,12 @@ class ModelGraph:
             if isinstance(mod, LayerObj):
                 if id(mod) in counted:
                     c, t = counted[id(mod)]
+                    if getattr(mod, "trainable", True) is False:
+                        t = 0
                 else:
                     c = t = _static_params(mod)
+                    if getattr(mod, "trainable", True) is False:
+                        t = 0
                     if c is None:
                         raise unsupported(
                             mod.line,
@@ -2949,7 +3035,7 @@ class ModelGraph:
                 for _, p in mod.params:
                     n = product(p.shape)
                     total += n
-                    if getattr(p, "trainable", True):
+                    if getattr(p, "trainable", True) and getattr(mod, "trainable", True) is not False:
                         trainable += n
         return total, trainable
 
@@ -3140,7 +3226,7 @@ def _choose_model(reader: Reader, fw: str):
     for stmt, err, on_path in reader.skipped:
         # A statement on a tensor's path, or one that builds a model (net = ResNet18()), that could not be
         # read is the answer's error: the model may depend on it.
-        if on_path:
+        if on_path or _mutates(stmt):
             raise err
         value = getattr(stmt, "value", None)
         if isinstance(value, ast.Call):
@@ -3400,3 +3486,32 @@ def _container_kind(cls: UserClass) -> str | None:
                 if kind:
                     return kind
     return None
+
+
+_MUTATING_METHODS = frozenset(
+    """add add_module append extend insert pop register_buffer register_parameter register_module requires_grad_
+    build set_weights""".split()
+)
+
+
+def _mutates(stmt) -> bool:
+    """True for a statement that writes attributes or items, or calls a method that changes a model."""
+    for n in ast.walk(stmt):
+        if isinstance(n, (ast.Attribute, ast.Subscript)) and isinstance(n.ctx, ast.Store):
+            return True
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _MUTATING_METHODS:
+            return True
+    return False
+
+
+class _ParamRef:
+    """The parameters of one module, as model.parameters() yields them: requires_grad set on all at once."""
+
+    def __init__(self, module):
+        self.module = module
+
+    def freeze(self, requires_grad: bool):
+        self.module.trainable = requires_grad
+        if isinstance(self.module, TorchModule):
+            for _, p in self.module.params:
+                p.trainable = requires_grad

@@ -658,3 +658,62 @@ def test_never_a_crash_on_odd_code():
             engine.trace_code(code, input_shape=[2, 3])
         except ShapeError as err:
             assert err.code  # a refusal, never another exception
+
+
+def test_frozen_weights_are_not_trainable(keras, torch):
+    code = """
+        import keras
+        from keras import layers
+        base = keras.Sequential([keras.Input((8,)), layers.Dense(16), layers.BatchNormalization(), layers.Dense(4)])
+        base.layers[0].trainable = False
+        inp = keras.Input((8,))
+        head = layers.Dense(2)
+        model = keras.Model(inp, layers.Dense(3, trainable=False)(head(base(inp))))
+        FREEZE
+        """
+    for freeze in ("head.trainable = False", "base.trainable = False", "pass"):
+        source = textwrap.dedent(code.replace("FREEZE", freeze))
+        ns: dict = {}
+        exec(compile(source, "<test>", "exec"), ns)  # noqa: S102 - this test's own code
+        model = ns["model"]
+        a = engine.trace_code(source)
+        assert a["total_params"] == model.count_params()
+        assert a["trainable_params"] == sum(int(w.numpy().size) for w in model.trainable_weights), freeze
+    code = """
+        import torch
+        import torch.nn as nn
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.body = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8))
+                self.scale = nn.Parameter(torch.ones(8))
+                self.fc = nn.Linear(8, 2)
+            def forward(self, x):
+                return self.fc(self.body(x) * self.scale)
+        model = Net()
+        model.body[0].requires_grad_(False)
+        for p in model.parameters():
+            p.requires_grad = False
+        for p in model.fc.parameters():
+            p.requires_grad_(True)
+        """
+    source = textwrap.dedent(code)
+    ns = {}
+    exec(compile(source, "<test>", "exec"), ns)  # noqa: S102 - this test's own code
+    model = ns["model"]
+    a = engine.trace_code(source, input_shape=[3, 4])
+    assert a["trainable_params"] == sum(p.numel() for p in model.parameters() if p.requires_grad) == 18
+    assert a["non_trainable_params"] == 64
+
+
+def test_a_skipped_statement_that_changes_the_model_is_an_error():
+    err = refuse(
+        """
+        import torch.nn as nn
+        model = nn.Sequential(nn.Linear(4, 2))
+        for name, p in model.named_parameters():
+            p.requires_grad = False
+        """,
+        input_shape=[1, 4],
+    )
+    assert err.code == "unsupported_construct" and err.line == 4
