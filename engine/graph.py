@@ -649,6 +649,13 @@ def index(shape: tuple, items: list) -> tuple:
             if type(size) is int and not -size <= it < size:
                 raise op_error("index_error", f"index {it} is out of bounds for dimension {pos} with size {size}")
             pos += 1
+        elif isinstance(it, list):  # x[:, [-1], :]: one list of integer positions
+            size = shape[pos]
+            for v in it:
+                if type(v) is not int or (type(size) is int and not -size <= v < size):
+                    raise op_error("index_error", f"index {v!r} is out of bounds for dimension {pos} with size {size}")
+            out.append(len(it))
+            pos += 1
         elif isinstance(it, slice):
             size = shape[pos]
             if type(size) is not int:

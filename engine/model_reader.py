@@ -112,6 +112,7 @@ class LayerObj:
         self.name = name
         self.input_shape = input_shape  # Keras' input_shape= / input_dim= on a first layer
         self.calls = 0
+        self.tied: dict = {}  # weight name -> _WeightRef of the layer whose parameter it shares
 
 
 class OpLayer:
@@ -486,6 +487,10 @@ class Reader:
         text = _src(node)
         cls.own_weights = kind == "keras" and ("add_weight" in text or "build" in cls.methods)
 
+        cls.fields = []  # a dataclass's fields: (name, default value or _NOOP)
+        cls.dataclass = any(
+            (_dotted(d.func if isinstance(d, ast.Call) else d) or "").endswith("dataclass") for d in node.decorator_list
+        )
         for stmt in node.body:  # class attributes (expansion = 4): literals and arithmetic on known names
             if isinstance(stmt, ast.Assign) and all(isinstance(t, ast.Name) for t in stmt.targets):
                 try:
@@ -494,6 +499,15 @@ class Reader:
                     continue
                 for t in stmt.targets:
                     cls.attrs[t.id] = value
+            elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                value = _NOOP
+                if stmt.value is not None:
+                    try:
+                        value = self.eval(stmt.value, dict(cls.attrs))
+                    except ShapeError:
+                        value = Unknown(stmt.target.id, stmt.lineno)
+                    cls.attrs[stmt.target.id] = value
+                cls.fields.append((stmt.target.id, value))
         scope[node.name] = cls
         self.classes[node.name] = cls
 
@@ -663,6 +677,8 @@ class Reader:
                 obj.params.append((attr, value))
         elif attr == "trainable" and isinstance(obj, (KerasModel, LayerObj, OpLayer)):
             obj.trainable = bool(self.plain_value(value, "trainable", stmt))
+        elif attr in ("weight", "bias") and isinstance(obj, LayerObj) and isinstance(value, _WeightRef):
+            obj.tied[attr] = value  # weight tying: one parameter shared by two layers, counted once
         elif attr == "requires_grad" and isinstance(obj, _ParamRef):
             obj.freeze(bool(self.plain_value(value, "requires_grad", stmt)))
         elif isinstance(obj, KerasModel) and obj.instance is not None:
@@ -971,8 +987,10 @@ class Reader:
                 return obj.name
             if isinstance(obj, LayerObj) and attr in obj.params:
                 return obj.params[attr]
-            if attr in ("weight", "bias"):
-                return Unknown(f"{obj.name}.{attr}", line)
+            if attr in ("weight", "bias") and isinstance(obj, LayerObj):
+                if attr == "bias" and obj.params.get("bias", True) is False:
+                    return None
+                return _WeightRef(obj, attr)
             return Bound(obj, self.layer_method, attr)
         if isinstance(obj, Partial) and attr in ("func", "args", "keywords"):
             return {"func": obj.func, "args": tuple(obj.args), "keywords": obj.kwargs}[attr]
@@ -1237,6 +1255,18 @@ class Reader:
             obj = TorchModule("plain", cls, node.lineno)
             if init:
                 self.call_user(UserFunction(init[1], None, init[0]), [obj, *args], kwargs, node)
+            elif getattr(cls, "dataclass", False):
+                fields = [f for c in reversed(_mro(cls)) for f in getattr(c, "fields", [])]
+                for k, (name, default) in enumerate(fields):
+                    if k < len(args):
+                        value = args[k]
+                    elif name in kwargs:
+                        value = kwargs[name]
+                    elif default is not _NOOP:
+                        value = default
+                    else:
+                        raise needs_value(f"{cls.name}.{name}", node.lineno)
+                    obj.attrs[name] = value
             return obj
         for c in _mro(cls):
             if getattr(c, "foreign", None):
@@ -1314,6 +1344,14 @@ class Reader:
             return list(obj.children.items())
         if name == "forward":
             return self.call_module(obj, args, kwargs, node)
+        if name == "named_parameters":
+            out = []
+            for path, mod in _named_modules(obj):
+                if isinstance(mod, LayerObj):
+                    out.extend((f"{path}.{w}" if path else w, _ParamRef(mod)) for w in _weight_names(mod))
+                elif isinstance(mod, TorchModule):
+                    out.extend((f"{path}.{n}" if path else n, _ParamRef(mod)) for n, _ in mod.params)
+            return out
         if name == "parameters":
             # One handle per module that holds weights: a loop setting requires_grad sets it on all of them.
             return [
@@ -1504,6 +1542,8 @@ class Reader:
         if func is setattr:
             self.set_attr(args[0], args[1], args[2], node)
             return None
+        if func is hasattr and isinstance(args[0], Ref) and args[0].path == "torch.nn.functional":
+            return args[1] in ("scaled_dot_product_attention",)  # torch 2.13 has it (the trace's PyTorch)
         if func is hasattr and isinstance(args[0], TorchModule) and isinstance(args[1], str):
             obj, attr = args[0], args[1]
             return (
@@ -1573,10 +1613,15 @@ class Reader:
                 "log2": math.log2,
                 "log": math.log,
             }[last]
+            if last == "prod" and any(not all(_is_number(v) and abs(v) <= MAX_INT_VALUE for v in a) for a in args):
+                raise unsupported(line, f"`{_src(node)[:80]}` cannot be computed")
             try:
-                return fn(*args)
-            except (TypeError, ValueError):
+                value = fn(*args)
+            except (TypeError, ValueError, OverflowError):
                 raise unsupported(line, f"`{_src(node)[:80]}` cannot be computed") from None
+            if isinstance(value, int) and abs(value) > MAX_INT_VALUE:
+                raise unsupported(line, "a number too large")
+            return value
         if _has_tensor(args, kwargs):
             raise unsupported(line, f"`{_src(node)[:80]}` cannot be followed on a tensor")
         return Unknown(_src(node)[:80], line)
@@ -1614,6 +1659,11 @@ class Reader:
                 continue
             if k in ("activation", "recurrent_activation") and isinstance(v, Ref):
                 v = v.path.rsplit(".", 1)[-1]
+            declared = spec.by_name.get(
+                spec.param_aliases.get(k, k) if isinstance(spec.param_aliases.get(k, k), str) else k
+            )
+            if declared is not None and getattr(declared.parse, "kind", "") == "any" and not _plain(v):
+                continue  # accepted and ignored by the declaration (a regularizer, an initializer object)
             out[k] = self.plain_value(v, k, node)
         return out, input_shape
 
@@ -2618,7 +2668,29 @@ class Reader:
             return self.op("pad", [t], pad(t.shape, list(pads)), line, {"pad": list(pads)})
         if name in _TORCH_POINTWISE or name in ("relu_", "abs", "sigmoid_", "clamp"):
             return t
-        if name == "prelu" or name in ("linear", "conv2d", "conv1d", "embedding", "layer_norm", "batch_norm", "einsum"):
+        if name == "layer_norm":
+            normalized = pv(args[0] if args else kwargs.get("normalized_shape"), "normalized_shape", node)
+            normalized = [normalized] if isinstance(normalized, int) else list(normalized)
+            if list(t.shape[len(t.shape) - len(normalized) :]) != normalized:
+                raise op_error(
+                    "shape_mismatch",
+                    f"layer_norm: normalized_shape {normalized} must be the last dims of the input {_show(t.shape)}",
+                )
+            return self.op("layer_norm", [t], t.shape, line, {"normalized_shape": normalized})
+        if name == "scaled_dot_product_attention":
+            k = args[0] if args else kwargs.get("key")
+            v = args[1] if len(args) > 1 else kwargs.get("value")
+            if not (isinstance(k, Tensor) and isinstance(v, Tensor)):
+                raise unsupported(line, "scaled_dot_product_attention without key and value tensors")
+            if t.shape[-1] != k.shape[-1] or k.shape[-2] != v.shape[-2]:
+                raise op_error(
+                    "shape_mismatch",
+                    f"scaled_dot_product_attention: query {_show(t.shape)}, key {_show(k.shape)} and value "
+                    f"{_show(v.shape)} do not fit (query and key share the last dim, key and value the sequence)",
+                )
+            batch = torch_broadcast(torch_broadcast(t.shape[:-2], k.shape[:-2], name), v.shape[:-2], name)
+            return self.op("scaled_dot_product_attention", [t, k, v], (*batch, t.shape[-2], v.shape[-1]), line)
+        if name == "prelu" or name in ("linear", "conv2d", "conv1d", "embedding", "batch_norm", "einsum"):
             raise unsupported(line, f"`{_src(node)[:80]}`: functional {name} with explicit weights is not read")
         raise unsupported(line, f"`{_src(node)[:80]}`: the tensor operation {name} is not read")
 
@@ -2653,9 +2725,10 @@ class Reader:
 
     def tensor_index(self, t: Tensor, key, line):
         items = list(key) if isinstance(key, tuple) else [key]
+        lists = [it for it in items if isinstance(it, list)]
         for it in items:
-            if isinstance(it, (Tensor, Unknown, list)):
-                raise unsupported(line, "indexing a tensor with a tensor or a list is not read")
+            if isinstance(it, (Tensor, Unknown)) or (isinstance(it, list) and (len(lists) > 1 or not _plain(it))):
+                raise unsupported(line, "indexing a tensor with a tensor or several lists is not read")
         try:
             shape = index(t.shape, items)
         except ShapeError as err:
@@ -2990,6 +3063,9 @@ class ModelGraph:
                     "model.parameters() and torchinfo do not count it"
                 )
         total, trainable = self._torch_params(m, r.graph)
+        shared = _tied_weights(m)
+        total -= shared[0]
+        trainable -= shared[1]
 
         answer = self._finish(r.graph, outputs, inputs)
         answer["total_params"] = total
@@ -3103,8 +3179,15 @@ def _static_params(obj: LayerObj):
         except ShapeError:
             continue
         if type(count) is int:
-            return count if trainable is None else count
+            obj.static_outcome = outcome
+            return count
     return None
+
+
+def _static_outcome(obj: LayerObj):
+    if getattr(obj, "static_outcome", None) is None:
+        _static_params(obj)
+    return getattr(obj, "static_outcome", None)
 
 
 def _reset_calls(reader: Reader):
@@ -3515,3 +3598,61 @@ class _ParamRef:
         if isinstance(self.module, TorchModule):
             for _, p in self.module.params:
                 p.trainable = requires_grad
+
+
+class _WeightRef:
+    """layer.weight / layer.bias: which parameter of which layer (for tying and init calls)."""
+
+    def __init__(self, layer: LayerObj, name: str):
+        self.layer = layer
+        self.name = name
+
+
+def _named_modules(root):
+    """(relative path, module) for every module under root, root first, each once (as named_modules)."""
+    out, seen = [], set()
+
+    def visit(mod, prefix):
+        if id(mod) in seen:
+            return
+        seen.add(id(mod))
+        out.append((prefix, mod))
+        if isinstance(mod, TorchModule):
+            for name, child in mod.children.items():
+                visit(child, f"{prefix}.{name}" if prefix else str(name))
+
+    visit(root, "")
+    return out
+
+
+def _weight_names(obj: LayerObj) -> list:
+    """A layer's parameter names (weight, bias, weight_ih_l0, ...) from its rule on an input its constructor implies."""
+    outcome = _static_outcome(obj)
+    return [] if outcome is None else [n for n in outcome.weights if n not in outcome.non_trainable]
+
+
+def _tied_weights(root) -> tuple:
+    """(total, trainable) of parameters shared by two layers (a.weight = b.weight): PyTorch counts them once."""
+    total = trainable = 0
+    tree = {id(mod) for _, mod in _named_modules(root)}
+    for _, mod in _named_modules(root):
+        if not isinstance(mod, LayerObj):
+            continue
+        for name, ref in mod.tied.items():
+            mine, theirs = _static_outcome(mod), _static_outcome(ref.layer)
+            if mine is None or theirs is None or name not in mine.weights or ref.name not in theirs.weights:
+                raise unsupported(
+                    mod.line, f"the weight tying of {mod.name or mod.spec.name}.{name} cannot be followed"
+                )
+            if tuple(mine.weights[name]) != tuple(theirs.weights[ref.name]):
+                raise unsupported(
+                    mod.line,
+                    f"{mod.name}.{name} {_show(mine.weights[name])} is tied to {ref.layer.name}.{ref.name} "
+                    f"{_show(theirs.weights[ref.name])}: the shapes differ",
+                )
+            if id(ref.layer) in tree:
+                n = product(mine.weights[name])
+                total += n
+                if getattr(mod, "trainable", True) is not False:
+                    trainable += n
+    return total, trainable
