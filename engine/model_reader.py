@@ -1588,6 +1588,12 @@ class Reader:
         line = node.lineno
         parts = path.split(".")
         last = parts[-1]
+        library = parts[0] in ("torchvision", "timm", "transformers", "segmentation_models_pytorch") or (
+            parts[0] in ("keras", "tf") and "applications" in parts
+        )
+        if library and last[:1] != "_" and last not in ("preprocess_input", "decode_predictions", "transforms"):
+            if "transforms" not in parts and "datasets" not in parts and "utils" not in parts:
+                raise unsupported(line, f"{path} is a library model, not code the reader can follow")
         if parts[0] == "torch" or path.startswith("torchvision"):
             return self.call_torch(path, last, args, kwargs, node)
         if parts[0] in ("keras", "tf") or "keras" in parts:
@@ -3000,6 +3006,18 @@ class ModelGraph:
     def _keras_functional(self) -> dict:
         m, r = self.model, self.reader
         nodes = r.graph.reachable(m.outputs)
+        given = {t.ref for t in m.inputs}
+        needed = {ref for n in nodes for ref in n.inputs} | {t.ref for t in m.outputs}
+        missing = [t.ref for t in r.graph.inputs if t.ref in needed and t.ref not in given]
+        if missing:
+            err = ShapeError(
+                "graph_disconnected",
+                f"line {m.line}: the model's outputs depend on the input {missing[0]}, which is not among its inputs "
+                f"({', '.join(sorted(given)) or 'none'}): Keras refuses this graph",
+                "code",
+                line=m.line,
+            )
+            raise err
         return self._finish(r.graph, m.outputs, m.inputs, nodes)
 
     def _keras_run(self, shapes) -> dict:
