@@ -445,14 +445,14 @@ PATTERNS: tuple[Pattern, ...] = (
         "shapekb_expects",
         None,  # by the parameter named
         None,
-        r"(?P<layer>[A-Za-z]\w{0,40}) expects (?P<param>in_features|in_channels|input_size|num_features) (?P<expected>\d{1,12}), receives (?P<received>\d{1,12})",
+        r"(?P<layer>[A-Za-z]\w{0,40})\)? expects (?P<param>in_features|in_channels|input_size|num_features) (?P<expected>\d{1,12}), receives (?P<received>\d{1,12})",
         _read_shapekb_expects,
     ),
     _p(
         "shapekb_rank",
         "rank_mismatch",
         None,
-        r"(?P<layer>[A-Za-z]\w{0,40}) expects an input of rank (?P<expected>[\d, or]{1,30}) \(batch included\), received rank (?P<received>\d): \[(?P<shape>"
+        r"(?P<layer>[A-Za-z]\w{0,40})\)? expects an input of rank (?P<expected>[\d, or]{1,30}) \(batch included\), received rank (?P<received>\d): \[(?P<shape>"
         + _L
         + r")\]",
         _read_shapekb_rank,

@@ -80,3 +80,17 @@ def test_linked_from_home_layer_pages_and_failed_traces(client):
 
 def test_the_nav_names_the_explainer(client):
     assert ">Explain an error</a>" in client.get("/explain").get_data(as_text=True)
+
+
+def test_a_failed_model_trace_posts_its_error_and_code_to_the_explainer(client):
+    import html
+    import re
+
+    item = next(i for i in WITH_CODE if i["id"] == "androidkt-mat1-mat2")
+    page = client.post("/trace", data={"code": item["code"], "model_input": "2, 1, 28, 28"}).get_data(as_text=True)
+    form = re.search(r'<form method="post" action="/explain".*?</form>', page, re.S).group(0)
+    fields = {m.group(1): html.unescape(m.group(2)) for m in re.finditer(r'name="(\w+)" value="([^"]*)"', form)}
+    assert fields["code"] == item["code"] and fields["input_shape"] == "2, 1, 28, 28"
+    answer = client.post("/explain.json", data=fields).get_json()["answer"]
+    assert answer["family"] == "in_features_mismatch" and answer["layer"]["name"] == "out"
+    assert answer["fixes"][0]["verified"]
