@@ -50,6 +50,7 @@ MAX_STEPS = 200_000
 MAX_CALL_DEPTH = 40
 MAX_EXPR_DEPTH = 60
 MAX_SEQUENCE = 10_000
+MAX_ALLOCATED = 1_000_000
 MAX_INT_VALUE = 2**62
 
 
@@ -66,7 +67,7 @@ class Unknown:
 
     def derived(self, expr: str, line):
         """An expression built on this one (x.shape, x[1]): the new text, the same broken path if any."""
-        return Unknown(expr, line, self.reason, self.reason_line)
+        return Unknown(expr[:200], line, self.reason, self.reason_line)  # bounded, however long the chain
 
     def error(self, line, fallback: str) -> ShapeError:
         """Why this value stops a trace: the construct that broke its path, else the fallback."""
@@ -395,6 +396,7 @@ class Reader:
         self.n_inputs = 0
         self.last_tensor = None  # (tensor, name): the last layer output assigned at the top level
         self.statements = 0  # statements run so far
+        self.allocated = 0  # items of sequences built so far (see allocate)
 
         self.notes: list = []
 
@@ -406,6 +408,12 @@ class Reader:
         n = self.keras_names.get(prefix)
         self.keras_names[prefix] = 0 if n is None else n + 1
         return prefix if n is None else f"{prefix}_{n + 1}"
+
+    def allocate(self, n: int, line):
+        """Count the items of sequences the code builds: their total is bounded (memory), whatever the loops."""
+        self.allocated += n
+        if self.allocated > MAX_ALLOCATED:
+            raise ShapeError("too_complex", f"line {line}: the code builds too much data to read", "code")
 
     def tick(self):
         self.steps += 1
@@ -702,6 +710,7 @@ class Reader:
         if isinstance(v, (list, tuple, str, range)):
             if len(v) > MAX_SEQUENCE:
                 raise unsupported(node.lineno, "a loop over too many items")
+            self.allocate(len(v), node.lineno)
             return list(v)
         if isinstance(v, dict):
             return list(v)
@@ -793,6 +802,7 @@ class Reader:
                 out.append(self.eval(e, scope))
             if len(out) > MAX_SEQUENCE:
                 raise unsupported(self.line, "a list that is too long")
+        self.allocate(len(out), self.line)
         return out
 
     def ev_Set(self, node, scope):
@@ -888,12 +898,14 @@ class Reader:
         if isinstance(op, ast.Mult) and isinstance(left, (list, tuple, str)) and isinstance(right, int):
             if len(left) * right > MAX_SEQUENCE:
                 raise unsupported(line, "a list that is too long")
+            self.allocate(len(left) * right, line)
             return left * right
         if isinstance(op, ast.Mult) and isinstance(right, (list, tuple, str)) and isinstance(left, int):
             return self.binop(op, right, left, node)
         if isinstance(op, ast.Add) and isinstance(left, (list, tuple)) and type(left) is type(right):
             if len(left) + len(right) > MAX_SEQUENCE:
                 raise unsupported(line, "a list that is too long")
+            self.allocate(len(left) + len(right), line)
             return left + right
         if isinstance(op, ast.Add) and isinstance(left, str) and isinstance(right, str):
             return (left + right)[:1000]
@@ -1406,6 +1418,7 @@ class Reader:
             if name == "append":
                 if len(obj) >= MAX_SEQUENCE:
                     raise unsupported(line, "a list that is too long")
+                self.allocate(1, line)
                 obj.append(args[0])
                 return None
             if name == "extend":
