@@ -1865,6 +1865,29 @@ class Reader:
                 ta = [t for t in (a, b) if isinstance(t, Tensor)]
                 shape = torch_broadcast(*(t.shape for t in ta), name) if len(ta) == 2 else ta[0].shape
                 return self.op(name, ta, shape, line)
+            if name == "tensordot":
+                a = self.tensor_args(args[0], line, name)[0]
+                b = self.tensor_args(args[1] if len(args) > 1 else kwargs.get("x2"), line, name)[0]
+                axes = pv(kwargs.get("axes", args[2] if len(args) > 2 else 2), "axes", node)
+                if type(axes) is int:
+                    ax_a = list(range(len(a.shape) - axes, len(a.shape)))
+                    ax_b = list(range(axes))
+                else:
+                    ax_a, ax_b = ([x] if type(x) is int else list(x) for x in axes)
+                    ax_a = [x % len(a.shape) for x in ax_a]
+                    ax_b = [x % len(b.shape) for x in ax_b]
+                if len(ax_a) != len(ax_b) or any(x < 0 for x in ax_a + ax_b):
+                    raise op_error("invalid_param", f"tensordot: axes {axes!r} do not pair up")
+                for i, j in zip(ax_a, ax_b, strict=True):
+                    if a.shape[i] is not None and b.shape[j] is not None and a.shape[i] != b.shape[j]:
+                        raise op_error(
+                            "shape_mismatch",
+                            f"tensordot: {_show(a.shape)} axis {i} and {_show(b.shape)} axis {j} differ",
+                        )
+                out = [d for k, d in enumerate(a.shape) if k not in ax_a] + [
+                    d for k, d in enumerate(b.shape) if k not in ax_b
+                ]
+                return self.op(name, [a, b], tuple(out), line)
             if name in ("concatenate", "concat"):
                 tensors = self.tensor_args(args[0], line, name)
                 axis = pv(
