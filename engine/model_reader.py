@@ -2993,7 +2993,7 @@ class ModelGraph:
                 "unsupported_construct", "return/break/continue outside a function or loop", "code"
             ) from None
         except _READER_SLIPS as err:
-            raise _slip(self.reader, err) from None
+            raise _with_partial(_slip(self.reader, err), self.reader) from None
 
     def _trace(self, input_shapes):
         m = self.model
@@ -3350,7 +3350,7 @@ def _read(code, framework, values, override=None) -> ModelGraph:
     except (_Return, _Break, _Continue):
         raise ShapeError("unsupported_construct", "return/break/continue outside a function or loop", "code") from None
     except _READER_SLIPS as err:
-        raise _slip(reader, err) from None
+        raise _with_partial(_slip(reader, err), reader) from None
     graph = ModelGraph(reader, model, fw, code, values)
     graph.notes.extend(reader.notes)
     for _, err, _ in reader.skipped:
@@ -3719,3 +3719,16 @@ def _tied_weights(root) -> tuple:
                 if getattr(mod, "trainable", True) is not False:
                     trainable += n
     return total, trainable
+
+
+def _with_partial(err: ShapeError, reader: Reader) -> ShapeError:
+    """A trace that stopped at a node carries what was traced before it (err.partial, trace_code's fields)."""
+    if err.partial is None and err.layer_index is not None and reader.graph.nodes:
+        try:
+            partial = reader.graph.answer([], nodes=list(reader.graph.nodes))
+        except (ShapeError, *_READER_SLIPS):  # the error itself is the answer; the rest is a courtesy
+            partial = None
+        if partial is not None:
+            partial["notes"] = list(dict.fromkeys([*reader.notes, *partial["notes"]]))
+            err.partial = partial
+    return err

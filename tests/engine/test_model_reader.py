@@ -74,6 +74,9 @@ def test_mismatch_names_line_node_and_numbers():
     assert err.details["expected"] == 16 and err.details["received"] == 32
     assert err.details["input_shape"] == [1, 32, 14, 14]
     assert err.as_dict()["details"]["code"] == "channel_mismatch"
+    assert err.field == "layers[1].input_shape[1]"
+    assert [layer["name"] for layer in err.partial["layers"]] == ["conv1"]
+    assert err.as_dict()["partial"]["layers"][0]["output_shape"] == [1, 32, 14, 14]
 
 
 def test_needs_input_shape_for_pytorch():
