@@ -537,8 +537,7 @@ class Reader:
             if stmt.value is not None:
                 self.assign(stmt.target, self.eval(stmt.value, scope), scope, stmt)
         elif isinstance(stmt, ast.AugAssign):
-            load = _as_load(stmt.target)
-            current = self.eval(load, scope)
+            current = self.eval(stmt.target, scope)  # the target read first (its Store context is ignored)
             value = self.binop(stmt.op, current, self.eval(stmt.value, scope), stmt)
             if self.fw == "pytorch" and isinstance(current, Tensor) and isinstance(value, Tensor):
                 if value.shape != current.shape:  # in place: the result must fit the tensor written to
@@ -2183,14 +2182,10 @@ class Reader:
                 return self.call_user(UserFunction(call[1], None, call[0]), [model, *args], kwargs, node)
             finally:
                 self.in_forward -= 1
-        if model.kind == "sequential":
-            return self.run_sequential_inline(model, inputs, line) if False else self.sub_model(model, inputs, line)
         return self.sub_model(model, inputs, line)
 
     def sub_model(self, model: KerasModel, inputs, line):
         """A model called as a layer: one node holding its weights, its outputs for the inputs given."""
-        sub = Reader.__new__(Reader)
-        sub.__dict__.update(self.__dict__)
         if model.kind == "sequential":
             declared = self.sequential_input_shape(model)
             given = inputs[0].shape
@@ -2935,10 +2930,6 @@ def _names(target):
     if isinstance(target, (ast.Tuple, ast.List)):
         return [n for e in target.elts for n in _names(e)]
     return []
-
-
-def _as_load(target):
-    return target
 
 
 def _mro(cls: UserClass):
