@@ -720,8 +720,6 @@ class Reader:
             return list(v.children)
         if isinstance(v, KerasModel) and v.kind == "sequential":
             return list(v.layers)
-        if isinstance(v, _Items):
-            return v.items
         raise unsupported(node.lineno, f"cannot loop over `{_src(node)[:80]}`")
 
     def eval(self, node, scope):
@@ -1010,8 +1008,6 @@ class Reader:
         if isinstance(obj, _ParamRef) and attr == "requires_grad_":
             return Bound(obj, lambda o, n, a, k, node: o.freeze(bool(a[0]) if a else True), attr)
 
-        if isinstance(obj, _Items):
-            return Bound(obj, self.builtin_method, attr)
         return Unknown(f"{_src(node)[:80]}" if isinstance(node, ast.AST) else attr, line)
 
     def ev_Subscript(self, node, scope):
@@ -1195,8 +1191,6 @@ class Reader:
             if _has_tensor(args, kwargs):
                 raise func.error(line, f"`{_src(node)[:80]}` cannot be followed")
             return func.derived(_src(node)[:80], line)
-        if isinstance(func, _Items):
-            raise unsupported(line, f"`{_src(node)[:80]}` cannot be followed")
         raise unsupported(line, f"`{_src(node)[:80]}` cannot be followed")
 
     def call_user(self, fn: UserFunction, args, kwargs, node):
@@ -2786,11 +2780,6 @@ class Reader:
 
 class _Shape(tuple):
     """x.shape / x.size(): a tuple of sizes."""
-
-
-class _Items:
-    def __init__(self, items):
-        self.items = items
 
 
 class _Super:
