@@ -2703,9 +2703,19 @@ class Reader:
         if name == "pad":
             pads = pv(args[0] if args else kwargs["pad"], "pad", node)
             mode = pv(kwargs.get("mode", args[1] if len(args) > 1 else "constant"), "mode", node)
+            family = {"constant": "ConstantPad", "reflect": "ReflectionPad", "replicate": "ReplicationPad"}
+            family["circular"] = "CircularPad"
+            pads = [pads] if isinstance(pads, int) else list(pads)
+            if mode not in family:
+                raise unsupported(line, f"F.pad with mode={mode!r} is not read")
+            if len(pads) in (2, 4, 6):  # the padding layer of that many axes: its declaration's rule
+                params = {"padding": pads}
+                if mode == "constant":
+                    params["value"] = 0.0
+                return self.spec_call(f"{family[mode]}{len(pads) // 2}d", t, params, node, "pad")
             if mode != "constant":
-                raise unsupported(line, f"F.pad with mode={mode!r} is not read (constant padding is)")
-            return self.op("pad", [t], pad(t.shape, list(pads)), line, {"pad": list(pads)})
+                raise unsupported(line, f"F.pad with mode={mode!r} over {len(pads) // 2} axes is not read")
+            return self.op("pad", [t], pad(t.shape, pads), line, {"pad": pads})
         if name in _TORCH_POINTWISE or name in ("relu_", "abs", "sigmoid_", "clamp"):
             return t
         if name == "layer_norm":
