@@ -372,8 +372,14 @@ class Reader:
         self.code = code
         self.fw = framework
         self.values = {}
+        if values is not None and not isinstance(values, dict):
+            raise ShapeError("invalid_values", "values must be an object of expression -> value", "values")
         for k, v in (values or {}).items():
-            if not isinstance(k, str) or not _plain(v):
+            try:
+                plain = _plain(v)
+            except RecursionError:
+                plain = False
+            if not isinstance(k, str) or len(k) > 200 or not plain:
                 raise ShapeError("invalid_values", f"values[{k!r}] must be a number, string or list", "values")
             self.values[k.replace(" ", "")] = v
         self.graph = Graph(framework)
