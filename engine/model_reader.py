@@ -953,6 +953,9 @@ class Reader:
             return self.tensor_attr(obj, attr, node)
         if isinstance(obj, TorchModule):
             if attr == "training":
+                note = "traced in eval mode (self.training is False), as torchinfo summarizes by default"
+                if note not in self.notes:
+                    self.notes.append(note)
                 return False
             if attr in obj.attrs:
                 return obj.attrs[attr]
@@ -3040,7 +3043,7 @@ class ModelGraph:
 
     def _finish(self, graph: Graph, outputs, inputs, nodes=None, extra=(0, 0)) -> dict:
         answer = graph.answer(outputs, nodes=nodes, inputs=inputs, extra_params=extra[0], extra_trainable=extra[1])
-        answer["notes"] = list(dict.fromkeys([*self.notes, *graph.notes]))
+        answer["notes"] = list(dict.fromkeys([*self.notes, *self.reader.notes, *graph.notes]))
         answer["model"] = self.name
         return answer
 
