@@ -32,7 +32,7 @@ from engine.spec import FRAMEWORKS, LayerSpec
 from kb.extensions import db
 from kb.formvalues import MISSING, FormValueError, format_value, parse_shape, parse_value
 from kb.models import Example, FormulaLink, LayerType, Question, question_layers
-from kb.web import call_args_filter, py_literal, respond
+from kb.web import call_args_filter, py_literal, respond, small_number
 
 layers_bp = Blueprint("layers", __name__)
 trace_bp = Blueprint("trace", __name__)
@@ -716,6 +716,7 @@ layers_bp.add_url_rule(
 # ---- the tracer -----------------------------------------------------------------------------------
 
 MAX_ROWS = 200
+MAX_EXAMPLE_POSITION = 10_000  # ?example=<slug>:<position>; positions are small, and must fit the database
 MAX_PARAMS_TEXT = 2000
 _LAYER_NAME = re.compile(r"(?:[A-Za-z_][A-Za-z0-9_]{0,60}\.){0,4}[A-Za-z_][A-Za-z0-9_]{0,99}")
 
@@ -807,9 +808,10 @@ def _example_request(ref: str) -> tuple[dict | None, str | None]:
         .where(Question.slug == slug, Example.kind == "trace")
     )
     if position:
-        if not position.isdigit():
+        number = small_number(position, MAX_EXAMPLE_POSITION)
+        if number is None:
             return None, f"there is no example {ref[:100]!r}"
-        stmt = stmt.where(Example.position == int(position))
+        stmt = stmt.where(Example.position == number)
     row = db.session.scalars(stmt.order_by(Example.position).limit(1)).first()
     if row is None:
         return None, f"there is no traced example {ref[:100]!r}"
@@ -871,9 +873,9 @@ def trace_data(args, form=None) -> dict:
         params_text = params_texts[n] if n < len(params_texts) else ""
         if layer_text.strip() or params_text.strip():
             pairs.append((layer_text, params_text))
-    remove = source.get("remove", "")
-    if remove.isdigit() and int(remove) < len(pairs):
-        pairs.pop(int(remove))
+    remove = small_number(source.get("remove"), MAX_ROWS)
+    if remove is not None and remove < len(pairs):
+        pairs.pop(remove)
     if source.get("add") or not pairs:
         pairs.append(("", ""))
 
@@ -1025,6 +1027,7 @@ trace_bp.add_url_rule("/trace.json", "index_json", trace_page, methods=["GET", "
 # ---- search ---------------------------------------------------------------------------------------
 
 MAX_QUERY = 200
+MAX_PAGE = 10_000
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
 
 
@@ -1081,11 +1084,13 @@ def search_data(args) -> dict:
     framework, fw_error = _framework_arg(args.get("framework"), default="")
     if fw_error:
         notes.append(f"{fw_error}; searching every framework.")
-    page_raw = (args.get("page") or "1").strip()
-    page = int(page_raw) if page_raw.isdigit() and 0 < int(page_raw) <= 10_000 else 1
+    page = small_number(args.get("page"), MAX_PAGE) or 1
 
     result = None
     try:
+        if "\x00" in q_raw or "\x00" in layer:  # the database cannot hold NUL: refused, as the API does
+            field = "q" if "\x00" in q_raw else "layer"
+            raise search_module.SearchError("invalid_query", f"{field} holds a NUL character", field)
         result = search_module.search(q=q, layer=layer or None, framework=framework or None, page=page)
     except search_module.SearchError as err:
         error = {"code": err.code, "message": err.message, "field": err.field}
