@@ -23,8 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import markdown
+import markdown.extensions
+import markdown.treeprocessors
 import nh3
 import yaml
+from markdown.extensions.tables import TableExtension
 
 import engine
 from engine import bounds
@@ -486,25 +489,49 @@ ALLOWED_TAGS = frozenset(
 )
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
-    "th": {"style", "colspan", "rowspan"},
-    "td": {"style", "colspan", "rowspan"},
+    "th": {"class", "colspan", "rowspan"},
+    "td": {"class", "colspan", "rowspan"},
     "code": {"class"},
     "ol": {"start"},
 }
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 _CODE_CLASS = re.compile(r"language-[A-Za-z0-9_+-]{1,40}")
+_CELL_CLASS = re.compile(r"align-(?:left|center|right)")  # a table column's alignment (see _AlignClasses)
 
 
 def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
-    """Keep only a fenced block's language class on <code>; every other allowed attribute as is."""
+    """Keep only a fenced block's language class on <code>, an alignment class on cells; other allowed attributes as is."""
     if tag == "code" and attr == "class":
         return value if _CODE_CLASS.fullmatch(value) else None
+    if tag in ("th", "td") and attr == "class":
+        return value if _CELL_CLASS.fullmatch(value) else None
     return value
 
 
+class _AlignClasses(markdown.treeprocessors.Treeprocessor):
+    """A table column's alignment as a class (align-left/center/right): the CSP allows no style attribute."""
+
+    def run(self, root):
+        for cell in root.iter():
+            if cell.tag not in ("th", "td"):
+                continue
+            align = cell.attrib.pop("align", None)
+            if align in ("left", "center", "right"):
+                cell.set("class", f"align-{align}")
+
+
+class _AlignClassesExtension(markdown.extensions.Extension):
+    def extendMarkdown(self, md):  # noqa: N802 - Python-Markdown's name
+        md.treeprocessors.register(_AlignClasses(md), "align_classes", 0)
+
+
 def render_markdown(text: str) -> str:
-    """Markdown (fenced code, tables) -> HTML, sanitized with an allow-list: no scripts, no on* handlers."""
-    html = markdown.markdown(text or "", extensions=["fenced_code", "tables"], output_format="html")
+    """Markdown (fenced code, tables) -> HTML, sanitized with an allow-list: no scripts, no on* handlers, no styles."""
+    html = markdown.markdown(
+        text or "",
+        extensions=["fenced_code", TableExtension(use_align_attribute=True), _AlignClassesExtension()],
+        output_format="html",
+    )
     return nh3.clean(
         html,
         tags=set(ALLOWED_TAGS),
@@ -514,5 +541,4 @@ def render_markdown(text: str) -> str:
         strip_comments=True,
         link_rel="noopener",
         url_schemes=set(URL_SCHEMES),
-        filter_style_properties={"text-align"},
     )
