@@ -148,6 +148,52 @@ def test_keras_unitnorm_repeated_axis_fails_only_in_a_real_call(keras):
 # ---- shape-keeping layers ----------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    "params, shape",
+    [
+        ({"axis": 1}, (2, 4, 5)),  # issue 12
+        ({"axis": [2]}, (2, 3, 2, 1)),  # issue 12
+        ({"axis": [1], "center": False, "scale": False}, (2, 3, 4)),  # no weights: still torch's layer_norm
+        ({"axis": [0, 1]}, (2, 3, 4)),
+    ],
+)
+def test_keras_layernorm_contiguous_axes_must_be_the_trailing_dims_on_torch(keras, params, shape):
+    """Keras hands contiguous axes to torch's layer_norm, which normalizes the input's trailing dims."""
+    real = run_keras(keras, "LayerNormalization", params, shape)
+    assert real[0] == "error" and "normalized_shape" in real[1]
+    error = engine_error("keras", "LayerNormalization", params, list(shape))
+    assert (error.code, error.field) == ("layer_norm_axes", "params.axis")
+    assert "trailing" in error.message
+
+
+@pytest.mark.parametrize(
+    "params, shape",
+    [
+        ({"axis": [1, 2]}, (2, 3, 4)),  # the trailing dims
+        ({"axis": 1}, (2, 4, 4)),  # same size as the last: torch's layer_norm accepts it
+        ({"axis": [0, 2]}, (2, 3, 4)),  # not contiguous: computed by hand, any axes
+        ({"axis": [1], "rms_scaling": True}, (2, 3, 4)),  # rms_scaling is computed by hand too
+        ({"axis": [], "rms_scaling": True}, (2, 3, 2)),  # issue 12: no axis, one scale parameter
+        ({"axis": [], "rms_scaling": True}, (5,)),
+    ],
+)
+def test_keras_layernorm_axes_the_torch_backend_accepts(keras, params, shape):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # rms_scaling is deprecated
+        real = run_keras(keras, "LayerNormalization", params, shape)
+    assert real[0] == "ok"
+    assert run_engine("keras", "LayerNormalization", params, shape) == real
+
+
+def test_keras_layernorm_empty_axis_without_rms_scaling_is_refused(keras):
+    assert run_keras(keras, "LayerNormalization", {"axis": []}, (2, 3, 2))[0] == "error"
+    error = engine_error("keras", "LayerNormalization", {"axis": []}, [None, 3, 2])
+    assert (error.code, error.field) == ("invalid_param", "params.axis") and "rms_scaling" in error.message
+    assert engine.evaluate("keras", "LayerNormalization", {"axis": [], "rms_scaling": True}, [None, 3, 2])[
+        "weights"
+    ] == {"gamma": []}
+
+
 def test_keras_gaussian_noise_stddev_must_lie_in_0_1(keras):
     error = engine_error("keras", "GaussianNoise", {"stddev": 1.5}, [None, 8])
     assert (error.code, error.field) == ("invalid_param", "params.stddev") and "1.5" in error.message
