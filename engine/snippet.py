@@ -195,7 +195,8 @@ def _call_params(spec, written_name, node, names, notes):
                 )
             continue
         if n >= len(order):
-            notes.append(f"line {node.lineno}: {spec.name} takes at most {len(order)} positional arguments")
+            if not spec.options.get("ignores_arguments"):  # nn.Identity(54) runs: it ignores its arguments
+                notes.append(f"line {node.lineno}: {spec.name} takes at most {len(order)} positional arguments")
             break
         try:
             params[order[n]] = _literal(arg, names)

@@ -488,7 +488,13 @@ SHAPE_KEEPING = [
         note=KEEP + " y = x if x > threshold else value; both arguments are required. Keras has no layer "
         "(keras.ops.threshold; Activation('threshold') cannot pass the arguments).",
     ),
-    dict(framework="pytorch", name="Identity", equivalent="Identity", note="Returns its input: " + KEEP),
+    dict(
+        framework="pytorch",
+        name="Identity",
+        equivalent="Identity",
+        note="Returns its input: " + KEEP + " Takes any arguments, positional or keyword, and ignores them.",
+        options={"ignores_arguments": True},
+    ),
 ]
 
 _DEFAULTS = dict(params=(), input_ranks=ALL_RANKS, category="activation", equivalent=None, note=KEEP)

@@ -402,7 +402,8 @@ TORCH_CASES = {
         (1, 4),
         5,
     ),
-    "Identity": (lambda rng, r: {}, (1, 4), 0),
+    # nn.Identity takes any keyword (and positional) argument and ignores it: drawn, as torch must accept them.
+    "Identity": (lambda rng, r: {f"unused_argument{n}": rng.random() for n in range(rng.randint(0, 3))}, (1, 4), 0),
 }
 
 
@@ -432,8 +433,7 @@ def test_torch_shape_keeping_layers_match_pytorch(rng, torch, layer):
         rank = rng.choice(ranks) if len(ranks) > 2 else rng.randint(*ranks)
         shape = tuple(dims(rng, rank, 1, 4))
         kwargs = draw(rng, rank)
-        if layer != "Identity":  # nn.Identity accepts (and ignores) any argument
-            kwargs = misspell(rng, kwargs, tuple(kwargs) or ("inplace",), force=n % 15 == 7)
+        kwargs = misspell(rng, kwargs, tuple(kwargs) or ("inplace",), force=n % 15 == 7)
         real = run_torch(torch, layer, kwargs, shape, errors=TORCH_ERRORS)
         tally.check("pytorch", layer, kwargs, kwargs, shape, real)
     tally.assert_floor(CONFIGS_PER_LAYER, min_rejected=min_rejected)
@@ -638,6 +638,7 @@ def test_none_and_symbolic_dims():
         ("pytorch", "PReLU", {"num_parameters": 3}, [2, 4], "channel_mismatch", "input_shape[1]", "4"),
         ("pytorch", "PReLU", {"num_parameters": 3}, [4], "channel_mismatch", "params.num_parameters", "1"),
         ("pytorch", "ReLU", {"inplcae": True}, [4], "unknown_param", "params.inplcae", "inplace"),
+        ("keras", "Identity", {"units": 3}, [None, 4], "unknown_param", "params.units", "takes no parameters that"),
     ],
 )
 def test_errors_name_code_field_and_values(framework, layer, params, shape, code, field, words):

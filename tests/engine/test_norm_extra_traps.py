@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import engine
+import engine.snippet
 from engine import ShapeError
 from tests.engine.conformance import run_engine
 from tests.engine.test_conformance_reshape import run_keras, run_torch
@@ -192,6 +193,19 @@ def test_keras_layernorm_empty_axis_without_rms_scaling_is_refused(keras):
     assert engine.evaluate("keras", "LayerNormalization", {"axis": [], "rms_scaling": True}, [None, 3, 2])[
         "weights"
     ] == {"gamma": []}
+
+
+def test_torch_identity_takes_and_ignores_any_argument(torch):
+    # Issue 12: nn.Identity(54, unused_argument1=0.1, unused_argument2=False) builds and returns its input.
+    module = torch.nn.Identity(54, unused_argument1=0.1, unused_argument2=False)
+    assert tuple(module(torch.zeros(2, 3)).shape) == (2, 3)
+    params = {"unused_argument1": 0.1, "unused_argument2": False}
+    assert run_engine("pytorch", "Identity", params, (2, 3)) == run_torch(torch, "Identity", params, (2, 3))
+    parsed = engine.snippet.parse_snippet("m = nn.Identity(54, unused_argument1=0.1)", "pytorch")
+    assert parsed["notes"] == [] and parsed["layers"][0]["params"] == {"unused_argument1": 0.1}
+    # Keras's Identity does not: and the message no longer trails off.
+    error = engine_error("keras", "Identity", {"unused_argument1": 0.1}, [None, 3])
+    assert error.code == "unknown_param" and error.message.endswith("it takes no parameters that change a shape")
 
 
 def test_keras_gaussian_noise_stddev_must_lie_in_0_1(keras):
