@@ -134,12 +134,14 @@ def axes_param():
     return parse
 
 
-def dropout_rate(minimum: float | None, maximum: float):
+def dropout_rate(minimum: float | None, maximum: float, after_eval: str = ""):
+    """A dropout rate in [minimum, maximum]; `after_eval` says what the module does with others after .eval()."""
+
     def parse(v, rank, fld):
         require_finite(v, "dropout", fld)
         if (minimum is not None and v < minimum) or v > maximum:
             low = f"between {minimum} and" if minimum is not None else "at most"
-            raise ShapeError("invalid_param", f"dropout must be {low} {maximum}, received {v}", fld)
+            raise ShapeError("invalid_param", f"dropout must be {low} {maximum}, received {v}{after_eval}", fld)
         return v
 
     parse.kind = "float"
@@ -504,9 +506,14 @@ _torch = register(
             Param("num_heads", integer(), doc="Heads; must divide embed_dim (each head has E/num_heads)."),
             Param(
                 "dropout",
-                dropout_rate(None, 1.0),
+                dropout_rate(
+                    None,
+                    1.0,
+                    ": a module as constructed is in training mode, where the dropout fails; after .eval() it runs",
+                ),
                 0.0,
-                "Dropout on the attention weights; above 1 fails (in training mode), below 0 only with need_weights=False.",
+                "Dropout on the attention weights; above 1 fails in training mode (the module as constructed; after "
+                ".eval() it runs), below 0 only with need_weights=False.",
             ),
             Param("bias", boolean(), True, "Biases in the input and output projections."),
             Param(

@@ -293,15 +293,20 @@ def torch_batchnorm_rule(ctx) -> Outcome:
     channels = prm["num_features"]
     if prm["affine"] or prm["track_running_stats"]:  # with neither, nothing has num_features entries
         check_equal(channels, ctx.x[1], "num_features", "input_shape[1]", ctx.spec.name)
-    if not prm["track_running_stats"]:
-        values = product([ctx.x[0], *ctx.x[2:]])
-        if values == 1:
-            raise ShapeError(
-                "single_value_per_channel",
-                f"expected more than 1 value per channel when training, got input size {shape_text(ctx.x)}: "
-                "without running statistics the batch statistics are always used",
-                "input_shape[0]",
-            )
+    # A module as constructed is in training mode (the engine answers for it): the batch statistics need
+    # more than one value per channel. After .eval() the running statistics are used, if there are any.
+    if product([ctx.x[0], *ctx.x[2:]]) == 1:
+        after_eval = (
+            "after .eval() it runs, on the running statistics"
+            if prm["track_running_stats"]
+            else "without running statistics the batch statistics are used after .eval() too"
+        )
+        raise ShapeError(
+            "single_value_per_channel",
+            f"expected more than 1 value per channel when training, got input size {shape_text(ctx.x)}: a module "
+            f"as constructed is in training mode; {after_eval}",
+            "input_shape[0]",
+        )
     weights = {}
     if prm["affine"]:
         weights["weight"] = (channels,)
@@ -397,11 +402,17 @@ def torch_instancenorm_rule(ctx) -> Outcome:
                 "params.num_features",
             )
         check_equal(channels, ctx.x[dim], f"num_features (dim {dim})", f"input_shape[{dim}]", ctx.spec.name)
-    if not prm["track_running_stats"] and product(ctx.x[dim + 1 :]) == 1:
+    # As for BatchNorm: training mode, as constructed; after .eval() only running statistics help.
+    if product(ctx.x[dim + 1 :]) == 1:
+        after_eval = (
+            "after .eval() it runs, on the running statistics"
+            if prm["track_running_stats"]
+            else "without running statistics the instance statistics are used after .eval() too"
+        )
         raise ShapeError(
             "single_spatial_element",
-            f"expected more than 1 spatial element when training, got input size {shape_text(ctx.x)}: without "
-            "running statistics the instance statistics are always used",
+            f"expected more than 1 spatial element when training, got input size {shape_text(ctx.x)}: a module "
+            f"as constructed is in training mode; {after_eval}",
             f"input_shape[{dim + 1}]",
         )
     weights = {}
@@ -493,8 +504,9 @@ for _rank, _ranks, _layout in (
             note=f"Input {_layout}, shape kept, channels at dim 1 must equal num_features. Parameters 2C (weight and "
             "bias); running_mean, running_var and num_batches_tracked are buffers, not counted (Keras counts its "
             "moving statistics: 4C). No unbatched input. With affine=False and track_running_stats=False nothing "
-            "checks the channel count. In training, a single value per channel (N = 1 and no "
-            "spatial extent) fails with 'Expected more than 1 value per channel when training'.",
+            "checks the channel count. The engine answers for the module as constructed, in training mode: "
+            "a single value per channel (N = 1 and no spatial extent) fails with 'Expected more than 1 value "
+            "per channel when training'; after .eval() it runs when track_running_stats is on.",
         )
     )
 
@@ -628,8 +640,9 @@ for _rank, _layout in (
             + str(_rank + 1)
             + " input is unbatched: its channels are dim 0"
             + (" (so a (N, C) input is read as (C, L), unlike BatchNorm1d)" if _rank == 1 else "")
-            + ". Without running statistics a single spatial element fails ('Expected more than 1 spatial "
-            "element when training'; with them, only in training mode). Keras has no InstanceNormalization "
+            + ". The engine answers for the module as constructed, in training mode: a single spatial element "
+            "fails ('Expected more than 1 spatial element when training'); after .eval() it runs only with "
+            "track_running_stats. Keras has no InstanceNormalization "
             "layer: GroupNormalization(groups=-1) normalizes the same way, channels last.",
         )
     )

@@ -183,8 +183,8 @@ def test_torch_batchnorm_matches_pytorch(rng, torch, rank):
         shape = [rng.randint(1, 3), c, *dims(rng, spatial, 1, 3)]
         if rng.random() < 0.08:
             shape = shape[1:] if rng.random() < 0.5 else [*shape, 2]  # wrong rank (no unbatched form)
-        # Eval mode: a training-mode call with one value per channel fails, which no shape rule can know.
-        real = run_torch(torch, layer, kwargs, tuple(shape), eval_mode=True)
+        # The module as constructed (training mode): one value per channel fails there.
+        real = run_torch(torch, layer, kwargs, tuple(shape))
         tally.check("pytorch", layer, kwargs, kwargs, tuple(shape), real)
     tally.assert_floor(CONFIGS_PER_LAYER)
 
@@ -212,9 +212,8 @@ def test_torch_instancenorm_matches_pytorch(rng, torch, rank):
             shape = shape[1:]  # unbatched: the channels are dim 0
         if rng.random() < 0.1:
             shape = shape[1:] if rng.random() < 0.5 else [*shape, 2]  # maybe a wrong rank
-        # Eval mode: with running statistics, a training call with one spatial element fails, which no shape
-        # rule can know (without them, the instance statistics are used in both modes).
-        real = run_torch(torch, layer, kwargs, tuple(shape), eval_mode=True)
+        # The module as constructed (training mode): one spatial element fails there.
+        real = run_torch(torch, layer, kwargs, tuple(shape))
         tally.check("pytorch", layer, kwargs, kwargs, tuple(shape), real)
     tally.assert_floor(CONFIGS_PER_LAYER, min_rejected=5)
 

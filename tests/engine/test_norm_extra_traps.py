@@ -70,16 +70,55 @@ def test_instancenorm_affine_counts_2c_and_running_stats_are_buffers(torch):
     assert no_bias["param_count"] == 5 and no_bias["weights"] == {"weight": [5]}
 
 
-def test_instancenorm_needs_more_than_one_spatial_element_without_running_stats(torch):
-    error = engine_error("torch", "InstanceNorm2d", {"num_features": 3}, [2, 3, 1, 1])
-    assert (error.code, error.field) == ("single_spatial_element", "input_shape[2]")
-    assert run_torch(torch, "InstanceNorm2d", {"num_features": 3}, (2, 3, 1, 1), eval_mode=True)[0] == "error"
-    # With running statistics an eval-mode call uses them, and one spatial element is fine.
-    params = {"num_features": 3, "track_running_stats": True}
-    assert engine.evaluate("torch", "InstanceNorm2d", params, [2, 3, 1, 1])["output_shape"] == [2, 3, 1, 1]
-    assert run_torch(torch, "InstanceNorm2d", params, (2, 3, 1, 1), eval_mode=True)[0] == "ok"
-    # A batch of one is fine: the statistics are per sample and channel, over the spatial axes.
-    assert engine.evaluate("torch", "InstanceNorm1d", {"num_features": 3}, [1, 3, 2])["output_shape"] == [1, 3, 2]
+# PyTorch layers whose training and eval modes differ in what they accept: the engine answers for the module
+# as constructed (training mode), and its message says what .eval() changes. (layer, params, shape, runs in eval)
+MODE_DEPENDENT = [
+    ("BatchNorm1d", {"num_features": 3}, (1, 3), True),  # issue 12: one value per channel
+    ("BatchNorm1d", {"num_features": 3}, (1, 3, 1), True),
+    ("BatchNorm2d", {"num_features": 3}, (1, 3, 1, 1), True),
+    ("BatchNorm3d", {"num_features": 2, "affine": False}, (1, 2, 1, 1, 1), True),
+    ("BatchNorm1d", {"num_features": 3, "track_running_stats": False}, (1, 3), False),
+    ("InstanceNorm1d", {"num_features": 3, "track_running_stats": True}, (2, 3, 1), True),
+    ("InstanceNorm2d", {"num_features": 3, "track_running_stats": True, "affine": True}, (3, 1, 1), True),
+    ("InstanceNorm2d", {"num_features": 3}, (2, 3, 1, 1), False),
+    ("Dropout2d", {"p": 0.5}, (3,), True),  # issue 12: feature dropout on a rank-1 input
+    ("MultiheadAttention", {"embed_dim": 8, "num_heads": 2, "dropout": 1.5}, (5, 2, 8), True),
+]
+
+
+def _run(torch, layer, params, shape, eval_mode):
+    extra = dict(eval_mode=eval_mode)
+    if layer == "MultiheadAttention":
+        module = torch.nn.MultiheadAttention(**params)
+        module.train(not eval_mode)
+        x = torch.zeros(shape)
+        try:
+            with torch.no_grad():
+                return ("ok", tuple(module(x, x, x)[0].shape))
+        except (RuntimeError, ValueError) as err:
+            return ("error", str(err))
+    return run_torch(torch, layer, params, shape, **extra)
+
+
+@pytest.mark.parametrize("layer, params, shape, runs_in_eval", MODE_DEPENDENT)
+def test_torch_layers_are_answered_in_training_mode_with_a_note_on_eval(torch, layer, params, shape, runs_in_eval):
+    assert _run(torch, layer, params, shape, eval_mode=False)[0] == "error"  # as constructed
+    assert (_run(torch, layer, params, shape, eval_mode=True)[0] == "ok") is runs_in_eval
+    error = engine_error("torch", layer, params, list(shape))
+    assert "training mode" in error.message and ".eval()" in error.message
+    assert ("after .eval() it r" in error.message) is runs_in_eval  # "it runs" / "it returns the input"
+
+
+def test_the_same_layers_run_when_training_has_what_it_needs(torch):
+    for layer, params, shape in [
+        ("BatchNorm1d", {"num_features": 3}, (2, 3)),
+        ("BatchNorm2d", {"num_features": 3}, (1, 3, 2, 1)),
+        ("InstanceNorm1d", {"num_features": 3}, (1, 3, 2)),  # per sample: a batch of one is fine
+        ("Dropout2d", {"p": 0.5}, (2, 3)),
+        ("Dropout2d", {"p": 1.0}, (3,)),  # p of 0 or 1 returns early, before the rank check
+    ]:
+        real = run_torch(torch, layer, params, shape)
+        assert real[0] == "ok" and run_engine("pytorch", layer, params, shape) == real
 
 
 def test_instancenorm_num_features_may_be_anything_without_weights(torch):
