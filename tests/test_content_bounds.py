@@ -55,10 +55,10 @@ def _deep_list_file(tmp_path, depth: int, indent: int = 4):
 
 
 def _check(path):
-    started = time.perf_counter()
+    started = time.process_time()
     with pytest.raises(ContentError) as info:
         parse_entry(path)
-    assert time.perf_counter() - started < 2
+    assert time.process_time() - started < 2
     assert info.value.path == str(path)
     return info.value
 
@@ -105,9 +105,9 @@ def test_kb_check_names_the_file_for_both(tmp_path):
         directory = tmp_path / make.__name__.strip("_<>")
         directory.mkdir()
         path = make(directory)
-        started = time.perf_counter()
+        started = time.process_time()
         result = runner.invoke(args=["kb", "check", "--dir", str(directory)])
-        assert time.perf_counter() - started < 5
+        assert time.process_time() - started < 5
         assert result.exit_code == 1 and str(path) in result.output
         with pytest.raises(ContentError):
             load_entries(directory)  # and so `kb sync`, which loads the same way, writes nothing

