@@ -48,14 +48,20 @@ def check_value(
     value, field: str | None, what: str = "the value", nodes: int = MAX_VALUE_NODES, depth: int = MAX_VALUE_DEPTH
 ):
     """The value itself; ShapeError (value_too_large / value_too_deep) when it is bigger or deeper than the bounds."""
-    count, deepest = value_size(value, nodes, depth)
+    check_size(*value_size(value, nodes, depth), field, what, nodes, depth)
+    return value
+
+
+def check_size(
+    count: int, deepest: int, field: str | None, what: str, nodes: int = MAX_VALUE_NODES, depth: int = MAX_VALUE_DEPTH
+) -> None:
+    """ShapeError for a value of `count` items nested `deepest` deep (as value_size measures) past the bounds."""
     if deepest > depth:
         raise ShapeError("value_too_deep", f"{what} nests lists more than {depth} deep", field)
     if count > nodes:
         raise ShapeError(
             "value_too_large", f"{what} has more than {nodes} items (shared references counted each time)", field
         )
-    return value
 
 
 def expression_depth(node: ast.AST, limit: int = MAX_EXPRESSION_DEPTH) -> int:

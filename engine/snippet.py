@@ -47,8 +47,7 @@ class _Names(dict):
             known = self.sizes.get(id(item)) if type(item) is list else None
             count += known[1] if known else 1
             deepest = max(deepest, known[2] + 1 if known else 1)
-        if deepest > bounds.MAX_VALUE_DEPTH or count > bounds.MAX_VALUE_NODES:
-            bounds.check_value(items, "code", f"line {line}: the value")  # the same bounds say which is passed
+        bounds.check_size(count, deepest, "code", f"line {line}: the value")
         self.sizes[id(items)] = (items, count, deepest)
         return items
 
