@@ -183,6 +183,15 @@ def test_a_body_not_sent_as_json_is_415(api, url, content_type):
     assert r.headers["Access-Control-Allow-Origin"] == "*"
 
 
+def test_the_openapi_document_lists_415_for_the_json_posts(api):
+    spec = api.get("/api/v1/openapi.json").get_json()
+    for path in ("/api/v1/evaluate", "/api/v1/trace"):
+        post = spec["paths"][path]["post"]
+        assert list(post["requestBody"]["content"]) == ["application/json"]
+        assert post["responses"]["415"] == {"$ref": "#/components/responses/UnsupportedMediaType"}
+    assert "415" in spec["info"]["description"]
+
+
 @pytest.mark.parametrize(
     "content_type", ["application/json", "application/json; charset=utf-8", "application/problem+json"]
 )
