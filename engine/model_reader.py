@@ -1588,6 +1588,12 @@ class Reader:
         line = node.lineno
         parts = path.split(".")
         last = parts[-1]
+        library = parts[0] in ("torchvision", "timm", "transformers", "segmentation_models_pytorch") or (
+            parts[0] in ("keras", "tf") and "applications" in parts
+        )
+        if library and last[:1] != "_" and last not in ("preprocess_input", "decode_predictions", "transforms"):
+            if "transforms" not in parts and "datasets" not in parts and "utils" not in parts:
+                raise unsupported(line, f"{path} is a library model, not code the reader can follow")
         if parts[0] == "torch" or path.startswith("torchvision"):
             return self.call_torch(path, last, args, kwargs, node)
         if parts[0] in ("keras", "tf") or "keras" in parts:
@@ -1613,10 +1619,15 @@ class Reader:
                 "log2": math.log2,
                 "log": math.log,
             }[last]
+            if last == "prod" and any(not all(_is_number(v) and abs(v) <= MAX_INT_VALUE for v in a) for a in args):
+                raise unsupported(line, f"`{_src(node)[:80]}` cannot be computed")
             try:
-                return fn(*args)
-            except (TypeError, ValueError):
+                value = fn(*args)
+            except (TypeError, ValueError, OverflowError):
                 raise unsupported(line, f"`{_src(node)[:80]}` cannot be computed") from None
+            if isinstance(value, int) and abs(value) > MAX_INT_VALUE:
+                raise unsupported(line, "a number too large")
+            return value
         if _has_tensor(args, kwargs):
             raise unsupported(line, f"`{_src(node)[:80]}` cannot be followed on a tensor")
         return Unknown(_src(node)[:80], line)
@@ -1654,6 +1665,11 @@ class Reader:
                 continue
             if k in ("activation", "recurrent_activation") and isinstance(v, Ref):
                 v = v.path.rsplit(".", 1)[-1]
+            declared = spec.by_name.get(
+                spec.param_aliases.get(k, k) if isinstance(spec.param_aliases.get(k, k), str) else k
+            )
+            if declared is not None and getattr(declared.parse, "kind", "") == "any" and not _plain(v):
+                continue  # accepted and ignored by the declaration (a regularizer, an initializer object)
             out[k] = self.plain_value(v, k, node)
         return out, input_shape
 
@@ -2990,6 +3006,18 @@ class ModelGraph:
     def _keras_functional(self) -> dict:
         m, r = self.model, self.reader
         nodes = r.graph.reachable(m.outputs)
+        given = {t.ref for t in m.inputs}
+        needed = {ref for n in nodes for ref in n.inputs} | {t.ref for t in m.outputs}
+        missing = [t.ref for t in r.graph.inputs if t.ref in needed and t.ref not in given]
+        if missing:
+            err = ShapeError(
+                "graph_disconnected",
+                f"line {m.line}: the model's outputs depend on the input {missing[0]}, which is not among its inputs "
+                f"({', '.join(sorted(given)) or 'none'}): Keras refuses this graph",
+                "code",
+                line=m.line,
+            )
+            raise err
         return self._finish(r.graph, m.outputs, m.inputs, nodes)
 
     def _keras_run(self, shapes) -> dict:

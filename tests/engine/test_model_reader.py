@@ -711,9 +711,62 @@ def test_a_skipped_statement_that_changes_the_model_is_an_error():
         """
         import torch.nn as nn
         model = nn.Sequential(nn.Linear(4, 2))
-        for name, p in model.named_parameters():
+        for name, p in model.state_dict().items():
             p.requires_grad = False
         """,
         input_shape=[1, 4],
     )
     assert err.code == "unsupported_construct" and err.line == 4
+
+
+def test_partial_dataclass_and_tied_weights(torch):
+    code = textwrap.dedent(
+        """
+        import functools
+        from dataclasses import dataclass
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        @dataclass
+        class Config:
+            vocab: int = 50
+            dim: int = 8
+            heads: int = 2
+
+        class Tiny(nn.Module):
+            def __init__(self, config, norm=functools.partial(nn.LayerNorm, eps=1e-6)):
+                super().__init__()
+                self.emb = nn.Embedding(config.vocab, config.dim)
+                self.norm = norm(config.dim)
+                self.qkv = nn.Linear(config.dim, 3 * config.dim)
+                self.head = nn.Linear(config.dim, config.vocab, bias=False)
+                self.emb.weight = self.head.weight
+                self.heads = config.heads
+                use_bias = type(norm) == functools.partial and norm.func == nn.LayerNorm
+                self.extra = nn.Linear(2, 2, bias=use_bias)
+                for name, p in self.named_parameters():
+                    if name.endswith("qkv.weight"):
+                        torch.nn.init.normal_(p, std=0.02)
+
+            def forward(self, idx):
+                b, t = idx.size()
+                x = self.norm(self.emb(idx))
+                q, k, v = self.qkv(x).split(x.size(-1), dim=2)
+                q = q.view(b, t, self.heads, -1).transpose(1, 2)
+                k = k.view(b, t, self.heads, -1).transpose(1, 2)
+                v = v.view(b, t, self.heads, -1).transpose(1, 2)
+                y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+                y = y.transpose(1, 2).contiguous().view(b, t, -1)
+                return self.head(y[:, [-1], :])
+
+        model = Tiny(Config(vocab=40))
+        """
+    )
+    ns: dict = {}
+    exec(compile(code, "<test>", "exec"), ns)  # noqa: S102 - this test's own code
+    model = ns["model"]
+    out = model(torch.zeros((2, 5), dtype=torch.long))
+    a = engine.trace_code(code, input_shape=[2, 5])
+    assert a["output_shape"] == list(out.shape) == [2, 1, 40]
+    assert a["total_params"] == sum(p.numel() for p in model.parameters())
