@@ -585,6 +585,15 @@ RESPONSES = {
         f"The body is larger than {schemas.MAX_BODY_BYTES} bytes.",
         problem_body(413, "body_too_large", f"the request body is larger than {schemas.MAX_BODY_BYTES} bytes"),
     ),
+    "UnsupportedMediaType": _problem(
+        "The body was not sent as JSON: Content-Type must be application/json (or another +json type).",
+        problem_body(
+            415,
+            "unsupported_media_type",
+            "send the body as JSON with Content-Type: application/json; received 'text/plain'",
+            "Content-Type",
+        ),
+    ),
     "Unprocessable": _problem(
         "A configuration the framework would reject (or an unknown layer/framework), with the engine's code and message.",
         problem_body(
@@ -623,13 +632,14 @@ def _err(*names: str) -> dict:
         "NotFound": "404",
         "MethodNotAllowed": "405",
         "TooLarge": "413",
+        "UnsupportedMediaType": "415",
         "Unprocessable": "422",
     }
     return {codes[n]: {"$ref": f"#/components/responses/{n}"} for n in names}
 
 
 def _paths(ex: dict) -> dict:
-    post_errors = _err("BadRequest", "MethodNotAllowed", "TooLarge", "Unprocessable")
+    post_errors = _err("BadRequest", "MethodNotAllowed", "TooLarge", "UnsupportedMediaType", "Unprocessable")
     framework_query = {
         "name": "framework",
         "in": "query",
@@ -1070,7 +1080,8 @@ def _build() -> dict:
             "formulas applied, in text, LaTeX and MathML), trace a stack of layers, browse the layer reference "
             "and search the questions. Every error is application/problem+json with a stable `code`: 400 for a "
             "body that is not JSON or has wrong types, 422 for a configuration the framework would reject, "
-            f"404, 405, and 413 above {schemas.MAX_BODY_BYTES // 1024} KiB. GET answers carry an ETag and "
+            f"404, 405, 413 above {schemas.MAX_BODY_BYTES // 1024} KiB, and 415 for a POST body not sent as "
+            "application/json. GET answers carry an ETag and "
             "Cache-Control: public, max-age=300. CORS is open: every endpoint is read-only.",
             "license": {"name": "MIT", "identifier": "MIT"},
         },
