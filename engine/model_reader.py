@@ -3048,6 +3048,11 @@ class ModelGraph:
     def _finish(self, graph: Graph, outputs, inputs, nodes=None, extra=(0, 0)) -> dict:
         answer = graph.answer(outputs, nodes=nodes, inputs=inputs, extra_params=extra[0], extra_trainable=extra[1])
         answer["notes"] = list(dict.fromkeys([*self.notes, *self.reader.notes, *graph.notes]))
+        if getattr(self.model, "trainable", True) is False:  # model.trainable = False: every weight frozen
+            for layer in answer["layers"]:
+                layer["trainable_params"] = 0
+            answer["trainable_params"] = 0
+            answer["non_trainable_params"] = answer["total_params"]
         answer["model"] = self.name
         return answer
 
