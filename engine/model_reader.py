@@ -3048,7 +3048,8 @@ class ModelGraph:
     def _finish(self, graph: Graph, outputs, inputs, nodes=None, extra=(0, 0)) -> dict:
         answer = graph.answer(outputs, nodes=nodes, inputs=inputs, extra_params=extra[0], extra_trainable=extra[1])
         answer["notes"] = list(dict.fromkeys([*self.notes, *self.reader.notes, *graph.notes]))
-        if getattr(self.model, "trainable", True) is False:  # model.trainable = False: every weight frozen
+        if isinstance(self.model, KerasModel) and getattr(self.model, "trainable", True) is False:
+            # model.trainable = False (Keras): every weight of the model frozen
             for layer in answer["layers"]:
                 layer["trainable_params"] = 0
             answer["trainable_params"] = 0
