@@ -19,7 +19,7 @@ import ast
 import re
 from collections.abc import Callable
 
-from engine import registry
+from engine import bounds, registry
 from engine.api import parse_input_shape
 from engine.errors import ShapeError
 from engine.graph import (
@@ -3504,7 +3504,8 @@ def trace_code(
         shapes = list(input_shapes)
     graph = read_model(code, framework, values)
     try:
-        return graph.trace(shapes)
+        with bounds.symbolic_budget():  # symbolic dimensions through a long model: bounded as engine.trace is
+            return graph.trace(shapes)
     except RecursionError:
         raise ShapeError("too_complex", "the code is nested too deeply to read", "code") from None
 
