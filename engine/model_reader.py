@@ -43,6 +43,7 @@ from engine.graph import (
     transpose,
     unsqueeze,
 )
+from engine.snippet import dotted_name as _dotted
 from engine.spec import product
 
 MAX_CODE_CHARS = 20_000
@@ -2882,17 +2883,6 @@ def _show(shape):
     from engine.api import show_shape
 
     return show_shape(shape)
-
-
-def _dotted(node) -> str | None:
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return None
 
 
 def _canonical(module: str) -> str:

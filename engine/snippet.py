@@ -78,7 +78,8 @@ def _literal(node, names: _Names, depth: int = 0):
     raise _Unreadable(bounds.source_excerpt(node))
 
 
-def _dotted(node) -> str | None:
+def dotted_name(node) -> str | None:
+    """`a.b.c` for an attribute chain on a name, else None (shared with the model reader)."""
     parts = []
     while isinstance(node, ast.Attribute):
         parts.append(node.attr)
@@ -120,7 +121,7 @@ def parse_snippet(code, framework=None) -> dict:
     inner = {
         id(arg)
         for node in ast.walk(tree)
-        if isinstance(node, ast.Call) and _dotted(node.func) and _is_layer(_dotted(node.func), fw)
+        if isinstance(node, ast.Call) and dotted_name(node.func) and _is_layer(dotted_name(node.func), fw)
         for arg in [*node.args, *(kw.value for kw in node.keywords)]
         if isinstance(arg, ast.Call)
     }
@@ -136,7 +137,7 @@ def parse_snippet(code, framework=None) -> dict:
         for node in ast.walk(stmt):
             if not isinstance(node, ast.Call) or id(node) in inner:
                 continue
-            dotted = _dotted(node.func)
+            dotted = dotted_name(node.func)
             if dotted is None:
                 continue
             short = dotted.rsplit(".", 1)[-1]
@@ -184,7 +185,7 @@ def _call_params(spec, written_name, node, names, notes):
     for n, arg in enumerate(node.args):
         if isinstance(arg, ast.Call) and spec.by_name.get("layer") is not None and n == 0:
             # Bidirectional(LSTM(..)), TimeDistributed(Dense(..)): the wrapped layer, read the same way.
-            inner_name = _dotted(arg.func) or ""
+            inner_name = dotted_name(arg.func) or ""
             if _is_layer(inner_name, spec.framework):
                 params["layer"] = _nested(arg, names, notes, spec.framework)
             else:
@@ -221,7 +222,7 @@ def _call_params(spec, written_name, node, names, notes):
         if (
             isinstance(kw.value, ast.Call)
             and kw.arg in spec.by_name
-            and _is_layer(_dotted(kw.value.func) or "", spec.framework)
+            and _is_layer(dotted_name(kw.value.func) or "", spec.framework)
         ):
             params[kw.arg] = _nested(kw.value, names, notes, spec.framework)  # layer=, backward_layer=
             continue
@@ -233,7 +234,7 @@ def _call_params(spec, written_name, node, names, notes):
 
 
 def _nested(call, names, notes, framework):
-    dotted = _dotted(call.func) or ""
+    dotted = dotted_name(call.func) or ""
     spec = registry.lookup(framework, dotted.rsplit(".", 1)[-1])
     params, _ = _call_params(spec, dotted.rsplit(".", 1)[-1], call, names, notes)
     return {"layer": spec.name, "params": params}
