@@ -19,6 +19,7 @@ import time
 
 from engine.api import parse_input_shape, trace
 from engine.errors import ShapeError
+from engine.registry import framework_name
 
 DEFAULT_MAX_SIZE = 512
 MAX_MAX_SIZE = 4096
@@ -153,8 +154,11 @@ def solve_input_sizes(
     framework, layers=None, code=None, input_shape=None, output_size=None, max_size=DEFAULT_MAX_SIZE
 ) -> dict:
     """The input sizes a stack accepts (per symbol in input_shape): rule, closed form, first sizes, outputs."""
+    framework = framework_name(framework)
     if input_shape is None:
-        raise ShapeError("missing_input_shape", "input_shape is required, with a symbol such as 'H' to solve", "input_shape")
+        raise ShapeError(
+            "missing_input_shape", "input_shape is required, with a symbol such as 'H' to solve", "input_shape"
+        )
     shape = list(parse_input_shape(input_shape))
     shown = list(input_shape)
     symbols = _symbol_axes(shown)
@@ -166,12 +170,16 @@ def solve_input_sizes(
         raise ShapeError("too_many_symbols", f"at most 3 symbols, received {len(symbols)}", "input_shape")
     if type(max_size) is not int or not 1 <= max_size <= MAX_MAX_SIZE:
         raise ShapeError(
-            "invalid_max_size", f"max_size must be an integer from 1 to {MAX_MAX_SIZE}, received {max_size!r}", "max_size"
+            "invalid_max_size",
+            f"max_size must be an integer from 1 to {MAX_MAX_SIZE}, received {max_size!r}",
+            "max_size",
         )
     if output_size is not None and (
         not isinstance(output_size, (list, tuple)) or any(type(v) is not int or v < 1 for v in output_size)
     ):
-        raise ShapeError("invalid_output_size", f"output_size must be a list of sizes, received {output_size!r}"[:200], "output_size")
+        raise ShapeError(
+            "invalid_output_size", f"output_size must be a list of sizes, received {output_size!r}"[:200], "output_size"
+        )
     run = _runner(framework, layers, code)
     deadline = time.perf_counter() + TIME_BUDGET
     exhaustive = True
@@ -196,6 +204,23 @@ def solve_input_sizes(
         if attempt(dict.fromkeys(symbols, v)) is not None:
             witness = v
             break
+    if witness is None and exhaustive:
+        # No size passes: the reason at the largest size tried is the answer (a misnamed layer, a Linear
+        # that no size feeds, ...), as a 422 naming the layer.
+        try:
+            out = run(_concrete(shown, dict.fromkeys(symbols, max_size)))
+        except ShapeError as err:
+            raise ShapeError(
+                err.code,
+                f"no input size from 1 to {max_size} passes the stack; at {max_size}: {err.message}",
+                err.field,
+                err.layer_index,
+            ) from None
+        raise ShapeError(
+            "no_input_size",
+            f"no input size from 1 to {max_size} gives output_size {list(output_size)}; at {max_size} the output is {out}",
+            "output_size",
+        )
     axes = []
     for symbol, positions in symbols.items():
         sizes: list = []

@@ -12,6 +12,7 @@ from kb import openapi
 OPERATIONS = {
     ("post", "/api/v1/evaluate"),
     ("post", "/api/v1/trace"),
+    ("post", "/api/v1/solve"),
     ("get", "/api/v1/layers"),
     ("get", "/api/v1/layers/{framework}/{name}"),
     ("get", "/api/v1/questions"),
