@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from kb import ui
+from kb import components
 from kb.formvalues import MISSING, FormValueError, parse_value
 
 pytestmark = pytest.mark.browser
@@ -143,7 +143,7 @@ CALL_ARGS = [
 def test_the_browser_and_the_server_read_parameters_alike(page, live_server):
     _ready(page, f"{live_server}/trace")
     for framework, layer, text in CALL_ARGS:
-        _, expected = ui.parse_row(framework, layer, text)
+        _, expected = components.parse_row(framework, layer, text)
         got = page.evaluate(
             "([text, layer, fw]) => JSON.parse(ShapeKB.toJSON(ShapeKB.parseCallArgs(text, layer, "
             "JSON.parse(document.getElementById('layer-catalog').textContent), fw)))",
