@@ -89,8 +89,12 @@ def _check(run, framework, layer, shape, answer, tally_lines):
         real = run(layer, params, tuple(shape))
         where = f"{layer}({params}) on {shape}"
         assert real[0] == "ok", f"{where}: the framework rejects a solution: {real[1]}"
-        assert list(real[1]) == solution["output_shape"], f"{where}: framework {real[1]}, solver {solution['output_shape']}"
-        assert real[2] == solution["param_count"], f"{where}: framework counts {real[2]}, solver {solution['param_count']}"
+        assert list(real[1]) == solution["output_shape"], (
+            f"{where}: framework {real[1]}, solver {solution['output_shape']}"
+        )
+        assert real[2] == solution["param_count"], (
+            f"{where}: framework counts {real[2]}, solver {solution['param_count']}"
+        )
         checked += 1
     tally_lines.append(checked)
     return checked
