@@ -38,22 +38,18 @@ def _runner(framework, layers, code):
 
         return run
     try:
-        from engine import trace_code
+        from engine import read_model
     except ImportError:
         raise ShapeError(
-            "not_available", "reading code needs the graph reader (engine.trace_code), which this build lacks", "code"
+            "not_available", "reading code needs the graph reader (engine.read_model), which this build lacks", "code"
         ) from None
+    graph = read_model(code, framework)  # read once (ast only); each size is a trace of the same graph
 
     def run_code(shape):
-        result = trace_code(code, framework=framework, input_shape=shape)
-        outputs = result.get("outputs")
-        if isinstance(outputs, dict) and outputs:
-            first = next(iter(outputs.values()))
-            return first.get("output_shape", first) if isinstance(first, dict) else first
-        if isinstance(outputs, list) and outputs:
-            first = outputs[0]
-            return first.get("output_shape", first) if isinstance(first, dict) else first
-        return result["layers"][-1]["output_shape"]
+        try:
+            return graph.trace([shape])["output_shape"]
+        except RecursionError:
+            raise ShapeError("too_complex", "the code is nested too deeply to read", "code") from None
 
     return run_code
 
@@ -78,7 +74,9 @@ def _describe(symbol: str, sizes: list, top: int) -> dict:
     accepted = set(sizes)
     # Finite: nothing in the upper quarter of the scan passes.
     if top >= 16 and max(sizes) < top - top // 4:
-        if len(sizes) > 1 and sizes == list(range(sizes[0], sizes[-1] + 1)):
+        if len(sizes) == 1:
+            rule = f"{symbol} = {sizes[0]}"
+        elif sizes == list(range(sizes[0], sizes[-1] + 1)):
             rule = f"{sizes[0]} <= {symbol} <= {sizes[-1]}"
         else:
             rule = f"{symbol} in {{{', '.join(map(str, sizes))}}}"
@@ -139,12 +137,12 @@ def _linear_in_k(form: dict, outputs: dict, symbol: str) -> list | None:
         b = ys[0] - a * ks[0]
         if any(y != a * k + b for k, y in zip(ks, ys, strict=True)):
             return None
-        out.append(None if a == 0 else _affine_text(a, b))
+        out.append(None if a == 0 else _affine_text(a, b, symbol if period == 1 else "k"))
     return out
 
 
-def _affine_text(a: int, b: int) -> str:
-    text = "k" if a == 1 else f"{a}k"
+def _affine_text(a: int, b: int, var: str = "k") -> str:
+    text = var if a == 1 else f"{a}{'*' if len(var) > 1 else ''}{var}"
     if b:
         text += f" + {b}" if b > 0 else f" - {-b}"
     return text
