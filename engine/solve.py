@@ -437,6 +437,7 @@ class _Axis:
         self.exhaustive = True
         self.work = 0
         self._cells: dict = {}
+        self._counted: dict = {}
         pairs = sorted(
             ((2 * (k - 1) + 4 * (d - 1), k, d) for k in self.kernels for d in self.dilations), key=lambda t: t
         )
@@ -448,17 +449,32 @@ class _Axis:
                 self.exhaustive = False
                 self.counts.append(0)
                 continue
-            n = sum(len(pv) for _, pv in self.cells(k, d))
+            n = self._count(k, d)
             self.counts.append(n)
             self.count += n
 
     # cells(k, d) -> list of (s, [(p, op), ...]): every (stride, padding, output_padding) for this kernel
     def cells(self, k: int, d: int) -> list:
-        key = (k, d)
+        key = self._memo_key(k, d)
         got = self._cells.get(key)
         if got is None:
             got = self._cells[key] = self._solve(k, d)
         return got
+
+    def _count(self, k: int, d: int) -> int:
+        key = self._memo_key(k, d)
+        n = self._counted.get(key)
+        if n is None:
+            n = self._counted[key] = sum(len(pv) for _, pv in self.cells(k, d))
+        return n
+
+    def _memo_key(self, k: int, d: int):
+        """What a family's cells depend on: the effective kernel x = d(k - 1) alone, except where k or d
+        enter a rule of their own (pooling's 2p <= k, AvgPool3d's L >= k, PyTorch's op < max(s, d))."""
+        kind = self.p.family.kind
+        if kind in ("torch_conv", "keras_conv", "keras_transpose"):
+            return d * (k - 1)
+        return (k, d)
 
     def _solve(self, k: int, d: int) -> list:
         kind = self.p.family.kind
