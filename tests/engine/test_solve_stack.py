@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import engine
@@ -114,3 +116,25 @@ def test_bad_requests_name_the_field(kwargs, field):
     with pytest.raises(ShapeError) as info:
         engine.solve_input_sizes(**request)
     assert info.value.field == field
+
+
+UNET = (Path(__file__).parent / "solve_models" / "unet_torch.txt").read_text()
+
+
+def test_unet_code_needs_a_multiple_of_16_and_pytorch_agrees(torch):
+    """Read with the graph reader (never run by the engine); the rule is checked by running our own model file."""
+    answer = engine.solve_input_sizes("pytorch", code=UNET, input_shape=[1, 1, "H", "W"], max_size=128)
+    assert answer["rule"] == "H divisible by 16 (H = 16k, k >= 1); W divisible by 16 (W = 16k, k >= 1)"
+    namespace: dict = {}
+    exec(compile(UNET, "unet_torch.txt", "exec"), namespace)  # noqa: S102 - our own test model, not user input
+    model = namespace["model"].eval()
+    for h in range(8, 50):
+        try:
+            with torch.no_grad():
+                out = model(torch.zeros(1, 1, h, 32))
+            ok = True
+        except RuntimeError:
+            ok = False
+        assert ok == (h % 16 == 0), h
+        if ok:
+            assert list(out.shape) == [1, 2, h, 32]
