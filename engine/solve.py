@@ -474,6 +474,9 @@ class _Axis:
         kind = self.p.family.kind
         if kind in ("torch_conv", "keras_conv", "keras_transpose"):
             return d * (k - 1)
+        if kind == "torch_pool":
+            by_k = self.strides is None or self.p.spec.options.get("input_at_least_kernel")
+            return (d * (k - 1), k // 2, k if by_k else 0)
         return (k, d)
 
     def _solve(self, k: int, d: int) -> list:
@@ -572,11 +575,24 @@ class _Axis:
             finally:
                 self.strides = saved
         out = {}
+        if T > 1:  # ceil(e/s) + 1 >= T needs e > (T - 2)s >= T - 2
+            pads = _in(pads, (T - 1 - L + x) // 2 + 1, k // 2)
         for p in pads:
             e = L + 2 * p - x - 1
-            hi = None if T == 1 else (L + p - 1) // (T - 1)  # ceil((L + p)/s) >= T
-            cand = _stride_range(strides, 1, hi)
+            lo, hi = 1, None
+            if T == 1:
+                # min(ceil(e/s) + 1, ceil((L + p)/s)) = 1: e > -s, and e <= 0 or s >= L + p
+                lo = max(1, 1 - e, L + p if e > 0 else 1)
+            else:
+                hi = (L + p - 1) // (T - 1)  # ceil((L + p)/s) >= T
+                # and one of the two terms is at most T: e <= (T - 1)s or L + p <= Ts
+                lo = min(_ceil_div(e, T - 1) if e > 0 else 1, _ceil_div(L + p, T))
+            cand = _stride_range(strides, lo, hi)
             self._spend(len(cand))
+            if T == 1:
+                for s in cand:
+                    out.setdefault(s, []).append((p, None))
+                continue
             for s in cand:
                 value = min(_ceil_div(e, s) + 1, _ceil_div(L + p, s))
                 if value == T:
@@ -668,39 +684,36 @@ class _Axis:
         return total % 2 == 1
 
     def best(self, n: int, want_dilated: bool | None = None) -> list:
-        """The n simplest settings of this axis: (cost, (k, s, d, pad, op)), cheapest first."""
-        heap: list = []  # max-heap of the n best: (-cost, negated tiebreak), item
+        """The n simplest settings of this axis: (cost, (k, s, d, pad, op)), cheapest first.
+
+        Pairs come in order of their kernel and dilation cost, a lower bound of every setting they hold;
+        within a cell the cost grows with the padding, so a cell is left at the first entry too dear."""
+        heap: list = []  # the n best so far, as a max-heap: (-cost, negated order, item)
+        cost = self.cost
         for (base, k, d), count in zip(self.pairs, self.counts, strict=True):
             if not count:
                 continue
             if want_dilated is not None and (d > 1) != want_dilated:
                 continue
-            if len(heap) >= n and base > -heap[0][0][0]:
+            if len(heap) >= n and base > -heap[0][0]:
                 break
             for s, pv in self.cells(k, d):
                 for pad, op in pv:
-                    c = self.cost(k, s, d, pad, op)
+                    c = cost(k, s, d, pad, op)
+                    if len(heap) >= n and c > -heap[0][0]:
+                        break  # the rest of this cell costs more
                     item = (k, s, d, pad, op)
-                    key = (c, _order(item))
+                    entry = (-c, tuple(-v for v in _order(item)), item)
                     if len(heap) < n:
-                        heapq.heappush(heap, (_neg(key), item))
-                    elif key < _unneg(heap[0][0]):
-                        heapq.heapreplace(heap, (_neg(key), item))
-        out = sorted(((_unneg(negkey), item) for negkey, item in heap), key=lambda t: t[0])
-        return [(key[0], item) for key, item in out]
+                        heapq.heappush(heap, entry)
+                    elif entry > heap[0]:
+                        heapq.heapreplace(heap, entry)
+        return [(-negcost, item) for negcost, _, item in sorted(heap, reverse=True)]
 
 
 def _order(item) -> tuple:
     k, s, d, pad, op = item
     return (k, s, d, pad if type(pad) is int else -1, -1 if op is None else op)
-
-
-def _neg(key):
-    return (-key[0], tuple(-v for v in key[1]))
-
-
-def _unneg(neg):
-    return (-neg[0], tuple(-v for v in neg[1]))
 
 
 # ---- groups and the whole answer ---------------------------------------------------------------

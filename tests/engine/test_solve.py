@@ -3,6 +3,7 @@ solver must return exactly the settings that give the target (count and list), n
 
 from __future__ import annotations
 
+import importlib
 import itertools
 
 import pytest
@@ -248,3 +249,14 @@ def test_bad_requests_name_the_field(kwargs, field):
     with pytest.raises(ShapeError) as info:
         solve(**request)
     assert info.value.field == field
+
+
+def test_a_search_cut_short_says_so(monkeypatch):
+    """When the work budget runs out, exhaustive is false and the total counts only what was covered."""
+    solve_module = importlib.import_module("engine.solve")  # engine.solve is the function
+
+    full = solve("pytorch", "MaxPool1d", [1, 1, 40], [10], bounds={"kernel_size": [1, 40], "stride": [1, 40]})
+    assert full["exhaustive"]
+    monkeypatch.setattr(solve_module, "WORK_BUDGET", 5)
+    cut = solve("pytorch", "MaxPool1d", [1, 1, 40], [10], bounds={"kernel_size": [1, 40], "stride": [1, 40]})
+    assert not cut["exhaustive"] and 0 < cut["total"] < full["total"]
