@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 
 from engine.api import MAX_RANK, MAX_TRACE_LAYERS
+from engine.model_reader import MAX_CODE_CHARS
 from engine.spec import MAX_INT
 from engine.symbols import SYMBOL_NAME
 
@@ -95,13 +96,16 @@ def _reject_constant(text: str):
     raise RequestError("invalid_number", f"{text} is not JSON: numbers must be finite")
 
 
+# Strings allowed to be longer than MAX_STRING, by where they are: pasted model code.
+LONG_STRINGS = {"body.code": MAX_CODE_CHARS}
+
+
 def _check_strings(value, where: str) -> None:
-    """Every string (object keys too) at most MAX_STRING characters; depth is already bounded."""
+    """Every string (object keys too) at most MAX_STRING characters (LONG_STRINGS: more); depth is already bounded."""
     if isinstance(value, str):
-        if len(value) > MAX_STRING:
-            raise RequestError(
-                "string_too_long", f"{where} is {len(value)} characters long; at most {MAX_STRING}", where
-            )
+        limit = LONG_STRINGS.get(where, MAX_STRING)
+        if len(value) > limit:
+            raise RequestError("string_too_long", f"{where} is {len(value)} characters long; at most {limit}", where)
         _check_unicode(value, where)
     elif isinstance(value, list):
         for n, item in enumerate(value):
@@ -298,7 +302,6 @@ SOLVE_FIELDS = {
     "limit",
     "max_size",
 }
-MAX_CODE_CHARS = 20_000
 
 
 def _int_field(body: dict, name: str, default: int, lo: int, hi: int) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, request, url_for
 
 import engine
+from engine.model_reader import MAX_CODE_CHARS
 from engine.solve import MAX_LIMIT, default_bounds
 from engine.spec import FRAMEWORKS, LayerSpec
 from kb.components import (
@@ -134,13 +135,51 @@ def _rows(result: dict) -> list[dict]:
     ]
 
 
+def stack_data(source) -> dict:
+    """The stack form: model code (read by the graph reader, never run), an input shape with symbols, an
+    optional output size; the answer is engine.solve_input_sizes'."""
+    code = (source.get("code") or "")[: MAX_CODE_CHARS + 1]
+    fields = {
+        "framework": source.get("framework") or "pytorch",
+        "code": code,
+        "input_shape": source.get("input_shape") or "",
+        "output_size": source.get("output_size") or "",
+    }
+    result = error = None
+    if code.strip():
+        try:
+            framework, framework_error = framework_arg(fields["framework"], "pytorch")
+            if framework_error:
+                raise RowError(framework_error, "framework")
+            if len(code) > MAX_CODE_CHARS:
+                raise RowError(f"code: at most {MAX_CODE_CHARS:,} characters", "code")
+            shape = _shape(fields["input_shape"], "input_shape")
+            output = None
+            if fields["output_size"].strip():
+                output = _shape(fields["output_size"], "output_size")
+            result = engine.solve_input_sizes(framework, code=code, input_shape=shape, output_size=output)
+        except RowError as err:
+            error = {"message": err.message, "field": err.field}
+        except engine.ShapeError as err:
+            error = {"message": err.message, "field": _form_field(err.field)}
+    return {"fields": fields, "result": result, "error": error}
+
+
 def solve_page(as_json: bool = False):
-    data = solve_data(request.args)
-    return respond(data, "solve.html", as_json, 400 if data["error"] else 200)
+    source = request.form if request.method == "POST" else request.args
+    if (source.get("code") or "").strip():
+        data = solve_data({})
+        data["stack"] = stack_data(source)
+        bad = data["stack"]["error"] is not None
+    else:
+        data = solve_data(source)
+        data["stack"] = stack_data({})
+        bad = data["error"] is not None
+    return respond(data, "solve.html", as_json, 400 if bad else 200)
 
 
-bp.add_url_rule("/solve", "index", solve_page)
-bp.add_url_rule("/solve.json", "index_json", solve_page, defaults={"as_json": True})
+bp.add_url_rule("/solve", "index", solve_page, methods=["GET", "POST"])
+bp.add_url_rule("/solve.json", "index_json", solve_page, methods=["GET", "POST"], defaults={"as_json": True})
 
 
 # ---- the panel on layer and answer pages ----------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import engine
@@ -109,3 +111,21 @@ def test_wide_bounds_stay_bounded(api):
     assert r.status_code == 200
     answer = r.get_json()
     assert len(answer["solutions"]) == 1000 and answer["total"] > 1000
+
+
+def test_stack_code_through_the_graph_reader(api):
+    unet = (Path(__file__).parents[1] / "engine" / "solve_models" / "unet_torch.txt").read_text()
+    body = {"framework": "pytorch", "code": unet, "input_shape": [1, 1, "H", "W"], "max_size": 64}
+    r = api.post(URL, json=body)
+    assert r.status_code == 200, r.get_json()
+    answer = r.get_json()
+    assert [s["rule"] for s in answer["symbols"]] == [
+        "H divisible by 16 (H = 16k, k >= 1)",
+        "W divisible by 16 (W = 16k, k >= 1)",
+    ]
+    assert answer["symbols"][0]["first"] == [16, 32, 48, 64]
+
+
+def test_stack_code_that_cannot_be_read_is_422(api):
+    r = api.post(URL, json={"framework": "pytorch", "code": "model = (", "input_shape": [1, 1, "H", "W"]})
+    assert_problem(r, 422, field="code")

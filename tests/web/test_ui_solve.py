@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import engine
 
 GAN = "keras-gan-generator-shapes"
@@ -77,3 +79,26 @@ def test_gan_answer_page_shows_why_16x16(client):
     assert (only["strides"], only["padding"], only["output_padding"]) == (2, "same", None)
     html = client.get(f"/questions/{GAN}").get_data(as_text=True)
     assert "Work backwards" in html and "1 setting within the bounds gives 32×32" in html
+
+
+UNET = (Path(__file__).parents[1] / "engine" / "solve_models" / "unet_torch.txt").read_text()
+
+
+def test_stack_form_reads_a_unet(client):
+    form = {"framework": "pytorch", "code": UNET, "input_shape": "1, 1, H, H"}
+    data = client.post("/solve.json", data=form).get_json()
+    assert data["stack"]["error"] is None
+    assert data["stack"]["result"]["rule"] == "H divisible by 16 (H = 16k, k >= 1)"
+    r = client.post("/solve", data=form)
+    assert r.status_code == 200
+    assert "H divisible by 16 (H = 16k, k &gt;= 1)" in r.get_data(as_text=True)
+
+
+def test_stack_form_errors_are_400_next_to_the_field(client):
+    form = {"framework": "pytorch", "code": UNET, "input_shape": "1, 1, 28, 28"}
+    r = client.post("/solve.json", data=form)
+    assert r.status_code == 400 and r.get_json()["stack"]["error"]["field"] == "input_shape"
+    assert client.post("/solve", data=form).status_code == 400
+    broken = {"framework": "pytorch", "code": "model = (", "input_shape": "1, 1, H, H"}
+    r = client.post("/solve.json", data=broken)
+    assert r.status_code == 400 and r.get_json()["stack"]["error"]["field"] == "code"
