@@ -211,9 +211,9 @@ def solver_panel(spec: LayerSpec, input_shape: list, params: dict, hold_kernel: 
     except engine.ShapeError:
         answer = None
     return {
-        "action": url_for("solve.index"),
         "fields": fields,
         "held": sorted(held),
+        "searched": [name for name in default_bounds(spec.framework, spec.name) if name not in held],
         "result": answer,
         "rows": _rows(answer) if answer else [],
         "url": url_for("solve.index") + query_string({k: v for k, v in fields.items() if v}),

@@ -63,7 +63,10 @@ def test_layer_pages_have_the_panel_when_the_layer_is_solvable(client):
     assert data["solver"]["fields"]["layer"] == "ConvTranspose2d"
     assert data["solver"]["result"]["total"] >= 1
     html = client.get("/layers/pytorch/ConvTranspose2d").get_data(as_text=True)
-    assert 'id="solve-h">Work backwards' in html and 'action="/solve"' in html
+    assert 'id="solve-h">Work backwards' in html
+    assert data["solver"]["url"].startswith("/solve?framework=pytorch&layer=ConvTranspose2d")
+    # the panel adds no form fields: the page's evaluator keeps its field names to itself
+    assert html.count('name="input_shape"') == 1
     for framework, name in (("keras", "MaxPooling1D"), ("keras", "Conv3D"), ("pytorch", "AvgPool2d")):
         assert client.get(f"/layers/{framework}/{name}.json").get_json()["solver"] is not None, name
     assert client.get("/layers/keras/Dense.json").get_json()["solver"] is None
