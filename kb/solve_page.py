@@ -97,6 +97,7 @@ def solve_data(args) -> dict:
         "default_bounds": None if spec is None or not solvable(spec) else default_bounds(spec.framework, spec.name),
         "result": result,
         "rows": _rows(result) if result else [],
+        "nearest": _nearest_rows(result) if result else [],
         "error": error,
         "api": api_url("api.solve", "/api/v1/solve"),
         "links": {
@@ -165,6 +166,18 @@ def stack_data(source) -> dict:
     return {"fields": fields, "result": result, "error": error}
 
 
+def _nearest_rows(result: dict) -> list[dict]:
+    """The nearest reachable sizes as the page shows them: the size, the call, the crop or pad after it."""
+    return [
+        {
+            "output_size": n["output_size"],
+            "call": f"{result['layer']}({call_args(n['example']['params'])})",
+            "fix": n["fix"],
+        }
+        for n in result["nearest"]
+    ]
+
+
 def solve_page(as_json: bool = False):
     source = request.form if request.method == "POST" else request.args
     if (source.get("code") or "").strip():
@@ -216,6 +229,7 @@ def solver_panel(spec: LayerSpec, input_shape: list, params: dict, hold_kernel: 
         "searched": [name for name in default_bounds(spec.framework, spec.name) if name not in held],
         "result": answer,
         "rows": _rows(answer) if answer else [],
+        "nearest": _nearest_rows(answer) if answer else [],
         "url": url_for("solve.index") + query_string({k: v for k, v in fields.items() if v}),
     }
 
