@@ -481,6 +481,12 @@ class _Axis:
 
     def _solve(self, k: int, d: int) -> list:
         kind = self.p.family.kind
+        if self.strides is None and kind == "keras_pool":  # strides=None held: the pool size, axis by axis
+            self.strides = [k]
+            try:
+                return self._keras_pool(k, d)
+            finally:
+                self.strides = None
         return getattr(self, f"_{kind}")(k, d)
 
     def _spend(self, n: int):

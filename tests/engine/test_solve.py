@@ -110,6 +110,11 @@ def _draw_problem(rng, framework, layer):
         fixed = {"in_channels": channels, "out_channels": 2}
     elif "filters" in spec.by_name:
         fixed = {"filters": 2}
+    # Now and then one searched parameter is held fixed instead (a pooling stride may be held as None).
+    if rng.random() < 0.35:
+        name = rng.choice(sorted(bounds))
+        values = _options(bounds.pop(name), rank)
+        fixed[name] = rng.choice(values + ([None] if name in ("stride", "strides") and "pool" in layer.lower() else []))
     # A reachable target half the time (taken from a random setting), any size otherwise.
     target = [rng.randint(1, 12) for _ in range(rank)]
     for _ in range(50):
