@@ -85,10 +85,17 @@ def brute_force(framework, layer, input_shape, target, fixed, bounds) -> list:
             out = engine.evaluate(framework, layer, params, input_shape)["output_shape"]
         except ShapeError:
             continue
-        spatial = out[1:-1] if framework == "keras" else out[len(out) - spec.rank :]
+        spatial = _spatial(framework, out, spec.rank, fixed)
         if spatial == target:
             found.append(params)
     return found
+
+
+def _spatial(framework: str, out: list, rank: int, fixed: dict) -> list:
+    """The spatial sizes of an output: Keras channels last (its default) before the channels, else the last ones."""
+    if framework == "keras" and fixed.get("data_format") != "channels_first":
+        return out[1:-1]
+    return out[len(out) - rank :]
 
 
 def _key(params: dict) -> tuple:
@@ -101,15 +108,18 @@ def _draw_problem(rng, framework, layer):
     bounds = small_bounds(framework, layer, rank)
     channels = rng.choice([1, 2])
     sizes = [rng.randint(1, 9 if rank < 3 else 6) for _ in range(rank)]
+    fixed = {}
     if framework == "keras":
         shape = [None, *sizes, channels]
+        if rng.random() < 0.2:  # channels first: the spatial axes move
+            shape = [None, channels, *sizes]
+            fixed["data_format"] = "channels_first"
     else:
-        shape = [1, channels, *sizes]
-    fixed = {}
+        shape = [1, channels, *sizes] if rng.random() < 0.8 else [channels, *sizes]  # batched or not
     if "in_channels" in spec.by_name:
-        fixed = {"in_channels": channels, "out_channels": 2}
+        fixed.update({"in_channels": channels, "out_channels": 2})
     elif "filters" in spec.by_name:
-        fixed = {"filters": 2}
+        fixed["filters"] = 2
     # Now and then one searched parameter is held fixed instead (a pooling stride may be held as None).
     if rng.random() < 0.35:
         name = rng.choice(sorted(bounds))
@@ -125,7 +135,7 @@ def _draw_problem(rng, framework, layer):
             out = engine.evaluate(framework, layer, params, shape)["output_shape"]
         except ShapeError:
             continue
-        spatial = out[1:-1] if framework == "keras" else out[len(out) - rank :]
+        spatial = _spatial(framework, out, rank, fixed)
         if rng.random() < 0.8 and min(spatial) >= 1:  # Keras can give an empty axis; targets are >= 1
             target = spatial
         break
