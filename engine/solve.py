@@ -48,11 +48,14 @@ from engine.spec import MAX_INT
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 MAX_BOUND_VALUES = 4096
-# Inner steps (one per stride tried for a kernel/dilation pair) one axis may take before the answer
-# says exhaustive=false: about 0.5 s of pure Python.
-WORK_BUDGET = 400_000
+# Bounds on one request's work; past either, the search stops and the answer says exhaustive=false:
+# strides tried per axis, and seconds for the whole count (a quiet machine answers 1..64 bounds in
+# tens of milliseconds, the worst cases in a few hundred).
+WORK_BUDGET = 2_000_000
+SOLVE_SECONDS = 3.0
 NEAREST_SECONDS = 0.5
 NEAREST_COUNT = 6
+NEAREST_RADIUS = 64  # sizes searched on each side of the target: at least this many, or a quarter of it
 UNEVEN_COST = 3  # per parameter whose value differs between the axes
 
 DEFAULT_RANGES = {"kernel": (1, 8), "stride": (1, 8), "dilation": (1, 3), "padding": (0, 4), "output_padding": (0, 7)}
@@ -220,6 +223,7 @@ class _Problem:
                 "invalid_limit", f"limit must be an integer from 1 to {MAX_LIMIT}, received {limit!r}", "limit"
             )
         self.limit = limit
+        self.deadline = time.perf_counter() + SOLVE_SECONDS
         channels_last = spec.framework == "keras" and params.get("data_format", "channels_last") != "channels_first"
         lead, channels, spatial, offset = split_channels(shape, rank, channels_last)
         for a, length in enumerate(spatial):
@@ -389,6 +393,11 @@ def _read_output_size(output_size, rank: int) -> list:
 # ---- one axis --------------------------------------------------------------------------------
 
 
+def _rectangle(strides: list, pads: list) -> list:
+    """One cell (every stride with every padding, no output_padding), or none when no stride fits."""
+    return [(strides, pads, None)] if strides else []
+
+
 def _ceil_div(a: int, b: int) -> int:
     return -(-a // b)
 
@@ -444,8 +453,9 @@ class _Axis:
         self.pairs = pairs
         self.count = 0
         self.counts: list[int] = []  # per pair
-        for _, k, d in pairs:
-            if self.work > WORK_BUDGET:
+        deadline = problem.deadline
+        for n, (_, k, d) in enumerate(pairs):
+            if self.work > WORK_BUDGET or (n % 32 == 31 and time.perf_counter() > deadline):
                 self.exhaustive = False
                 self.counts.append(0)
                 continue
@@ -453,7 +463,8 @@ class _Axis:
             self.counts.append(n)
             self.count += n
 
-    # cells(k, d) -> list of (s, [(p, op), ...]): every (stride, padding, output_padding) for this kernel
+    # cells(k, d) -> list of (strides, pads, ops): every stride in strides with every padding in pads (ops[i]
+    # the output_padding that goes with pads[i], or None for all): every setting of this kernel and dilation
     def cells(self, k: int, d: int) -> list:
         key = self._memo_key(k, d)
         got = self._cells.get(key)
@@ -465,7 +476,7 @@ class _Axis:
         key = self._memo_key(k, d)
         n = self._counted.get(key)
         if n is None:
-            n = self._counted[key] = sum(len(pv) for _, pv in self.cells(k, d))
+            n = self._counted[key] = sum(len(st) * len(pv) for st, pv, _ in self.cells(k, d))
         return n
 
     def _memo_key(self, k: int, d: int):
@@ -503,9 +514,9 @@ class _Axis:
             side = x - x // 2
             if (mode == "reflect" and side >= L) or (mode == "circular" and side > L):
                 return []
-            return [(1, [("same", None)])]
+            return [([1], ["same"], None)]
         if g.padding == "valid":
-            return [(s, [("valid", None)]) for s in self._forward_strides(L - x - 1, L - x - 1)]
+            return _rectangle(self._forward_strides(L - x - 1, L - x - 1), ["valid"])
         pads = self.pads
         if mode == "reflect":
             pads = _in(pads, 0, L - 1)
@@ -536,7 +547,7 @@ class _Axis:
             hi = (T * s - L + x) // 2
             chosen = _in(pads, lo, hi)
             if chosen:
-                out.append((s, [(p, None) for p in chosen]))
+                out.append(([s], chosen, None))
         return out
 
     # -- PyTorch ConvTranspose: (L - 1)s - 2p + x + op + 1, op < max(s, d)
@@ -559,11 +570,9 @@ class _Axis:
         for s in strides:
             cap = min(max(s, d) - 1, ops[-1])
             r = (L - 1) * s + x + 1 - T
-            chosen = [
-                (p, 2 * p - r) for p in _in(pads, _ceil_div(r + ops[0], 2), (r + cap) // 2) if (2 * p - r) in op_set
-            ]
+            chosen = [p for p in _in(pads, _ceil_div(r + ops[0], 2), (r + cap) // 2) if (2 * p - r) in op_set]
             if chosen:
-                out.append((s, chosen))
+                out.append(([s], chosen, [2 * p - r for p in chosen]))
         return out
 
     # -- PyTorch MaxPool/AvgPool: floor or ceil_mode; 2p <= k; AvgPool3d wants L >= k
@@ -580,7 +589,7 @@ class _Axis:
                 return self._forward_int(x, pads)
             finally:
                 self.strides = saved
-        out = {}
+        out = []
         if T > 1:  # ceil(e/s) + 1 >= T needs e > (T - 2)s >= T - 2
             pads = _in(pads, (T - 1 - L + x) // 2 + 1, k // 2)
         for p in pads:
@@ -595,15 +604,11 @@ class _Axis:
                 lo = min(_ceil_div(e, T - 1) if e > 0 else 1, _ceil_div(L + p, T))
             cand = _stride_range(strides, lo, hi)
             self._spend(len(cand))
-            if T == 1:
-                for s in cand:
-                    out.setdefault(s, []).append((p, None))
-                continue
-            for s in cand:
-                value = min(_ceil_div(e, s) + 1, _ceil_div(L + p, s))
-                if value == T:
-                    out.setdefault(s, []).append((p, None))
-        return sorted(out.items())
+            if T > 1:
+                cand = [s for s in cand if min(_ceil_div(e, s) + 1, _ceil_div(L + p, s)) == T]
+            if cand:
+                out.append((cand, [p], None))
+        return out
 
     # -- Keras Conv / Depthwise / Separable: 'valid' floor((L - x - 1)/s) + 1 >= 1; 'same'/'causal' ceil(L/s)
     def _keras_conv(self, k, d):
@@ -611,9 +616,8 @@ class _Axis:
         x = d * (k - 1)
         mode = self.g.padding
         if mode == "valid":
-            return [(s, [("valid", None)]) for s in self._forward_strides(L - x - 1, L - x - 1)]
-        strides = self._same_strides()
-        return [(s, [(mode, None)]) for s in strides]
+            return _rectangle(self._forward_strides(L - x - 1, L - x - 1), ["valid"])
+        return _rectangle(self._same_strides(), [mode])
 
     def _same_strides(self) -> list:
         """Strides with ceil(L/s) = T: L/T <= s < L/(T - 1)."""
@@ -632,12 +636,12 @@ class _Axis:
         if g.op is None:
             if mode == "same":
                 s = T // L
-                return [(s, [("same", None)])] if T % L == 0 and _in(self.strides, s, s) else []
+                return [([s], ["same"], None)] if T % L == 0 and _in(self.strides, s, s) else []
             # T = L s + max(x + 1 - s, 0): s <= T / L and s >= (T - x - 1)/(L - 1)
             lo = 1 if L == 1 else min(_ceil_div(T - x - 1, L - 1), _ceil_div(T, L))
             cand = _stride_range(self.strides, lo, T // L)
             self._spend(len(cand))
-            return [(s, [("valid", None)]) for s in cand if L * s + max(x + 1 - s, 0) == T]
+            return _rectangle([s for s in cand if L * s + max(x + 1 - s, 0) == T], ["valid"])
         pad = (x + 1) // 2 if mode == "same" else 0
         ops = self.ops
         if not ops:
@@ -653,15 +657,15 @@ class _Axis:
         for s in cand:
             op = base - (L - 1) * s
             if op in op_set and op < s:
-                out.append((s, [(mode, op)]))
+                out.append(([s], [mode], [op]))
         return out
 
     # -- Keras MaxPooling/AveragePooling: 'valid' floor((L - k)/s) + 1 >= 1; 'same' ceil(L/s)
     def _keras_pool(self, k, d):
         L = self.L
         if self.g.padding == "valid":
-            return [(s, [("valid", None)]) for s in self._forward_strides(L - k, L - k)]
-        return [(s, [("same", None)]) for s in self._same_strides()]
+            return _rectangle(self._forward_strides(L - k, L - k), ["valid"])
+        return _rectangle(self._same_strides(), ["same"])
 
     # -- ranking
     def cost(self, k: int, s: int, d: int, pad, op) -> int:
@@ -703,17 +707,19 @@ class _Axis:
                 continue
             if len(heap) >= n and base > -heap[0][0]:
                 break
-            for s, pv in self.cells(k, d):
-                for pad, op in pv:
-                    c = cost(k, s, d, pad, op)
-                    if len(heap) >= n and c > -heap[0][0]:
-                        break  # the rest of this cell costs more
-                    item = (k, s, d, pad, op)
-                    entry = (-c, tuple(-v for v in _order(item)), item)
-                    if len(heap) < n:
-                        heapq.heappush(heap, entry)
-                    elif entry > heap[0]:
-                        heapq.heapreplace(heap, entry)
+            for strides, pads, ops in self.cells(k, d):
+                for s in strides:
+                    for i, pad in enumerate(pads):
+                        op = None if ops is None else ops[i]
+                        c = cost(k, s, d, pad, op)
+                        if len(heap) >= n and c > -heap[0][0]:
+                            break  # the rest of this cell costs more (the cost grows with the padding)
+                        item = (k, s, d, pad, op)
+                        entry = (-c, tuple(-v for v in _order(item)), item)
+                        if len(heap) < n:
+                            heapq.heappush(heap, entry)
+                        elif entry > heap[0]:
+                            heapq.heapreplace(heap, entry)
         return [(-negcost, item) for negcost, _, item in sorted(heap, reverse=True)]
 
 
@@ -908,41 +914,46 @@ def _nearest(problem: _Problem, solver: _Solver, targets: list) -> list:
     the overall closest if none keeps the others exact."""
     deadline = time.perf_counter() + NEAREST_SECONDS
     found: dict[tuple, int] = {}
-    for a, want in enumerate(targets):
+    reached: set = set()  # (axis, direction) with a size found
+    # (axis, direction, group) searches still open; radius by radius, so the nearest sizes come first
+    open_searches = []
+    for a in range(len(targets)):
         for group in solver.groups:
-            others = [b for b in range(len(targets)) if b != a]
-            if any(solver.axis(group, b, targets[b]).count == 0 for b in others):
+            if all(solver.axis(group, b, targets[b]).count for b in range(len(targets)) if b != a):
+                open_searches += [(a, -1, group), (a, 1, group)]
+    radius = max(NEAREST_RADIUS, max(targets) // 4)
+    r = 0
+    while open_searches and r < radius and time.perf_counter() < deadline:
+        r += 1
+        still = []
+        for a, direction, group in open_searches:
+            t = targets[a] + direction * r
+            if t < 1 or (a, direction) in reached:
                 continue
-            for direction in (-1, 1):
-                r = 1
-                while time.perf_counter() < deadline and r <= 4 * want + 64:
-                    t = want + direction * r
-                    if t < 1:
+            trial = list(targets)
+            trial[a] = t
+            if solver.group_total(group, trial) > 0:
+                found[tuple(trial)] = r
+                reached.add((a, direction))
+            else:
+                still.append((a, direction, group))
+        open_searches = still
+    if not found:  # no axis can be kept exact: within each group, move every axis to its own closest size
+        for group in solver.groups:
+            trial = []
+            for a, want in enumerate(targets):
+                best = None
+                for r in range(radius):
+                    if time.perf_counter() > deadline:
                         break
-                    trial = list(targets)
-                    trial[a] = t
-                    if solver.group_total(group, trial) > 0:
-                        found[tuple(trial)] = r
+                    best = next((t for t in (want - r, want + r) if t >= 1 and solver.axis(group, a, t).count), None)
+                    if best is not None:
                         break
-                    r += 1
-    if not found:  # no axis can be fixed alone: move every axis to its own closest size
-        trial = []
-        for a, want in enumerate(targets):
-            best = None
-            for r in range(0, 4 * want + 64):
-                if time.perf_counter() > deadline:
+                if best is None:
                     break
-                for t in (want - r, want + r):
-                    if t >= 1 and any(solver.axis(g, a, t).count for g in solver.groups):
-                        best = t
-                        break
-                if best is not None:
-                    break
-            if best is None:
-                return []
-            trial.append(best)
-        if any(solver.group_total(g, trial) for g in solver.groups):
-            found[tuple(trial)] = sum(abs(t - w) for t, w in zip(trial, targets, strict=True))
+                trial.append(best)
+            if len(trial) == len(targets) and solver.group_total(group, trial) > 0:
+                found[tuple(trial)] = sum(abs(t - w) for t, w in zip(trial, targets, strict=True))
     out = []
     for size, distance in sorted(found.items(), key=lambda t: (t[1], t[0]))[:NEAREST_COUNT]:
         best = _solutions(problem, solver, list(size), 1)

@@ -239,7 +239,9 @@ def test_wide_bounds_answer_fast_and_exhaustive():
     wide = {"kernel_size": [1, 64], "stride": [1, 64], "padding": [0, 64], "dilation": [1, 64]}
     start = time.perf_counter()
     answer = solve("pytorch", "Conv2d", [1, 3, 224, 224], [112, 112], bounds=wide)
-    assert time.perf_counter() - start < 2.0  # the benchmark measures it; a loaded CI machine gets slack
+    assert (
+        time.perf_counter() - start < 5.0
+    )  # bench/bench_solve.py measures it (tens of ms); a loaded machine gets slack
     assert answer["exhaustive"] and answer["total"] > 1000 and len(answer["solutions"]) == 100
 
 
@@ -272,6 +274,10 @@ def test_a_search_cut_short_says_so(monkeypatch):
 
     full = solve("pytorch", "MaxPool1d", [1, 1, 40], [10], bounds={"kernel_size": [1, 40], "stride": [1, 40]})
     assert full["exhaustive"]
-    monkeypatch.setattr(solve_module, "WORK_BUDGET", 5)
+    monkeypatch.setattr(solve_module, "WORK_BUDGET", 5)  # strides tried per axis
     cut = solve("pytorch", "MaxPool1d", [1, 1, 40], [10], bounds={"kernel_size": [1, 40], "stride": [1, 40]})
     assert not cut["exhaustive"] and 0 < cut["total"] < full["total"]
+    monkeypatch.setattr(solve_module, "WORK_BUDGET", 10**9)
+    monkeypatch.setattr(solve_module, "SOLVE_SECONDS", 0.0)  # the time bound: checked every 32 kernel/dilation pairs
+    timed = solve("pytorch", "MaxPool1d", [1, 1, 40], [10], bounds={"kernel_size": [1, 40], "stride": [1, 40]})
+    assert not timed["exhaustive"] and 0 < timed["total"] < full["total"]
