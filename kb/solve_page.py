@@ -234,10 +234,23 @@ def solver_panel(spec: LayerSpec, input_shape: list, params: dict, hold_kernel: 
     }
 
 
-def panel_for_example(request_dict: dict, hold_kernel: bool = True) -> dict | None:
-    """The panel of an answer page, from its evaluator example's request (None when its layer is not solvable)."""
-    try:
-        spec = engine.get_layer(request_dict["framework"], request_dict["layer"])
-    except (engine.ShapeError, KeyError):
-        return None
-    return solver_panel(spec, request_dict["input_shape"], request_dict.get("params") or {}, hold_kernel)
+def panel_for_question(requests: list[dict], tags: list[tuple[str, str]], sample) -> dict | None:
+    """The panel of an answer page: from the first worked example (evaluator first) whose layer the solver
+    inverts, with its kernel held; else from the first such layer the question is tagged with, on that
+    layer's sample input (`sample(spec)` -> (input shape, params)); None when the question has no such layer."""
+    for req in requests:
+        try:
+            spec = engine.get_layer(req["framework"], req["layer"])
+        except (engine.ShapeError, KeyError, TypeError):
+            continue
+        if solvable(spec):
+            return solver_panel(spec, req["input_shape"], req.get("params") or {}, hold_kernel=True)
+    for framework, name in tags:
+        try:
+            spec = engine.get_layer(framework, name)
+        except engine.ShapeError:
+            continue
+        if solvable(spec):
+            shape, params = sample(spec)
+            return solver_panel(spec, shape, params)
+    return None

@@ -105,3 +105,12 @@ def test_stack_form_errors_are_400_next_to_the_field(client):
     broken = {"framework": "pytorch", "code": "model = (", "input_shape": "1, 1, H, H"}
     r = client.post("/solve.json", data=broken)
     assert r.status_code == 400 and r.get_json()["stack"]["error"]["field"] == "code"
+
+
+def test_answer_pages_about_a_solvable_layer_have_the_panel(client):
+    """TimeDistributed(Dense) is the evaluator there, but the question is also about Conv2D: its panel."""
+    data = client.get("/questions/keras-timedistributed-shapes.json").get_json()
+    assert data["solver"]["fields"]["layer"] == "Conv2D"
+    assert client.get("/questions/lstm-input-shape-timesteps-features.json").get_json()["solver"] is None
+    html = client.get("/questions/keras-timedistributed-shapes").get_data(as_text=True)
+    assert 'id="solve-h">Work backwards' in html
