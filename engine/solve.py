@@ -48,6 +48,7 @@ from engine.spec import MAX_INT
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 MAX_BOUND_VALUES = 4096
+MAX_PAIRS = 65_536  # kernel sizes times dilations, per axis
 # Bounds on one request's work; past either, the search stops and the answer says exhaustive=false:
 # strides tried per axis, and seconds for the whole count (a quiet machine answers 1..64 bounds in
 # tens of milliseconds, the worst cases in a few hundred).
@@ -280,6 +281,15 @@ class _Problem:
         self.shared_values: dict[str, list] = {}  # padding modes, keras op None, ceil_mode
         self._read_bounds(bounds, defaults)
         self.bounds_used = {name: _bound_text(self, name) for name in searched}
+        kernels = max(len(v) for v in self.axis_values[fam.kernel]) if self.axis_values[fam.kernel][0] else 1
+        dilations = max(len(v) for v in self.axis_values[fam.dilation]) if fam.dilation else 1
+        if kernels * dilations > MAX_PAIRS:  # every pair is visited: keep it bounded
+            name = fam.dilation if fam.dilation and fam.dilation in bounds else fam.kernel
+            raise ShapeError(
+                "invalid_bounds",
+                f"{kernels} kernel sizes times {dilations} dilations is {kernels * dilations} pairs; at most {MAX_PAIRS}",
+                f"bounds.{name}",
+            )
 
     def _read_bounds(self, bounds: dict, defaults: dict):
         fam, rank, resolved = self.family, self.rank, self.resolved

@@ -254,6 +254,7 @@ def test_wide_bounds_answer_fast_and_exhaustive():
         ({"bounds": {"groups": [1, 2]}}, "bounds.groups"),
         ({"bounds": {"padding": ["full"]}}, "bounds.padding"),
         ({"bounds": {"kernel_size": [1, 10**6]}}, "bounds.kernel_size"),
+        ({"bounds": {"kernel_size": [1, 4096], "dilation": [1, 64]}}, "bounds.dilation"),
         ({"params": {"kernel_size": 3}, "bounds": {"kernel_size": [1, 3]}}, "bounds.kernel_size"),
         ({"input_shape": [1, 3, "H", 28]}, "input_shape[2]"),
         ({"layer": "Linear"}, "layer"),
