@@ -3,7 +3,7 @@
 `solve(framework, layer, input_shape, output_size, params=None, bounds=None, limit=100)` inverts the
 per-axis formulas the layers are declared with (engine/layers/conv.py, conv_transpose.py, pool.py):
 
-- For each axis, every (kernel, dilation) pair of the bounds is enumerated (they are few), and the
+- For each axis, every (kernel, dilation) pair of the bounds is enumerated (at most MAX_PAIRS), and the
   stride, the padding and the output_padding are solved as integer ranges: for a fixed effective kernel
   x = d(k - 1) the forward formula floor((L + 2p - x - 1)/s) + 1 = T holds exactly when
   (T - 1)s <= L + 2p - x - 1 <= Ts - 1, which is an interval of s for each p and an interval of p
@@ -27,6 +27,11 @@ allowed values (at most `MAX_BOUND_VALUES`). Ranking, simplest first: a smaller 
 (p, or 1 for 'same', 2 for 'causal', +2 when the padding falls unevenly on the two sides) + output_padding
 (0 for None, else 1 + op) + 2 for ceil_mode, plus 3 for each parameter whose value differs between
 the axes; then smaller values.
+
+Every request is bounded: MAX_PAIRS kernel/dilation pairs and WORK_BUDGET strides tried per axis,
+SOLVE_SECONDS for the count (past either, `exhaustive` is false and `total` counts what was covered),
+`limit` <= MAX_LIMIT solutions, and the nearest sizes searched for NEAREST_SECONDS within
+max(NEAREST_RADIUS, T/4) of each target.
 """
 
 from __future__ import annotations
