@@ -155,8 +155,10 @@ def default_bounds(framework, layer) -> dict:
 # ---- reading the request ---------------------------------------------------------------------
 
 
-def _bound_values(name: str, raw, fld: str, minimum: int, strings: tuple = (), allow_none: bool = False) -> list:
-    """A bound as a sorted list of allowed values: [lo, hi] (a range) or a list of values."""
+def _bound_values(
+    name: str, raw, fld: str, minimum: int, strings: tuple = (), allow_none: bool = False, take_ints: bool = True
+) -> list:
+    """A bound as the list of its allowed values (duplicates dropped): [lo, hi] (a range) or a list of values."""
     if not isinstance(raw, (list, tuple)) or not raw:
         raise ShapeError(
             "invalid_bounds", f"{fld} must be [lo, hi] or a list of allowed values, received {raw!r}"[:200], fld
@@ -177,7 +179,7 @@ def _bound_values(name: str, raw, fld: str, minimum: int, strings: tuple = (), a
         raise ShapeError("invalid_bounds", f"{fld} lists {len(raw)} values; at most {MAX_BOUND_VALUES}", fld)
     out = []
     for v in raw:
-        if type(v) is int and minimum <= v <= MAX_INT:
+        if take_ints and type(v) is int and minimum <= v <= MAX_INT:
             out.append(v)
         elif isinstance(v, str) and v.lower() in strings:
             out.append(v.lower())
@@ -186,11 +188,8 @@ def _bound_values(name: str, raw, fld: str, minimum: int, strings: tuple = (), a
         elif type(v) is bool and not strings and not allow_none and name == "ceil_mode":
             out.append(v)
         else:
-            allowed = (
-                f"integers of at least {minimum}"
-                + "".join(f", {s!r}" for s in strings)
-                + (", null" if allow_none else "")
-            )
+            kinds = ([f"integers of at least {minimum}"] if take_ints else []) + [repr(m) for m in strings]
+            allowed = ", ".join(kinds + (["null"] if allow_none else []))
             raise ShapeError("invalid_bounds", f"{fld} holds {v!r}; its values are {allowed}"[:300], fld)
     seen = []
     for v in out:
@@ -330,7 +329,7 @@ class _Problem:
                 self.axis_values[name] = [[value[a]] for a in range(rank)]
         else:
             raw = bounds.get(name, defaults[name])
-            values = _bound_values(name, raw, f"bounds.{name}", 0, strings=modes)
+            values = _bound_values(name, raw, f"bounds.{name}", 0, strings=modes, take_ints=torch_like)
             strings = [v for v in values if isinstance(v, str)]
             ints = sorted(v for v in values if type(v) is int)
             if ints and not torch_like:

@@ -234,14 +234,14 @@ def test_output_padding_rules_differ_between_frameworks():
 
 
 def test_wide_bounds_answer_fast_and_exhaustive():
+    """1..64 on every parameter of a 2D convolution: well under a second of this thread's CPU time (the
+    benchmark measures wall time; CPU time keeps a loaded machine from failing the test)."""
     import time
 
     wide = {"kernel_size": [1, 64], "stride": [1, 64], "padding": [0, 64], "dilation": [1, 64]}
-    start = time.perf_counter()
+    start = time.thread_time()
     answer = solve("pytorch", "Conv2d", [1, 3, 224, 224], [112, 112], bounds=wide)
-    assert (
-        time.perf_counter() - start < 5.0
-    )  # bench/bench_solve.py measures it (tens of ms); a loaded machine gets slack
+    assert time.thread_time() - start < 0.5
     assert answer["exhaustive"] and answer["total"] > 1000 and len(answer["solutions"]) == 100
 
 
@@ -282,3 +282,23 @@ def test_a_search_cut_short_says_so(monkeypatch):
     monkeypatch.setattr(solve_module, "SOLVE_SECONDS", 0.0)  # the time bound: checked every 32 kernel/dilation pairs
     timed = solve("pytorch", "MaxPool1d", [1, 1, 40], [10], bounds={"kernel_size": [1, 40], "stride": [1, 40]})
     assert not timed["exhaustive"] and 0 < timed["total"] < full["total"]
+
+
+def test_3d_targets_differ_per_axis():
+    """Depth kept, height halved, width quartered: the simplest setting says so axis by axis."""
+    answer = solve("pytorch", "Conv3d", [2, 4, 8, 32, 64], [8, 16, 16], params={"out_channels": 6}, limit=5)
+    first = answer["solutions"][0]
+    assert first["output_shape"] == [2, 6, 8, 16, 16]
+    assert first["params"]["stride"] == [1, 2, 4]
+    keras = solve("keras", "MaxPooling3D", [None, 8, 32, 64, 3], [8, 16, 16], limit=5)
+    assert keras["solutions"][0]["params"]["strides"] == [1, 2, 4]
+    assert keras["solutions"][0]["output_shape"] == [None, 8, 16, 16, 3]
+
+
+def test_1d_causal_padding_is_a_keras_conv1d_mode():
+    answer = solve("keras", "Conv1D", [None, 100, 8], [50], params={"filters": 4}, limit=1000)
+    modes = {s["params"]["padding"] for s in answer["solutions"]}
+    assert modes == {"valid", "same", "causal"}
+    with pytest.raises(ShapeError) as info:  # Conv2D takes no 'causal'
+        solve("keras", "Conv2D", [None, 100, 100, 8], [50, 50], bounds={"padding": ["causal"]})
+    assert info.value.field == "bounds.padding"
