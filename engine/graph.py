@@ -23,12 +23,14 @@ _EXPECTS = re.compile(
 class Tensor:
     """A value on the tensor path: the name of the node output it is, and its shape."""
 
-    __slots__ = ("ref", "shape", "node")
+    __slots__ = ("ref", "shape", "node", "is_param", "trainable")
 
     def __init__(self, ref: str, shape: tuple, node=None):
         self.ref = ref
         self.shape = tuple(shape)
         self.node = node
+        self.is_param = False  # an nn.Parameter
+        self.trainable = True
 
     def __repr__(self) -> str:
         return f"Tensor({self.ref}, {self.shape})"
@@ -51,6 +53,7 @@ class Node:
     kind: str = "layer"  # layer | op | model
     shared_with: str | None = None
     owner: object = None  # the layer object called (weights are counted at its first call)
+    inner: list | None = None  # a model called as a layer: its own nodes
 
     def as_dict(self) -> dict:
         out = {
@@ -90,15 +93,24 @@ def node_error(err: ShapeError, index: int, name: str, layer: str, line, input_s
     }
     found = _EXPECTS.search(err.message)
     if found:
-        details["expected"] = found.group("expected")
-        details["received"] = found.group("received")
+        details["expected"] = _number(found.group("expected"))
+        details["received"] = _number(found.group("received"))
     out = ShapeError(err.code, f"{where}{name} ({layer}) {message}", err.field, index)
     out.line = line
     out.details = details
     return out
 
 
+def _number(text: str):
+    """'1050' -> 1050; any other text stays text."""
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
 def op_error(code: str, message: str) -> ShapeError:
+
     return ShapeError(code, message, None)
 
 
@@ -237,6 +249,11 @@ class Graph:
         nodes = self.nodes if nodes is None else nodes
         model_inputs = self.inputs if inputs is None else inputs
         first_call = {}
+        for node in nodes:
+            if node.inner is not None:
+                node.trainable_params = _inner_trainable(node)
+            elif getattr(node.owner, "trainable", True) is False:
+                node.trainable_params = 0  # layer.trainable = False / requires_grad_(False)
         for k, node in enumerate(nodes):
             node.index = k
             if node.owner is not None:
@@ -290,6 +307,27 @@ class Graph:
             "activation_bytes": show_dim(None if activation is None else 4 * activation),
             "notes": list(self.notes),
         }
+
+
+def _inner_trainable(node: Node):
+    """A called model's trainable parameters: 0 if it is frozen, else those of its layers not frozen (once each)."""
+    if getattr(node.owner, "trainable", True) is False:
+        return 0
+    total = 0
+    seen = set()
+    for inner in node.inner:
+        if inner.owner is not None:
+            if id(inner.owner) in seen:
+                continue
+            seen.add(id(inner.owner))
+        if inner.inner is not None:
+            value = _inner_trainable(inner)
+        elif getattr(inner.owner, "trainable", True) is False:
+            value = 0
+        else:
+            value = inner.trainable_params
+        total = None if total is None or value is None else total + value
+    return total
 
 
 def _per_sample(shape: tuple, batch):
@@ -610,6 +648,13 @@ def index(shape: tuple, items: list) -> tuple:
             size = shape[pos]
             if type(size) is int and not -size <= it < size:
                 raise op_error("index_error", f"index {it} is out of bounds for dimension {pos} with size {size}")
+            pos += 1
+        elif isinstance(it, list):  # x[:, [-1], :]: one list of integer positions
+            size = shape[pos]
+            for v in it:
+                if type(v) is not int or (type(size) is int and not -size <= v < size):
+                    raise op_error("index_error", f"index {v!r} is out of bounds for dimension {pos} with size {size}")
+            out.append(len(it))
             pos += 1
         elif isinstance(it, slice):
             size = shape[pos]

@@ -56,12 +56,23 @@ MAX_INT_VALUE = 2**62
 class Unknown:
     """A value the code computes from data or from something the reader does not model."""
 
-    __slots__ = ("expr", "line", "reason")
+    __slots__ = ("expr", "line", "reason", "reason_line")
 
-    def __init__(self, expr: str, line: int | None, reason: str | None = None):
+    def __init__(self, expr: str, line: int | None, reason: str | None = None, reason_line: int | None = None):
         self.expr = expr
         self.line = line
-        self.reason = reason  # set when a tensor's path was broken (an unsupported construct)
+        self.reason = reason  # set when a tensor's path was broken (an unsupported construct), without its line
+        self.reason_line = reason_line if reason_line is not None else line
+
+    def derived(self, expr: str, line):
+        """An expression built on this one (x.shape, x[1]): the new text, the same broken path if any."""
+        return Unknown(expr, line, self.reason, self.reason_line)
+
+    def error(self, line, fallback: str) -> ShapeError:
+        """Why this value stops a trace: the construct that broke its path, else the fallback."""
+        if self.reason:
+            return unsupported(self.reason_line or line, self.reason)
+        return unsupported(line, fallback)
 
     def __repr__(self) -> str:
         return f"Unknown({self.expr!r})"
@@ -75,6 +86,21 @@ class Ref:
     def __init__(self, path: str):
         self.path = path
 
+    def __eq__(self, other):  # norm_layer == nn.InstanceNorm2d
+        return isinstance(other, Ref) and other.path == self.path
+
+    def __hash__(self):
+        return hash(self.path)
+
+
+class Partial:
+    """functools.partial(f, *args, **kwargs)."""
+
+    def __init__(self, func, args, kwargs):
+        self.func = func
+        self.args = list(args)
+        self.kwargs = dict(kwargs)
+
 
 class LayerObj:
     """A constructed registry layer: its declaration, the arguments given, where, and its name."""
@@ -86,6 +112,7 @@ class LayerObj:
         self.name = name
         self.input_shape = input_shape  # Keras' input_shape= / input_dim= on a first layer
         self.calls = 0
+        self.tied: dict = {}  # weight name -> _WeightRef of the layer whose parameter it shares
 
 
 class OpLayer:
@@ -97,6 +124,7 @@ class OpLayer:
         self.line = line
         self.name = name
         self.calls = 0
+        self.input_shape = None  # input_shape= on a first layer of a Sequential
 
 
 class TorchModule:
@@ -111,6 +139,7 @@ class TorchModule:
         self.path = ""
         self.line = line
         self.calls = 0
+        self.container = None  # a user class deriving from nn.Sequential / ModuleList / ModuleDict
 
 
 class KerasModel:
@@ -155,6 +184,14 @@ class UserClass:
         return None
 
 
+class LambdaFn:
+    """A lambda expression with the scope it was written in."""
+
+    def __init__(self, node: ast.Lambda, scope: dict):
+        self.node = node
+        self.scope = scope
+
+
 class Bound:
     """A method bound to its object."""
 
@@ -181,6 +218,7 @@ def unsupported(line, what: str) -> ShapeError:
     err = ShapeError("unsupported_construct", f"line {line}: {what}" if line else what, "code")
     err.line = line
     err.details = {"line": line, "construct": what}
+    err.what = what
     return err
 
 
@@ -355,6 +393,10 @@ class Reader:
         self.skipped: list = []
         self.input_override: list | None = None
         self.n_inputs = 0
+        self.last_tensor = None  # (tensor, name): the last layer output assigned at the top level
+        self.statements = 0  # statements run so far
+
+        self.notes: list = []
 
     # ---- names ------------------------------------------------------------------------------
 
@@ -391,19 +433,34 @@ class Reader:
 
     def run_top(self, stmt):
         """A top-level statement; one the reader cannot follow binds its names to Unknown and is skipped."""
+        before = self.statements
         try:
             self.exec_block([stmt], self.globals)
         except ShapeError as err:
             if err.code != "unsupported_construct" or self.in_forward:
                 raise
-            self.skipped.append((stmt, err))
-            for target in _targets(stmt):
-                for name in _names(target):
-                    self.globals[name] = Unknown(name, stmt.lineno, err.message)
+            self.skipped.append((stmt, err, self.touches_tensors(stmt)))
+            # A statement that ran in part (a loop stopped midway) leaves whatever it assigns or changes unknown.
+            ran_inside = self.statements > before + 1
+            for name in _changed_names(stmt) if ran_inside else {n for t in _targets(stmt) for n in _names(t)}:
+                self.globals[name] = Unknown(name, stmt.lineno, getattr(err, "what", err.message), err.line)
+
+    def touches_tensors(self, stmt) -> bool:
+        """True when a statement reads a tensor or a value whose tensor path is already broken."""
+
+        def on_path(v, depth=0):
+            if isinstance(v, (Tensor, _KerasInputLayer)) or (isinstance(v, Unknown) and v.reason):
+                return True
+            return depth < 2 and isinstance(v, (list, tuple)) and any(on_path(x, depth + 1) for x in v[:50])
+
+        return any(
+            isinstance(n, ast.Name) and n.id in self.globals and on_path(self.globals[n.id]) for n in ast.walk(stmt)
+        )
 
     def define_class(self, node: ast.ClassDef, scope: dict):
         bases = []
         kind = "other"
+        foreign = None  # a framework base class the engine does not declare (nn.Transformer, layers.Dense)
         for b in node.bases:
             dotted = _dotted(b)
             if dotted and dotted in scope and isinstance(scope[dotted], UserClass):
@@ -412,13 +469,28 @@ class Reader:
                 if base.kind != "other":
                     kind = base.kind
                 continue
-            last = (dotted or "").rsplit(".", 1)[-1]
+            path = _resolve_path(dotted or "", scope, self.globals)
+            last = path.rsplit(".", 1)[-1]
             if last == "Module":
                 kind = "torch"
-            elif last in ("Model", "Layer"):
+            elif last in ("Model", "Layer") and not path.startswith("torch"):
                 kind = "keras"
-            bases.append(Ref(dotted or ""))
+            elif path in ("torch.nn.Sequential", "torch.nn.ModuleList", "torch.nn.ModuleDict"):
+                kind = "torch"  # a container subclass: its children come from super().__init__(...)
+            elif path.startswith("torch.nn.") or path.startswith("nn."):
+                kind, foreign = "torch", path
+            elif ".layers." in path or path.startswith("layers."):
+                kind, foreign = "keras", path
+            bases.append(Ref(path))
         cls = UserClass(node, bases, kind)
+        cls.foreign = foreign
+        text = _src(node)
+        cls.own_weights = kind == "keras" and ("add_weight" in text or "build" in cls.methods)
+
+        cls.fields = []  # a dataclass's fields: (name, default value or _NOOP)
+        cls.dataclass = any(
+            (_dotted(d.func if isinstance(d, ast.Call) else d) or "").endswith("dataclass") for d in node.decorator_list
+        )
         for stmt in node.body:  # class attributes (expansion = 4): literals and arithmetic on known names
             if isinstance(stmt, ast.Assign) and all(isinstance(t, ast.Name) for t in stmt.targets):
                 try:
@@ -427,12 +499,22 @@ class Reader:
                     continue
                 for t in stmt.targets:
                     cls.attrs[t.id] = value
+            elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                value = _NOOP
+                if stmt.value is not None:
+                    try:
+                        value = self.eval(stmt.value, dict(cls.attrs))
+                    except ShapeError:
+                        value = Unknown(stmt.target.id, stmt.lineno)
+                    cls.attrs[stmt.target.id] = value
+                cls.fields.append((stmt.target.id, value))
         scope[node.name] = cls
         self.classes[node.name] = cls
 
     def exec_block(self, stmts, scope: dict):
         for stmt in stmts:
             self.tick()
+            self.statements += 1
             self.line = stmt.lineno
             self.exec_stmt(stmt, scope)
 
@@ -448,7 +530,18 @@ class Reader:
                 self.assign(stmt.target, self.eval(stmt.value, scope), scope, stmt)
         elif isinstance(stmt, ast.AugAssign):
             load = _as_load(stmt.target)
-            value = self.binop(stmt.op, self.eval(load, scope), self.eval(stmt.value, scope), stmt)
+            current = self.eval(load, scope)
+            value = self.binop(stmt.op, current, self.eval(stmt.value, scope), stmt)
+            if self.fw == "pytorch" and isinstance(current, Tensor) and isinstance(value, Tensor):
+                if value.shape != current.shape:  # in place: the result must fit the tensor written to
+                    err = op_error(
+                        "broadcast_mismatch",
+                        f"in-place {type(stmt.op).__name__.lower()}: output with shape {_show(current.shape)} "
+                        f"doesn't match the broadcast shape {_show(value.shape)}",
+                    )
+                    raise node_error(
+                        err, len(self.graph.nodes) - 1, value.ref, "inplace", stmt.lineno, _show(current.shape)
+                    )
             self.assign(stmt.target, value, scope, stmt)
         elif isinstance(stmt, ast.Return):
             raise _Return(None if stmt.value is None else self.eval(stmt.value, scope))
@@ -525,11 +618,21 @@ class Reader:
 
     def assign(self, target, value, scope, stmt):
         if isinstance(target, ast.Name):
+            if (
+                isinstance(value, Unknown)
+                and value.reason is None
+                and "(" in value.expr
+                and not value.expr.startswith("len(")
+            ):
+                # x_train = np.load(...): later questions name x_train (x_train.shape[1]), not the call
+                value = Unknown(target.id, getattr(stmt, "lineno", self.line))
             scope[target.id] = value
             if self.top_level and scope is self.globals and isinstance(value, TorchModule):
                 self.torch_instances.append((target.id, value))
             if isinstance(value, KerasModel) and scope is self.globals:
                 value.var = target.id
+            if isinstance(value, Tensor) and scope is self.globals and value.node is not None:
+                self.last_tensor = (value, target.id)
         elif isinstance(target, (ast.Tuple, ast.List)):
             items = self.unpack(value, len(target.elts), stmt)
             for t, v in zip(target.elts, items, strict=False):
@@ -547,8 +650,8 @@ class Reader:
                     raise unsupported(stmt.lineno, f"cannot follow `{ast.unparse(target)[:80]}`") from None
             elif isinstance(obj, TorchModule) and isinstance(key, (str, int)):
                 self.register(obj, str(key), value)
-            elif isinstance(obj, Unknown):
-                pass
+            elif isinstance(obj, (Unknown, Tensor)):
+                pass  # writing into a tensor never changes its shape
             else:
                 raise unsupported(stmt.lineno, f"cannot follow the assignment to `{ast.unparse(target)[:80]}`")
         elif isinstance(target, ast.Starred):
@@ -560,7 +663,7 @@ class Reader:
                 raise unsupported(stmt.lineno, f"unpacking {len(value)} values into {n} names")
             return list(value)
         if isinstance(value, Unknown):
-            return [Unknown(f"{value.expr}[{k}]", value.line, value.reason) for k in range(n)]
+            return [value.derived(f"{value.expr}[{k}]", value.line) for k in range(n)]
         if isinstance(value, Tensor):
             return self.tensor_method(value, "unbind", [], {}, stmt)[:n]
         raise unsupported(stmt.lineno, f"cannot unpack `{ast.unparse(stmt)[:80]}`")
@@ -572,6 +675,12 @@ class Reader:
                 self.register(obj, attr, value)
             elif isinstance(value, Tensor) and getattr(value, "is_param", False):
                 obj.params.append((attr, value))
+        elif attr == "trainable" and isinstance(obj, (KerasModel, LayerObj, OpLayer)):
+            obj.trainable = bool(self.plain_value(value, "trainable", stmt))
+        elif attr in ("weight", "bias") and isinstance(obj, LayerObj) and isinstance(value, _WeightRef):
+            obj.tied[attr] = value  # weight tying: one parameter shared by two layers, counted once
+        elif attr == "requires_grad" and isinstance(obj, _ParamRef):
+            obj.freeze(bool(self.plain_value(value, "requires_grad", stmt)))
         elif isinstance(obj, KerasModel) and obj.instance is not None:
             self.set_attr(obj.instance, attr, value, stmt)
         elif isinstance(obj, Unknown):
@@ -586,9 +695,7 @@ class Reader:
 
     def truth(self, v, node):
         if isinstance(v, (Unknown, Tensor)):
-            raise unsupported(
-                getattr(node, "lineno", self.line), f"the condition `{ast.unparse(node)[:80]}` depends on data"
-            )
+            raise unsupported(getattr(node, "lineno", self.line), f"the condition `{_src(node)[:80]}` depends on data")
         return bool(v)
 
     def iterate(self, v, node):
@@ -598,15 +705,16 @@ class Reader:
             return list(v)
         if isinstance(v, dict):
             return list(v)
-        if isinstance(v, TorchModule) and v.kind in ("sequential", "modulelist"):
+        kind = getattr(v, "container", None) or getattr(v, "kind", None)
+        if isinstance(v, TorchModule) and kind in ("sequential", "modulelist"):
             return list(v.children.values())
-        if isinstance(v, TorchModule) and v.kind == "moduledict":
+        if isinstance(v, TorchModule) and kind == "moduledict":
             return list(v.children)
         if isinstance(v, KerasModel) and v.kind == "sequential":
             return list(v.layers)
         if isinstance(v, _Items):
             return v.items
-        raise unsupported(node.lineno, f"cannot loop over `{ast.unparse(node)[:80]}`")
+        raise unsupported(node.lineno, f"cannot loop over `{_src(node)[:80]}`")
 
     def eval(self, node, scope):
         self.expr_depth += 1
@@ -618,12 +726,12 @@ class Reader:
                     "code",
                 )
             if self.values and isinstance(node, (ast.Attribute, ast.Subscript, ast.Call, ast.Name)):
-                text = ast.unparse(node).replace(" ", "")
+                text = _src(node).replace(" ", "")
                 if text in self.values:
                     return self.values[text]
             method = getattr(self, "ev_" + type(node).__name__, None)
             if method is None:
-                raise unsupported(getattr(node, "lineno", self.line), f"`{ast.unparse(node)[:80]}` cannot be read")
+                raise unsupported(getattr(node, "lineno", self.line), f"`{_src(node)[:80]}` cannot be read")
             return method(node, scope)
         finally:
             self.expr_depth -= 1
@@ -634,7 +742,19 @@ class Reader:
         return node.value
 
     def ev_JoinedStr(self, node, scope):
-        return Unknown(ast.unparse(node)[:80], node.lineno)
+        """f'conv{i}': plain values without format specs are formatted; anything else is Unknown."""
+        out = []
+        for part in node.values:
+            if isinstance(part, ast.Constant):
+                out.append(str(part.value))
+                continue
+            if not isinstance(part, ast.FormattedValue) or part.format_spec is not None or part.conversion != -1:
+                return Unknown(_src(node)[:80], node.lineno)
+            value = self.eval(part.value, scope)
+            if not (type(value) in (int, str, bool) or value is None):
+                return Unknown(_src(node)[:80], node.lineno)
+            out.append(str(value))
+        return "".join(out)[:1000]
 
     def ev_Name(self, node, scope):
         name = node.id
@@ -695,7 +815,7 @@ class Reader:
         parts = [None if p is None else self.eval(p, scope) for p in (node.lower, node.upper, node.step)]
         for p in parts:
             if isinstance(p, (Unknown, Tensor)):
-                raise unsupported(self.line, f"the slice `{ast.unparse(node)}` has an unknown bound")
+                raise unsupported(self.line, f"the slice `{_src(node)}` has an unknown bound")
         return slice(*parts)
 
     def ev_IfExp(self, node, scope):
@@ -707,7 +827,7 @@ class Reader:
         for v in node.values:
             value = self.eval(v, scope)
             if isinstance(value, (Unknown, Tensor)):
-                raise unsupported(node.lineno, f"`{ast.unparse(node)[:80]}` depends on data")
+                raise unsupported(node.lineno, f"`{_src(node)[:80]}` depends on data")
             if isinstance(node.op, ast.And) and not value:
                 return value
             if isinstance(node.op, ast.Or) and value:
@@ -721,7 +841,7 @@ class Reader:
         if isinstance(v, Tensor):
             if isinstance(node.op, (ast.USub, ast.UAdd, ast.Invert)):
                 return v
-            raise unsupported(node.lineno, f"`{ast.unparse(node)[:80]}` on a tensor")
+            raise unsupported(node.lineno, f"`{_src(node)[:80]}` on a tensor")
         if isinstance(node.op, ast.Not):
             return not v
         if isinstance(v, (int, float)) and not isinstance(v, bool) or isinstance(v, bool):
@@ -731,7 +851,7 @@ class Reader:
                 return +v
             if isinstance(node.op, ast.Invert) and isinstance(v, int):
                 return ~v
-        raise unsupported(node.lineno, f"`{ast.unparse(node)[:80]}` cannot be computed")
+        raise unsupported(node.lineno, f"`{_src(node)[:80]}` cannot be computed")
 
     def ev_Compare(self, node, scope):
         left = self.eval(node.left, scope)
@@ -741,12 +861,12 @@ class Reader:
                 if isinstance(op, (ast.Is, ast.IsNot)) and (left is None or right is None):
                     result = (left is right) if isinstance(op, ast.Is) else (left is not right)
                 else:
-                    return Unknown(ast.unparse(node)[:80], node.lineno)
+                    return Unknown(_src(node)[:80], node.lineno)
             else:
                 try:
                     result = _COMPARE[type(op)](left, right)
                 except TypeError:
-                    return Unknown(ast.unparse(node)[:80], node.lineno)
+                    return Unknown(_src(node)[:80], node.lineno)
             if not result:
                 return False
             left = right
@@ -778,6 +898,12 @@ class Reader:
         if isinstance(op, ast.Add) and isinstance(left, str) and isinstance(right, str):
             return (left + right)[:1000]
         if isinstance(op, ast.Mod) and isinstance(left, str):
+            values = right if isinstance(right, tuple) else (right,)
+            if _SIMPLE_PERCENT.fullmatch(left) and all(type(v) in (int, str) for v in values):
+                try:
+                    return (left % right)[:1000]
+                except (TypeError, ValueError):
+                    pass
             return Unknown("a formatted string", line)
         if type(op) in _ARITH and _is_number(left) and _is_number(right):
             if isinstance(op, ast.Pow) and (abs(right) > 64 or abs(left) > 2**31):
@@ -785,7 +911,7 @@ class Reader:
             try:
                 value = _ARITH[type(op)](left, right)
             except (ZeroDivisionError, OverflowError, ValueError):
-                raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be computed (division by zero?)") from None
+                raise unsupported(line, f"`{_src(node)[:80]}` cannot be computed (division by zero?)") from None
             if isinstance(value, int) and abs(value) > MAX_INT_VALUE:
                 raise unsupported(line, "a number too large")
             if isinstance(value, complex):
@@ -793,7 +919,7 @@ class Reader:
             return value
         if isinstance(op, (ast.BitOr, ast.BitAnd)) and isinstance(left, (bool, int)) and isinstance(right, (bool, int)):
             return left | right if isinstance(op, ast.BitOr) else left & right
-        raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be computed")
+        raise unsupported(line, f"`{_src(node)[:80]}` cannot be computed")
 
     def ev_Attribute(self, node, scope):
         obj = self.eval(node.value, scope)
@@ -804,7 +930,10 @@ class Reader:
         if isinstance(obj, Ref):
             return Ref(f"{obj.path}.{attr}")
         if isinstance(obj, Unknown):
-            return Unknown(f"{obj.expr}.{attr}", line, obj.reason)
+            text = f"{obj.expr}.{attr}"
+            if text.replace(" ", "") in self.values:  # self.args.hidden answered by values["args.hidden"]
+                return self.values[text.replace(" ", "")]
+            return obj.derived(text, line)
         if isinstance(obj, Tensor):
             return self.tensor_attr(obj, attr, node)
         if isinstance(obj, TorchModule):
@@ -820,7 +949,7 @@ class Reader:
             if obj.cls is not None:
                 found = obj.cls.find(attr)
                 if found:
-                    return Bound(obj, UserFunction(found[1], None, found[0]), attr)
+                    return _method(obj, found, attr)
                 for c in _mro(obj.cls):
                     if attr in c.attrs:
                         return c.attrs[attr]
@@ -832,7 +961,7 @@ class Reader:
                     return inner.attrs[attr]
                 found = inner.cls.find(attr) if inner.cls else None
                 if found:
-                    return Bound(obj, UserFunction(found[1], None, found[0]), attr)
+                    return _method(obj, found, attr)
             if attr == "output" and obj.outputs:
                 return obj.outputs[0]
             if attr == "outputs":
@@ -842,7 +971,9 @@ class Reader:
             if attr == "inputs":
                 return list(obj.inputs)
             if attr == "layers":
-                return list(obj.layers)
+                if obj.kind != "sequential":
+                    raise unsupported(line, f"the layers of {obj.name} in Keras' order are not read")
+                return [item for item in obj.layers if not isinstance(item, (Tensor, _KerasInputLayer))]
             return Bound(obj, self.keras_model_method, attr)
         if isinstance(obj, UserClass):
             if attr in obj.attrs:
@@ -856,14 +987,21 @@ class Reader:
                 return obj.name
             if isinstance(obj, LayerObj) and attr in obj.params:
                 return obj.params[attr]
-            if attr in ("weight", "bias"):
-                return Unknown(f"{obj.name}.{attr}", line)
+            if attr in ("weight", "bias") and isinstance(obj, LayerObj):
+                if attr == "bias" and obj.params.get("bias", True) is False:
+                    return None
+                return _WeightRef(obj, attr)
             return Bound(obj, self.layer_method, attr)
+        if isinstance(obj, Partial) and attr in ("func", "args", "keywords"):
+            return {"func": obj.func, "args": tuple(obj.args), "keywords": obj.kwargs}[attr]
         if isinstance(obj, (list, dict, str)):
             return Bound(obj, self.builtin_method, attr)
+        if isinstance(obj, _ParamRef) and attr == "requires_grad_":
+            return Bound(obj, lambda o, n, a, k, node: o.freeze(bool(a[0]) if a else True), attr)
+
         if isinstance(obj, _Items):
             return Bound(obj, self.builtin_method, attr)
-        return Unknown(f"{ast.unparse(node)[:80]}" if isinstance(node, ast.AST) else attr, line)
+        return Unknown(f"{_src(node)[:80]}" if isinstance(node, ast.AST) else attr, line)
 
     def ev_Subscript(self, node, scope):
         obj = self.eval(node.value, scope)
@@ -872,9 +1010,14 @@ class Reader:
         if isinstance(obj, Tensor):
             return self.tensor_index(obj, key, line)
         if isinstance(obj, Unknown):
-            return Unknown(ast.unparse(node)[:80], line, obj.reason)
+            if _plain(key) and not isinstance(key, list):
+                text = f"{obj.expr}[{key!r}]".replace(" ", "")
+                if text in self.values:
+                    return self.values[text]
+                return obj.derived(f"{obj.expr}[{key!r}]", line)
+            return obj.derived(_src(node)[:80], line)
         if isinstance(key, Unknown):
-            raise needs_value(key.expr, line) if key.reason is None else unsupported(line, key.reason)
+            raise needs_value(key.expr, line) if key.reason is None else key.error(line, "")
         if isinstance(obj, TorchModule):
             if obj.kind == "moduledict":
                 return obj.children[key]
@@ -888,17 +1031,17 @@ class Reader:
             try:
                 return kids[key]
             except (IndexError, TypeError):
-                raise unsupported(line, f"`{ast.unparse(node)[:80]}` is out of range") from None
+                raise unsupported(line, f"`{_src(node)[:80]}` is out of range") from None
         if isinstance(obj, KerasModel) and obj.kind == "sequential":
             return obj.layers[key]
         if isinstance(obj, (list, tuple, str, dict, range)):
             try:
                 return obj[key]
             except (IndexError, KeyError, TypeError):
-                raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be read (no such item)") from None
+                raise unsupported(line, f"`{_src(node)[:80]}` cannot be read (no such item)") from None
         if isinstance(obj, Ref):
-            return Unknown(ast.unparse(node)[:80], line)
-        raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be read")
+            return Unknown(_src(node)[:80], line)
+        raise unsupported(line, f"`{_src(node)[:80]}` cannot be read")
 
     def ev_Starred(self, node, scope):
         return self.eval(node.value, scope)
@@ -934,7 +1077,7 @@ class Reader:
         return out
 
     def ev_Lambda(self, node, scope):
-        return Unknown("lambda", node.lineno, f"line {node.lineno}: a lambda cannot be followed")
+        return LambdaFn(node, scope)
 
     def ev_Call(self, node, scope):
         if (
@@ -972,8 +1115,37 @@ class Reader:
                 if isinstance(base, UserClass):
                     found = base.find(attr)
                     if found:
-                        return Bound(obj, UserFunction(found[1], None, found[0]), attr)
+                        return _method(obj, found, attr)
+            container = _container_kind(owner)
+            if container and isinstance(obj, TorchModule):
+                if attr == "__init__":
+                    return Bound(obj, self.container_init, container)
+                if attr == "forward":
+                    return Bound(obj, self.container_forward, container)
         return _NOOP
+
+    def container_init(self, obj, kind, args, kwargs, node):
+        """nn.Sequential.__init__(*modules) (or an OrderedDict), ModuleList(list), ModuleDict(dict) on a subclass."""
+        obj.container = kind
+        if kind == "sequential" and len(args) == 1 and isinstance(args[0], dict):
+            items = list(args[0].items())
+        elif kind == "sequential":
+            items = list(enumerate(args))
+        elif kind == "modulelist":
+            items = list(enumerate(self.iterate(args[0], node))) if args else []
+        else:
+            items = list(args[0].items()) if args and isinstance(args[0], dict) else []
+        for k, v in items:
+            self.register(obj, str(k), v)
+        return None
+
+    def container_forward(self, obj, kind, args, kwargs, node):
+        if kind != "sequential":
+            raise unsupported(node.lineno, "a ModuleList/ModuleDict is not callable")
+        x = args[0]
+        for child in obj.children.values():
+            x = self.call(child, [x], {}, _FakeNode(node.lineno))
+        return x
 
     # ---- calls ------------------------------------------------------------------------------
 
@@ -987,6 +1159,9 @@ class Reader:
             return func.fn(func.obj, func.name, args, kwargs, node)
         if isinstance(func, UserFunction):
             return self.call_user(func, args, kwargs, node)
+        if isinstance(func, LambdaFn):
+            scope = self.bind_args(func.node, args, kwargs, node, dict(func.scope))
+            return self.eval(func.node.body, scope)
         if isinstance(func, UserClass):
             return self.instantiate(func, args, kwargs, node)
         if isinstance(func, Ref):
@@ -1001,15 +1176,17 @@ class Reader:
             return self.call_keras_model(func, args, kwargs, node)
         if func is _NOOP:
             return None
+        if isinstance(func, Partial):
+            return self.call(func.func, [*func.args, *args], {**func.kwargs, **kwargs}, node)
         if callable(func) and func in _BUILTIN_FUNCS:
             return self.call_builtin(func, args, kwargs, node)
         if isinstance(func, Unknown):
             if _has_tensor(args, kwargs):
-                raise unsupported(line, func.reason or f"`{ast.unparse(node)[:80]}` cannot be followed")
-            return Unknown(ast.unparse(node)[:80], line, func.reason)
+                raise func.error(line, f"`{_src(node)[:80]}` cannot be followed")
+            return func.derived(_src(node)[:80], line)
         if isinstance(func, _Items):
-            raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be followed")
-        raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be followed")
+            raise unsupported(line, f"`{_src(node)[:80]}` cannot be followed")
+        raise unsupported(line, f"`{_src(node)[:80]}` cannot be followed")
 
     def call_user(self, fn: UserFunction, args, kwargs, node):
         self.call_depth += 1
@@ -1043,7 +1220,9 @@ class Reader:
         if a.vararg is not None:
             scope[a.vararg.arg] = tuple(extra)
         elif extra:
-            raise unsupported(node.lineno, f"{fdef.name}() receives too many positional arguments")
+            raise unsupported(
+                node.lineno, f"{getattr(fdef, 'name', 'lambda')}() receives too many positional arguments"
+            )
         rest = {}
         for k, v in kwargs.items():
             if k in positional or any(k == p.arg for p in a.kwonlyargs):
@@ -1076,11 +1255,38 @@ class Reader:
             obj = TorchModule("plain", cls, node.lineno)
             if init:
                 self.call_user(UserFunction(init[1], None, init[0]), [obj, *args], kwargs, node)
+            elif getattr(cls, "dataclass", False):
+                fields = [f for c in reversed(_mro(cls)) for f in getattr(c, "fields", [])]
+                for k, (name, default) in enumerate(fields):
+                    if k < len(args):
+                        value = args[k]
+                    elif name in kwargs:
+                        value = kwargs[name]
+                    elif default is not _NOOP:
+                        value = default
+                    else:
+                        raise needs_value(f"{cls.name}.{name}", node.lineno)
+                    obj.attrs[name] = value
             return obj
+        for c in _mro(cls):
+            if getattr(c, "foreign", None):
+                raise unsupported(
+                    node.lineno,
+                    f"{cls.name} derives from {c.foreign}, which the engine does not declare; its weights and "
+                    "shapes cannot be followed",
+                )
+            if getattr(c, "own_weights", False):
+                raise unsupported(
+                    node.lineno,
+                    f"the custom layer {c.name} makes its own weights (build / add_weight); they cannot be counted",
+                )
         obj = TorchModule("user", cls, node.lineno)
+        obj.container = _container_kind(cls) if cls.kind == "torch" else None
         init = cls.find("__init__")
         if init:
             self.call_user(UserFunction(init[1], None, init[0]), [obj, *args], kwargs, node)
+        elif obj.container:
+            self.container_init(obj, obj.container, args, kwargs, node)
         if cls.kind == "keras":
             model = KerasModel("subclass", node.lineno, self.keras_name(keras_auto_name(cls.name), kwargs.get("name")))
             model.instance = obj
@@ -1091,14 +1297,22 @@ class Reader:
 
     def module_method(self, obj, name, args, kwargs, node):
         line = node.lineno
-        if name in ("to", "cuda", "cpu", "eval", "train", "float", "double", "half", "requires_grad_", "apply"):
+        if name == "requires_grad_":
+            flag = self.plain_value(args[0] if args else kwargs.get("requires_grad", True), "requires_grad", node)
+            for mod in _walk(obj):
+                mod.trainable = bool(flag)
             return obj
+        if name in ("to", "cuda", "cpu", "eval", "train", "float", "double", "half", "apply"):
+            return obj
+
         if name in ("__init__",):
             return None
         if name == "add_module" or name == "register_module":
             self.register(obj, args[0], args[1])
             return None
         if name == "register_buffer":
+            if len(args) > 1:
+                obj.attrs[args[0]] = args[1]  # a tensor that is not a parameter
             return None
         if name == "register_parameter":
             if len(args) > 1 and isinstance(args[1], Tensor):
@@ -1116,8 +1330,12 @@ class Reader:
             kids.insert(args[0], args[1])
             obj.children = {str(k): m for k, m in enumerate(kids)}
             return None
-        if name in ("children", "modules"):
+        if name == "children":
             return list(obj.children.values())
+        if name == "modules":
+            return _walk(obj)
+        if name == "named_children":
+            return list(obj.children.items())
         if name in ("keys",) and obj.kind == "moduledict":
             return list(obj.children)
         if name in ("values",) and obj.kind == "moduledict":
@@ -1126,11 +1344,26 @@ class Reader:
             return list(obj.children.items())
         if name == "forward":
             return self.call_module(obj, args, kwargs, node)
+        if name == "named_parameters":
+            out = []
+            for path, mod in _named_modules(obj):
+                if isinstance(mod, LayerObj):
+                    out.extend((f"{path}.{w}" if path else w, _ParamRef(mod)) for w in _weight_names(mod))
+                elif isinstance(mod, TorchModule):
+                    out.extend((f"{path}.{n}" if path else n, _ParamRef(mod)) for n, _ in mod.params)
+            return out
+        if name == "parameters":
+            # One handle per module that holds weights: a loop setting requires_grad sets it on all of them.
+            return [
+                _ParamRef(mod)
+                for mod in _walk(obj)
+                if isinstance(mod, LayerObj) or (isinstance(mod, TorchModule) and mod.params)
+            ]
         if name in ("parameters", "named_parameters", "state_dict", "load_state_dict", "zero_grad", "size"):
             return Unknown(f"{name}()", line)
         if _has_tensor(args, kwargs):
-            raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be followed")
-        return Unknown(ast.unparse(node)[:80], line)
+            raise unsupported(line, f"`{_src(node)[:80]}` cannot be followed")
+        return Unknown(_src(node)[:80], line)
 
     def keras_model_method(self, obj, name, args, kwargs, node):
         if name == "add":
@@ -1148,17 +1381,24 @@ class Reader:
         if name == "call":
             return self.call_keras_model(obj, args, kwargs, node)
         if _has_tensor(args, kwargs):
-            raise unsupported(node.lineno, f"`{ast.unparse(node)[:80]}` cannot be followed")
-        return Unknown(ast.unparse(node)[:80], node.lineno)
+            raise unsupported(node.lineno, f"`{_src(node)[:80]}` cannot be followed")
+        return Unknown(_src(node)[:80], node.lineno)
 
     def layer_method(self, obj, name, args, kwargs, node):
-        if name in ("to", "cuda", "cpu", "float", "double", "half", "requires_grad_", "train", "eval"):
+        if name == "requires_grad_":
+            obj.trainable = bool(
+                self.plain_value(args[0] if args else kwargs.get("requires_grad", True), "requires_grad", node)
+            )
+            return obj
+        if name == "parameters" and isinstance(obj, LayerObj):
+            return [_ParamRef(obj)]
+        if name in ("to", "cuda", "cpu", "float", "double", "half", "train", "eval"):
             return obj
         if name == "forward":
             return self.call_layer(obj, args, kwargs, node)
         if _has_tensor(args, kwargs):
-            raise unsupported(node.lineno, f"`{ast.unparse(node)[:80]}` cannot be followed")
-        return Unknown(ast.unparse(node)[:80], node.lineno)
+            raise unsupported(node.lineno, f"`{_src(node)[:80]}` cannot be followed")
+        return Unknown(_src(node)[:80], node.lineno)
 
     def builtin_method(self, obj, name, args, kwargs, node):
         line = node.lineno
@@ -1207,19 +1447,19 @@ class Reader:
             if name in ("startswith", "endswith") and args and isinstance(args[0], str):
                 return getattr(obj, name)(args[0])
             if name == "format":
-                return Unknown("a formatted string", line)
+                return _format(obj, args, kwargs) or Unknown("a formatted string", line)
             if name == "split":
                 return obj.split(*[a for a in args if isinstance(a, str)])
             if name == "join":
                 return Unknown("a joined string", line)
-        raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be followed")
+        raise unsupported(line, f"`{_src(node)[:80]}` cannot be followed")
 
     def call_builtin(self, func, args, kwargs, node):
         line = node.lineno
         for a in args:
             if isinstance(a, Unknown):
                 if func is len:
-                    return Unknown(ast.unparse(node)[:80], line, a.reason)
+                    return a.derived(_src(node)[:80], line)
                 return a
         if func is len:
             a = args[0]
@@ -1233,21 +1473,21 @@ class Reader:
                 return len(a.layers)
             if isinstance(a, (list, tuple, str, dict, range)):
                 return len(a)
-            raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be computed")
+            raise unsupported(line, f"`{_src(node)[:80]}` cannot be computed")
         if func is range:
             if not all(type(a) is int for a in args):
-                raise unsupported(line, f"`{ast.unparse(node)[:80]}`: range of values that are not integers")
+                raise unsupported(line, f"`{_src(node)[:80]}`: range of values that are not integers")
             r = range(*args)
             if len(r) > MAX_SEQUENCE:
                 raise unsupported(line, "a range that is too long")
             return r
         if func in (int, float, round, abs, bool, str):
             if args and isinstance(args[0], Tensor):
-                raise unsupported(line, f"`{ast.unparse(node)[:80]}` converts a tensor to a number")
+                raise unsupported(line, f"`{_src(node)[:80]}` converts a tensor to a number")
             try:
                 return func(*args)
             except (TypeError, ValueError, OverflowError):
-                raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be computed") from None
+                raise unsupported(line, f"`{_src(node)[:80]}` cannot be computed") from None
         if func in (min, max, sum):
             items = args[0] if len(args) == 1 else args
             items = self.iterate(items, node) if not isinstance(items, list) else items
@@ -1257,13 +1497,13 @@ class Reader:
                     for v in items[1:]:
                         out = self.tensor_binop(ast.Add(), out, v, line)
                     return out
-                raise unsupported(line, f"`{ast.unparse(node)[:80]}` over tensors")
+                raise unsupported(line, f"`{_src(node)[:80]}` over tensors")
             if any(isinstance(v, Unknown) for v in items):
                 return next(v for v in items if isinstance(v, Unknown))
             try:
                 return func(items, **{k: v for k, v in kwargs.items() if k == "default"})
             except (TypeError, ValueError):
-                raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be computed") from None
+                raise unsupported(line, f"`{_src(node)[:80]}` cannot be computed") from None
         if func in (list, tuple):
             if not args:
                 return func()
@@ -1282,7 +1522,17 @@ class Reader:
         if func is sorted:
             return sorted(self.iterate(args[0], node))
         if func is isinstance:
-            return Unknown(ast.unparse(node)[:80], line)
+            return self.is_instance(args[0], args[1], node)
+        if func is type and len(args) == 1:
+            v = args[0]
+            if isinstance(v, Partial):
+                return Ref("functools.partial")
+            if isinstance(v, Ref):
+                return Ref("builtins.type")
+            if type(v) in (int, float, str, bool, list, tuple, dict) or v is None:
+                return type(v)
+            return Unknown(_src(node)[:80], line)
+
         if func is print:
             return None
         if func is _super:
@@ -1292,9 +1542,45 @@ class Reader:
         if func is setattr:
             self.set_attr(args[0], args[1], args[2], node)
             return None
+        if func is hasattr and isinstance(args[0], Ref) and args[0].path == "torch.nn.functional":
+            return args[1] in ("scaled_dot_product_attention",)  # torch 2.13 has it (the trace's PyTorch)
+        if func is hasattr and isinstance(args[0], TorchModule) and isinstance(args[1], str):
+            obj, attr = args[0], args[1]
+            return (
+                attr in obj.attrs
+                or attr in obj.children
+                or any(n == attr for n, _ in obj.params)
+                or (
+                    obj.cls is not None
+                    and (obj.cls.find(attr) is not None or any(attr in c.attrs for c in _mro(obj.cls)))
+                )
+            )
         if func is hasattr:
-            return Unknown(ast.unparse(node)[:80], line)
-        raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be followed")
+            return Unknown(_src(node)[:80], line)
+        raise unsupported(line, f"`{_src(node)[:80]}` cannot be followed")
+
+    def is_instance(self, value, kinds, node):
+        """isinstance() where it can be decided: plain values against builtin types, layers against their class."""
+        kinds = kinds if isinstance(kinds, tuple) else (kinds,)
+        answers = []
+        for kind in kinds:
+            if kind in (int, float, str, bool, list, tuple, dict) and (_plain(value) or isinstance(value, dict)):
+                answers.append(isinstance(value, kind))
+            elif isinstance(kind, Ref) and isinstance(value, LayerObj):
+                names = {value.spec.name.lower(), *(a.lower() for a in value.spec.aliases)}
+                answers.append(kind.path.rsplit(".", 1)[-1].lower() in names)
+            elif isinstance(kind, UserClass) and isinstance(value, TorchModule):
+                answers.append(value.cls is not None and kind in _mro(value.cls))
+            elif isinstance(kind, UserClass) and isinstance(value, LayerObj):
+                answers.append(False)
+            elif isinstance(kind, Ref) and isinstance(value, TorchModule):
+                container = {"sequential": "Sequential", "modulelist": "ModuleList", "moduledict": "ModuleDict"}
+                last = kind.path.rsplit(".", 1)[-1]
+                answers.append(last == "Module" or container.get(value.kind) == last)
+
+            else:
+                return Unknown(_src(node)[:80], node.lineno)
+        return any(answers)
 
     # ---- framework references ---------------------------------------------------------------
 
@@ -1302,10 +1588,18 @@ class Reader:
         line = node.lineno
         parts = path.split(".")
         last = parts[-1]
+        library = parts[0] in ("torchvision", "timm", "transformers", "segmentation_models_pytorch") or (
+            parts[0] in ("keras", "tf") and "applications" in parts
+        )
+        if library and last[:1] != "_" and last not in ("preprocess_input", "decode_predictions", "transforms"):
+            if "transforms" not in parts and "datasets" not in parts and "utils" not in parts:
+                raise unsupported(line, f"{path} is a library model, not code the reader can follow")
         if parts[0] == "torch" or path.startswith("torchvision"):
             return self.call_torch(path, last, args, kwargs, node)
         if parts[0] in ("keras", "tf") or "keras" in parts:
             return self.call_keras(path, last, args, kwargs, node)
+        if path in ("functools.partial", "partial") and args:
+            return Partial(args[0], args[1:], kwargs)
         if path in ("collections.OrderedDict", "OrderedDict", "typing.OrderedDict"):
             base = {}
             if args:
@@ -1316,7 +1610,7 @@ class Reader:
             import math
 
             if not all(_is_number(a) or isinstance(a, (list, tuple)) for a in args):
-                return next((a for a in args if isinstance(a, Unknown)), Unknown(ast.unparse(node)[:80], line))
+                return next((a for a in args if isinstance(a, Unknown)), Unknown(_src(node)[:80], line))
             fn = {
                 "sqrt": math.sqrt,
                 "floor": math.floor,
@@ -1325,13 +1619,18 @@ class Reader:
                 "log2": math.log2,
                 "log": math.log,
             }[last]
+            if last == "prod" and any(not all(_is_number(v) and abs(v) <= MAX_INT_VALUE for v in a) for a in args):
+                raise unsupported(line, f"`{_src(node)[:80]}` cannot be computed")
             try:
-                return fn(*args)
-            except (TypeError, ValueError):
-                raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be computed") from None
+                value = fn(*args)
+            except (TypeError, ValueError, OverflowError):
+                raise unsupported(line, f"`{_src(node)[:80]}` cannot be computed") from None
+            if isinstance(value, int) and abs(value) > MAX_INT_VALUE:
+                raise unsupported(line, "a number too large")
+            return value
         if _has_tensor(args, kwargs):
-            raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be followed on a tensor")
-        return Unknown(ast.unparse(node)[:80], line)
+            raise unsupported(line, f"`{_src(node)[:80]}` cannot be followed on a tensor")
+        return Unknown(_src(node)[:80], line)
 
     def layer_params(self, spec, written: str, args, kwargs, node, skip_first=False):
         """A constructor's arguments as registry params; Unknown values that matter ask for their value."""
@@ -1366,26 +1665,35 @@ class Reader:
                 continue
             if k in ("activation", "recurrent_activation") and isinstance(v, Ref):
                 v = v.path.rsplit(".", 1)[-1]
+            declared = spec.by_name.get(
+                spec.param_aliases.get(k, k) if isinstance(spec.param_aliases.get(k, k), str) else k
+            )
+            if declared is not None and getattr(declared.parse, "kind", "") == "any" and not _plain(v):
+                continue  # accepted and ignored by the declaration (a regularizer, an initializer object)
             out[k] = self.plain_value(v, k, node)
         return out, input_shape
 
     def plain_value(self, v, what, node):
         if isinstance(v, Unknown):
             if v.reason:
-                raise unsupported(node.lineno, v.reason)
+                raise v.error(node.lineno, "")
             raise needs_value(v.expr, v.line or node.lineno)
         if isinstance(v, range):
             return list(v)
         if isinstance(v, (tuple, list)):
             return [self.plain_value(x, what, node) for x in v]
         if not _plain(v):
-            raise unsupported(node.lineno, f"{what}= is not a value the reader can follow (`{ast.unparse(node)[:80]}`)")
+            raise unsupported(node.lineno, f"{what}= is not a value the reader can follow (`{_src(node)[:80]}`)")
         return v
 
     # ---- Keras ------------------------------------------------------------------------------
 
     def call_keras(self, path, last, args, kwargs, node):
         line = node.lineno
+        layers_module = "." in path and path.split(".")[-2] in ("layers", "merge", "merging", "keras")
+        merge_function = layers_module and (last in _KERAS_MERGE_FUNCTIONS or last == "merge")
+        if _has_tensor(args, kwargs) and not last[:1].isupper() and not merge_function:
+            return self.keras_function(path, last, args, kwargs, node)
         if last in ("Input",) or (last == "InputLayer"):
             shape = kwargs.get("shape", args[0] if args else None)
             batch_shape = kwargs.get("batch_shape", kwargs.get("batch_input_shape"))
@@ -1454,10 +1762,19 @@ class Reader:
                 return layer
             return self.call_op_layer(layer, [tensors], {}, node)
         if last in _KERAS_SHAPE_KEEPING:
-            return OpLayer("keep:" + last, {}, line, self.keras_name(keras_auto_name(last), kwargs.get("name")))
+            layer = OpLayer("keep:" + last, {}, line, self.keras_name(keras_auto_name(last), kwargs.get("name")))
+            layer.input_shape = self.declared_input(kwargs, node)
+            return layer
         if last == "Lambda":
-            return Unknown(
-                "Lambda", line, f"line {line}: a Lambda layer cannot be followed (its function could change the shape)"
+            fn = args[0] if args else kwargs.get("function")
+            if not isinstance(fn, (LambdaFn, UserFunction)):
+                return Unknown("Lambda", line, "a Lambda layer whose function cannot be read")
+            options = {"function": fn, "output_shape": kwargs.get("output_shape", args[1] if len(args) > 1 else None)}
+            return OpLayer("Lambda", options, line, self.keras_name("lambda", kwargs.get("name")))
+        if last == "TimeDistributed" and isinstance(args[0] if args else kwargs.get("layer"), KerasModel):
+            inner = args[0] if args else kwargs.get("layer")
+            return OpLayer(
+                "TimeDistributedModel", {"model": inner}, line, self.keras_name("time_distributed", kwargs.get("name"))
             )
         try:
             spec = registry.lookup("keras", last)
@@ -1466,14 +1783,133 @@ class Reader:
         if spec is not None and last[:1].isupper():
             params, input_shape = self.layer_params(spec, last, args, kwargs, node)
             name = self.keras_name(keras_auto_name(spec.name), kwargs.get("name"))
-            return LayerObj(spec, params, line, name, input_shape)
+            layer = LayerObj(spec, params, line, name, input_shape)
+            if "trainable" in kwargs:
+                layer.trainable = bool(self.plain_value(kwargs["trainable"], "trainable", node))
+            return layer
         if _has_tensor(args, kwargs):
-            raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be followed on a tensor")
+            raise unsupported(line, f"`{_src(node)[:80]}` cannot be followed on a tensor")
         if last[:1].isupper() and "layers" in path:
-            return Unknown(last, line, f"line {line}: the Keras layer {last} is not one the engine declares")
-        return Unknown(ast.unparse(node)[:80], line)
+            return Unknown(last, line, f"the Keras layer {last} is not one the engine declares")
+        return Unknown(_src(node)[:80], line)
+
+    def declared_input(self, kwargs, node):
+        """The input shape a Keras layer declares (input_shape=, batch_input_shape=, input_dim=), or None."""
+        for key in ("input_shape", "batch_input_shape", "batch_shape", "input_dim"):
+            if kwargs.get(key) is not None:
+                v = self.plain_value(kwargs[key], key, node)
+                if key == "input_dim":
+                    return (None, v)
+                return (None, *v) if key == "input_shape" else tuple(v)
+        return None
+
+    def keras_function(self, path, last, args, kwargs, node):
+        """tf.nn.relu(x), keras.ops.concatenate([a, b], axis=1), tf.reduce_mean(x, axis=1): Keras ops on tensors."""
+        line = node.lineno
+        pv = self.plain_value
+        module = path.rsplit(".", 2)[-2] if "." in path else ""
+        if module not in ("nn", "ops", "activations", "math", "tf", "backend", "keras"):
+            raise unsupported(line, f"`{_src(node)[:80]}` cannot be followed on a tensor")
+        name = last
+        if name in _KERAS_ACTIVATION_FUNCTIONS:
+            x = self.tensor_args(args[0], line, name)[0]
+            spec = registry.lookup("keras", "Activation")
+            act = _KERAS_ACTIVATION_FUNCTIONS[name]
+            params = {"activation": act}
+            if name == "softmax" and (len(args) > 1 or "axis" in kwargs):
+                spec = registry.lookup("keras", "Softmax")
+                params = {"axis": pv(kwargs.get("axis", args[1] if len(args) > 1 else -1), "axis", node)}
+            outs = self.graph.call_layer(spec, params, [x], self.op_name(name), line)
+            return outs[0]
+        if name in (
+            "square",
+            "sqrt",
+            "abs",
+            "exp",
+            "log",
+            "negative",
+            "sign",
+            "cos",
+            "sin",
+            "stop_gradient",
+            "cast",
+            "clip",
+            "clip_by_value",
+            "l2_normalize",
+            "normalize",
+        ):
+            return self.tensor_args(args[0], line, name)[0]  # element-wise: the shape is kept
+        try:
+            if name in ("add", "subtract", "multiply", "divide", "maximum", "minimum"):
+                a, b = args[0], args[1] if len(args) > 1 else kwargs.get("y")
+                ta = [t for t in (a, b) if isinstance(t, Tensor)]
+                shape = torch_broadcast(*(t.shape for t in ta), name) if len(ta) == 2 else ta[0].shape
+                return self.op(name, ta, shape, line)
+            if name in ("concatenate", "concat"):
+                tensors = self.tensor_args(args[0], line, name)
+                axis = pv(
+                    kwargs.get("axis", args[1] if len(args) > 1 else (-1 if name == "concatenate" else None)),
+                    "axis",
+                    node,
+                )
+                return self.op("concatenate", tensors, concat([t.shape for t in tensors], axis, "pytorch"), line)
+            if name in (
+                "expand_dims",
+                "squeeze",
+                "transpose",
+                "reshape",
+                "reduce_mean",
+                "reduce_sum",
+                "reduce_max",
+                "mean",
+                "sum",
+                "max",
+                "matmul",
+                "shape",
+                "flatten",
+            ):
+                x = self.tensor_args(args[0], line, name)[0]
+                if name == "shape":
+                    return _Shape(x.shape)
+                if name == "expand_dims":
+                    return self.op(
+                        name,
+                        [x],
+                        unsqueeze(x.shape, pv(kwargs.get("axis", args[1] if len(args) > 1 else None), "axis", node)),
+                        line,
+                    )
+                if name == "squeeze":
+                    return self.op(
+                        name,
+                        [x],
+                        squeeze(x.shape, pv(kwargs.get("axis", args[1] if len(args) > 1 else None), "axis", node)),
+                        line,
+                    )
+                if name == "transpose":
+                    perm = kwargs.get("axes", kwargs.get("perm", args[1] if len(args) > 1 else None))
+                    perm = list(reversed(range(len(x.shape)))) if perm is None else pv(perm, "axes", node)
+                    return self.op(name, [x], permute(x.shape, perm), line)
+                if name == "reshape":
+                    target = pv(
+                        kwargs.get("newshape", kwargs.get("shape", args[1] if len(args) > 1 else None)), "shape", node
+                    )
+                    return self.op(name, [x], reshape(x.shape, list(target), name), line)
+                if name == "matmul":
+                    y = self.tensor_args(args[1] if len(args) > 1 else kwargs.get("x2", kwargs.get("b")), line, name)[0]
+                    return self.op(name, [x, y], matmul(x.shape, y.shape), line)
+                if name == "flatten":
+                    return self.op(name, [x], (x.shape[0], product(x.shape[1:])), line)
+                axis = pv(kwargs.get("axis", args[1] if len(args) > 1 else None), "axis", node)
+                keep = bool(pv(kwargs.get("keepdims", args[2] if len(args) > 2 else False), "keepdims", node))
+                return self.op(name, [x], reduce(x.shape, axis, keep), line)
+        except ShapeError as err:
+            if err.code in ("unsupported_construct", "needs_value") or getattr(err, "details", None):
+                raise
+            raise node_error(err, len(self.graph.nodes), self.op_name(name), name, line, None) from None
+        raise unsupported(line, f"`{_src(node)[:80]}` cannot be followed on a tensor")
 
     def tensors(self, value, line, what):
+
         items = value if isinstance(value, (list, tuple)) else [value]
         out = []
         for t in items:
@@ -1481,7 +1917,7 @@ class Reader:
                 out.extend(self.tensors([t[k] for k in sorted(t, key=str)], line, what))
                 continue
             if isinstance(t, Unknown):
-                raise unsupported(line, t.reason or f"the model's {what} `{t.expr}` cannot be followed")
+                raise t.error(line, f"the model's {what} `{t.expr}` cannot be followed")
             if not isinstance(t, Tensor):
                 raise unsupported(line, f"the model's {what} are not tensors the reader follows")
             out.append(t)
@@ -1497,7 +1933,7 @@ class Reader:
 
     def tensor_args(self, args, line, what):
         if isinstance(args, Unknown):
-            raise unsupported(line, args.reason or f"{what} is called on `{args.expr}`, which cannot be followed")
+            raise args.error(line, f"{what} is called on `{args.expr}`, which cannot be followed")
         if isinstance(args, _KerasInputLayer):
             return [args.tensor]
         if isinstance(args, Tensor):
@@ -1532,8 +1968,16 @@ class Reader:
                 if len(inputs) != 1:
                     raise unsupported(line, f"{obj.name} ({spec.name}) takes one tensor, received {len(inputs)}")
             name = obj.name if obj.calls == 0 else f"{obj.name}[{obj.calls}]"
+            state = kwargs.get("initial_state", args[1] if len(args) > 1 and spec.category == "recurrent" else None)
+            extra = []
+            if state is not None:
+                extra = self.tensor_args(state, line, obj.name)
+                self.check_keras_states(obj, params, extra, inputs[0], name, line)
+            for key in ("mask", "constants"):  # tensors the call reads (edges of the graph)
+                if kwargs.get(key) is not None:
+                    extra += self.tensor_args(kwargs[key], line, obj.name)
             obj.calls += 1
-            outs = self.graph.call_layer(spec, params, inputs, name, line, owner=obj)
+            outs = self.graph.call_layer(spec, params, inputs + extra, name, line, owner=obj)
             return outs[0] if len(outs) == 1 else list(outs)
         # PyTorch
         name = obj.name if obj.calls == 0 else f"{obj.name}[{obj.calls}]"
@@ -1572,6 +2016,74 @@ class Reader:
             return (outs[0], outs[1])
         return outs[0] if len(outs) == 1 else tuple(outs)
 
+    def check_keras_states(self, obj, params, states, x, name, line):
+        """initial_state: one (batch, units) tensor per state (h, and c for LSTM); Keras refuses others."""
+        units = params.get("units")
+        spec = obj.spec
+        inner = params.get("layer") if spec.name == "Bidirectional" else None
+        if isinstance(inner, dict):
+            units = inner.get("params", {}).get("units")
+        if type(units) is not int:
+            return
+        for st in states:
+            if len(st.shape) != 2 or (st.shape[-1] is not None and st.shape[-1] != units):
+                err = ShapeError(
+                    "state_mismatch",
+                    f"{spec.name} expects initial states of shape (batch, {units}), receives {_show(st.shape)}",
+                )
+                raise node_error(err, len(self.graph.nodes), name, spec.name, line, _show(x.shape))
+
+    def call_lambda_layer(self, obj: OpLayer, value, inputs, name, line):
+        """A Lambda layer: its function followed on the tensors (in a scratch graph), one node for the result."""
+        saved, self.graph = self.graph, Graph(self.fw)
+        self.graph.taken = set(saved.taken)
+        try:
+            result = self.call(obj.options["function"], [value], {}, _FakeNode(line))
+        finally:
+            self.graph = saved
+        outs = _flatten_tensors(result, line)
+        declared = obj.options.get("output_shape")
+        if declared is not None:
+            # Keras builds the graph from output_shape: it must say what the function gives.
+            if isinstance(declared, (LambdaFn, UserFunction)):
+                arg = [_Shape(t.shape) for t in inputs] if len(inputs) > 1 else _Shape(inputs[0].shape)
+                declared = self.call(declared, [arg], {}, _FakeNode(line))
+                declared = tuple(self.plain_value(declared, "output_shape", _FakeNode(line)))
+            else:
+                declared = (inputs[0].shape[0], *self.plain_value(declared, "output_shape", _FakeNode(line)))
+            if len(outs) != 1 or tuple(declared) != tuple(outs[0].shape):
+                err = ShapeError(
+                    "shape_mismatch",
+                    f"output_shape says {_show(declared)}, its function gives {[_show(t.shape) for t in outs]}",
+                )
+                raise node_error(err, len(self.graph.nodes), name, "Lambda", line, _show(inputs[0].shape))
+        outputs = self.graph.add_op("Lambda", inputs, [t.shape for t in outs], line, name=name)
+
+        return outputs[0] if len(outputs) == 1 else list(outputs)
+
+    def call_time_distributed_model(self, obj: OpLayer, inputs, name, line):
+        """TimeDistributed(a model): the model on each time step; its weights once."""
+        model = obj.options["model"]
+        if len(inputs) != 1 or len(inputs[0].shape) < 3:
+            err = ShapeError("rank_mismatch", f"expects one input of rank 3 or more, received {len(inputs)} tensor(s)")
+            raise node_error(err, len(self.graph.nodes), name, "TimeDistributed", line, _show(inputs[0].shape))
+        x = inputs[0]
+        saved, self.graph = self.graph, Graph(self.fw)
+        try:
+            step = self.graph.add_input("step", (x.shape[0], *x.shape[2:]))
+            self.sub_model(model, [step], line)
+            inner = self.graph.nodes[-1]
+        finally:
+            self.graph = saved
+        steps = x.shape[1]
+        macs = inner.macs * steps if type(inner.macs) is int and type(steps) is int else None
+        shapes = [(s[0], steps, *s[1:]) for s in inner.output_shapes]
+        outs = self.graph.add_model(
+            "TimeDistributed", name, [x], shapes, inner.param_count, inner.trainable_params, macs, line, owner=model
+        )
+        self.graph.nodes[-1].inner = inner.inner
+        return outs[0] if len(outs) == 1 else list(outs)
+
     def call_op_layer(self, obj: OpLayer, args, kwargs, node):
         line = node.lineno
         if not args:
@@ -1581,6 +2093,10 @@ class Reader:
         name = obj.name if obj.calls == 0 else f"{obj.name}[{obj.calls}]"
         obj.calls += 1
         kind = obj.kind
+        if kind == "Lambda":
+            return self.call_lambda_layer(obj, args[0], inputs, name, line)
+        if kind == "TimeDistributedModel":
+            return self.call_time_distributed_model(obj, inputs, name, line)
         try:
             if kind.startswith("keep:"):
                 if len(inputs) != 1:
@@ -1611,7 +2127,7 @@ class Reader:
             args = [kwargs["inputs"]]
         if not args or isinstance(args[0], Unknown) and not _has_tensor(args, {}):
             if self.top_level and args and isinstance(args[0], Unknown):
-                return Unknown(ast.unparse(node)[:80], line, args[0].reason)
+                return args[0].derived(_src(node)[:80], line)
         inputs = self.tensor_args(args[0], line, model.name)
         if model.kind == "subclass":
             call = model.instance.cls.find("call")
@@ -1631,6 +2147,19 @@ class Reader:
         sub = Reader.__new__(Reader)
         sub.__dict__.update(self.__dict__)
         if model.kind == "sequential":
+            declared = self.sequential_input_shape(model)
+            given = inputs[0].shape
+            if declared is not None and (
+                len(declared) != len(given)
+                or any(
+                    a is not None and b is not None and a != b for a, b in zip(declared[1:], given[1:], strict=False)
+                )
+            ):
+                err = ShapeError(
+                    "shape_mismatch",
+                    f"was built for inputs of shape {_show(declared)}, receives {_show(given)}",
+                )
+                raise node_error(err, len(self.graph.nodes), model.name, "Sequential", line, _show(given))
             g = Graph("keras")
             saved = self.graph
             self.graph = g
@@ -1671,6 +2200,7 @@ class Reader:
         model.calls += 1
         label = "Sequential" if model.kind == "sequential" else "Functional"
         outs = self.graph.add_model(label, name, inputs, shapes, total, trainable, macs, line, owner=model)
+        self.graph.nodes[-1].inner = list(nodes)
         return outs[0] if len(outs) == 1 else list(outs)
 
     def run_sequential(self, model: KerasModel, x: Tensor) -> Tensor:
@@ -1685,7 +2215,7 @@ class Reader:
             elif isinstance(item, KerasModel):
                 x = self.call_keras_model(item, [x], {}, node)
             elif isinstance(item, Unknown):
-                raise unsupported(item.line, item.reason or f"`{item.expr}` in the Sequential cannot be followed")
+                raise item.error(item.line, f"`{item.expr}` in the Sequential cannot be followed")
             else:
                 raise unsupported(model.line, "an item of the Sequential is not a layer")
             if isinstance(x, list):
@@ -1700,7 +2230,7 @@ class Reader:
                 return item.tensor.shape
             if isinstance(item, Tensor):
                 return item.shape
-            if isinstance(item, LayerObj) and item.input_shape is not None:
+            if isinstance(item, (LayerObj, OpLayer)) and item.input_shape is not None:
                 return item.input_shape
             if isinstance(item, KerasModel) and item.kind == "sequential":
                 return self.sequential_input_shape(item)
@@ -1757,18 +2287,27 @@ class Reader:
                 params, _ = self.layer_params(spec, last, args, kwargs, node)
                 return LayerObj(spec, params, line)
             raise unsupported(line, f"nn.{last} is not a PyTorch layer the engine declares")
-        if parts[:3] == ["torch", "nn", "init"] or parts[:3] == ["torch", "nn", "utils"]:
+        if parts[:3] == ["torch", "nn", "init"]:
             return None
+        if parts[:3] == ["torch", "nn", "utils"] and last == "spectral_norm" and args:
+            self.notes.append(f"line {line}: spectral_norm keeps the layer's parameter count (u, v are buffers)")
+            return args[0]
+        if parts[:3] == ["torch", "nn", "utils"]:
+            if last in ("clip_grad_norm_", "clip_grad_value_"):
+                return None
+            if "rnn" in parts:
+                raise unsupported(line, f"packed sequences (nn.utils.rnn.{last}) are not read")
+            raise unsupported(line, f"nn.utils.{last} changes a layer's parameters; it is not read")
         if parts[:3] == ["torch", "nn", "functional"] or (len(parts) == 2 and parts[0] == "torch"):
             return self.torch_function(last, args, kwargs, node)
         if _has_tensor(args, kwargs):
-            raise unsupported(line, f"`{ast.unparse(node)[:80]}` cannot be followed on a tensor")
-        return Unknown(ast.unparse(node)[:80], line)
+            raise unsupported(line, f"`{_src(node)[:80]}` cannot be followed on a tensor")
+        return Unknown(_src(node)[:80], line)
 
     def check_modules(self, m: TorchModule, line):
         for k, v in m.children.items():
             if isinstance(v, Unknown):
-                raise unsupported(v.line or line, v.reason or f"`{v.expr}` in a module container cannot be followed")
+                raise v.error(v.line or line, f"`{v.expr}` in a module container cannot be followed")
             if not isinstance(v, (LayerObj, TorchModule)):
                 raise unsupported(line, f"item {k} of the container is not a module")
 
@@ -1777,7 +2316,7 @@ class Reader:
         if self.top_level and self.in_forward == 0:
             if _has_tensor(args, kwargs):
                 self.example_inputs = [a.shape for a in args if isinstance(a, Tensor)]
-            return Unknown(ast.unparse(node)[:80], line)
+            return Unknown(_src(node)[:80], line)
         m.calls += 1
         if m.kind == "sequential":
             if len(args) != 1:
@@ -1791,15 +2330,44 @@ class Reader:
         if m.cls is None:
             raise unsupported(line, "a module without a class cannot be called")
         found = m.cls.find("forward")
+        if not found and _container_kind(m.cls) == "sequential":
+            return self.container_forward(m, "sequential", args, kwargs, node)
         if not found:
             raise unsupported(line, f"{m.cls.name} has no forward()")
         self.in_forward += 1
         try:
-            return self.call_user(UserFunction(found[1], None, found[0]), [m, *args], kwargs, node)
+            result = self.call_user(UserFunction(found[1], None, found[0]), [m, *args], kwargs, node)
         finally:
             self.in_forward -= 1
+        if m.params and not m.children:
+            self.leaf_module_macs(m, args, result, line)
+        return result
+
+    def leaf_module_macs(self, m: TorchModule, args, result, line):
+        """A module of the user's with parameters and no child module is a leaf for torchinfo: its mult-adds
+        count by its parameters' names, as torchinfo counts any leaf (engine/macs.py)."""
+        outs = _flatten_tensors(result, line)
+        out = outs[0].shape
+        total = 0
+        conv = "Conv" in m.cls.name
+        for name, p in m.params:
+            size = product(p.shape)
+            if name in ("weight", "bias"):
+                factor = product(out[:1] + out[2:]) if conv else (out[0] if out else 1)
+            elif "weight" in name or "bias" in name:
+                factor = product(out[:2])
+            else:
+                continue
+            total += size * factor
+        inputs = [a for a in args if isinstance(a, Tensor)]
+        self.graph.add_op(
+            m.cls.name, inputs, [t.shape for t in outs], line, name=self.graph.unique(m.path or m.cls.name)
+        )
+        self.graph.nodes[-1].macs = total
+        self.graph.nodes[-1].kind = "module"
 
     def torch_function(self, name, args, kwargs, node):
+
         line = node.lineno
         if name in _CREATORS:
             if name == "randint":
@@ -1812,8 +2380,23 @@ class Reader:
             if isinstance(size, int):
                 size = [size]
             if not all(type(v) is int and v >= 0 for v in size):
-                raise unsupported(line, f"`{ast.unparse(node)[:80]}`: sizes are not known integers")
+                raise unsupported(line, f"`{_src(node)[:80]}`: sizes are not known integers")
             return Tensor(f"torch.{name}", tuple(size))
+        if name == "arange":
+            bounds = [self.plain_value(a, "arange", node) for a in args[:3]]
+            if not bounds or not all(_is_number(b) for b in bounds):
+                return Unknown(_src(node)[:80], line)
+            start, end, step = (
+                (0, bounds[0], 1) if len(bounds) == 1 else (*bounds[:2], bounds[2] if len(bounds) > 2 else 1)
+            )
+            if step == 0:
+                raise unsupported(line, "torch.arange with step 0")
+            count = max(0, -(-(end - start) // step)) if all(type(b) is int for b in bounds) else None
+            if count is None:
+                import math
+
+                count = max(0, math.ceil((end - start) / step))
+            return Tensor("torch.arange", (count,))
         if name in _LIKE:
             t = args[0]
             return Tensor(f"torch.{name}", t.shape) if isinstance(t, Tensor) else Unknown(name, line)
@@ -1832,12 +2415,12 @@ class Reader:
             "long",
         ):
             if name == "device" or not _has_tensor(args, kwargs):
-                return Unknown(ast.unparse(node)[:80], line)
+                return Unknown(_src(node)[:80], line)
         if not args or not isinstance(args[0], Tensor) and name not in ("cat", "concat", "stack", "hstack", "vstack"):
             if _has_tensor(args, kwargs):
                 pass
             else:
-                return Unknown(ast.unparse(node)[:80], line)
+                return Unknown(_src(node)[:80], line)
         return self.tensor_method(args[0], name, list(args[1:]), kwargs, node, functional=True)
 
     # ---- tensors ----------------------------------------------------------------------------
@@ -1845,11 +2428,16 @@ class Reader:
     def tensor_attr(self, t: Tensor, attr, node):
         if attr == "shape":
             return _Shape(t.shape)
+        if self.fw == "keras":  # a Keras tensor's methods are not PyTorch's: only its shape is read
+            raise unsupported(getattr(node, "lineno", self.line), f"`{_src(node)[:80]}` on a Keras tensor")
+
         if attr == "ndim":
             return len(t.shape)
         if attr == "T":
             return self.op("t", [t], tuple(reversed(t.shape)), node.lineno)
-        if attr in ("device", "dtype", "data", "is_cuda", "requires_grad", "grad"):
+        if attr in ("is_cuda", "is_xpu", "is_mps", "is_sparse", "is_quantized"):
+            return False  # the trace is of a CPU run; these never change a shape
+        if attr in ("device", "dtype", "data", "requires_grad", "grad"):
             return t if attr == "data" else Unknown(attr, node.lineno)
         return Bound(t, self.tensor_method_bound, attr)
 
@@ -2061,7 +2649,8 @@ class Reader:
         if name in ("softmax", "log_softmax", "softmin"):
             dim = kwargs.get("dim", args[0] if args else None)
             if dim is None:
-                raise unsupported(line, f"{name} without dim (implicit dim choice is deprecated) cannot be followed")
+                dim = -1  # PyTorch picks a dim itself (with a warning); the shape is the same whichever it picks
+
             spec = {"softmax": "Softmax", "log_softmax": "LogSoftmax", "softmin": "Softmin"}[name]
             return self.spec_call(spec, t, {"dim": pv(dim, "dim", node)}, node, name)
         if name in _TORCH_POOLS:
@@ -2088,9 +2677,31 @@ class Reader:
             return self.op("pad", [t], pad(t.shape, list(pads)), line, {"pad": list(pads)})
         if name in _TORCH_POINTWISE or name in ("relu_", "abs", "sigmoid_", "clamp"):
             return t
-        if name == "prelu" or name in ("linear", "conv2d", "conv1d", "embedding", "layer_norm", "batch_norm", "einsum"):
-            raise unsupported(line, f"`{ast.unparse(node)[:80]}`: functional {name} with explicit weights is not read")
-        raise unsupported(line, f"`{ast.unparse(node)[:80]}`: the tensor operation {name} is not read")
+        if name == "layer_norm":
+            normalized = pv(args[0] if args else kwargs.get("normalized_shape"), "normalized_shape", node)
+            normalized = [normalized] if isinstance(normalized, int) else list(normalized)
+            if list(t.shape[len(t.shape) - len(normalized) :]) != normalized:
+                raise op_error(
+                    "shape_mismatch",
+                    f"layer_norm: normalized_shape {normalized} must be the last dims of the input {_show(t.shape)}",
+                )
+            return self.op("layer_norm", [t], t.shape, line, {"normalized_shape": normalized})
+        if name == "scaled_dot_product_attention":
+            k = args[0] if args else kwargs.get("key")
+            v = args[1] if len(args) > 1 else kwargs.get("value")
+            if not (isinstance(k, Tensor) and isinstance(v, Tensor)):
+                raise unsupported(line, "scaled_dot_product_attention without key and value tensors")
+            if t.shape[-1] != k.shape[-1] or k.shape[-2] != v.shape[-2]:
+                raise op_error(
+                    "shape_mismatch",
+                    f"scaled_dot_product_attention: query {_show(t.shape)}, key {_show(k.shape)} and value "
+                    f"{_show(v.shape)} do not fit (query and key share the last dim, key and value the sequence)",
+                )
+            batch = torch_broadcast(torch_broadcast(t.shape[:-2], k.shape[:-2], name), v.shape[:-2], name)
+            return self.op("scaled_dot_product_attention", [t, k, v], (*batch, t.shape[-2], v.shape[-1]), line)
+        if name == "prelu" or name in ("linear", "conv2d", "conv1d", "embedding", "batch_norm", "einsum"):
+            raise unsupported(line, f"`{_src(node)[:80]}`: functional {name} with explicit weights is not read")
+        raise unsupported(line, f"`{_src(node)[:80]}`: the tensor operation {name} is not read")
 
     def tensor_binop(self, op, left, right, line):
         if isinstance(op, ast.MatMult):
@@ -2104,7 +2715,7 @@ class Reader:
                 ) from None
         if isinstance(left, Unknown) or isinstance(right, Unknown):
             u = left if isinstance(left, Unknown) else right
-            raise unsupported(line, u.reason or f"`{u.expr}` is combined with a tensor and cannot be followed")
+            raise u.error(line, f"`{u.expr}` is combined with a tensor and cannot be followed")
         if not (isinstance(left, Tensor) and isinstance(right, Tensor)):
             other = right if isinstance(left, Tensor) else left
             if _is_number(other):
@@ -2123,9 +2734,10 @@ class Reader:
 
     def tensor_index(self, t: Tensor, key, line):
         items = list(key) if isinstance(key, tuple) else [key]
+        lists = [it for it in items if isinstance(it, list)]
         for it in items:
-            if isinstance(it, (Tensor, Unknown, list)):
-                raise unsupported(line, "indexing a tensor with a tensor or a list is not read")
+            if isinstance(it, (Tensor, Unknown)) or (isinstance(it, list) and (len(lists) > 1 or not _plain(it))):
+                raise unsupported(line, "indexing a tensor with a tensor or several lists is not read")
         try:
             shape = index(t.shape, items)
         except ShapeError as err:
@@ -2166,6 +2778,7 @@ def _super(*args):
 
 
 _BUILTIN_FUNCS = (
+    type,
     len,
     range,
     int,
@@ -2329,7 +2942,32 @@ class ModelGraph:
 
     def trace(self, input_shapes: list | None = None) -> dict:
         """Every node's shapes, parameters and MACs for these input shapes (batch included)."""
+        try:
+            return self._trace(input_shapes)
+        except RecursionError:
+            raise ShapeError("too_complex", "the code is nested too deeply to read", "code") from None
+        except (_Return, _Break, _Continue):
+            raise ShapeError(
+                "unsupported_construct", "return/break/continue outside a function or loop", "code"
+            ) from None
+        except _READER_SLIPS as err:
+            raise _slip(self.reader, err) from None
+
+    def _trace(self, input_shapes):
         m = self.model
+
+        if isinstance(m, KerasModel) and input_shapes is not None:
+            declared = self.declared_input_shapes()
+            if declared is not None and m.kind in ("functional", "sequential"):
+                if len(declared) != len(input_shapes):
+                    raise ShapeError(
+                        "invalid_input_shape",
+                        f"the model takes {len(declared)} input(s), received {len(input_shapes)} shape(s)",
+                        "input_shapes",
+                    )
+                input_shapes = [
+                    _keras_adjust_rank(g, d, k) for k, (g, d) in enumerate(zip(input_shapes, declared, strict=False))
+                ]
         if isinstance(m, KerasModel) and m.kind == "functional":
             if input_shapes is not None:
                 declared = [t.shape for t in m.inputs]
@@ -2337,20 +2975,26 @@ class ModelGraph:
                     reread = _read(self.code, "keras", self.values, override=[tuple(s) for s in input_shapes])
                     return reread.trace(None)
             return self._keras_functional()
+        if isinstance(m, KerasModel) and m.kind == "sequential":
+            for item in m.layers:
+                if isinstance(item, Unknown):
+                    raise item.error(item.line, f"`{item.expr}` in the Sequential cannot be followed")
         shapes = input_shapes if input_shapes is not None else self.declared_input_shapes()
         if shapes is None:
             if isinstance(m, KerasModel):
                 raise ShapeError(
                     "needs_input_shape",
-                    f"the model {self.name} does not say its input shape: give input_shape (batch included, "
-                    "null for Keras' batch)",
+                    f"line {m.line}: the model {self.name} does not say its input shape: give input_shape "
+                    "(batch included, null for Keras' batch)",
                     "input_shape",
+                    line=m.line,
                 )
             raise ShapeError(
                 "needs_input_shape",
-                f"the PyTorch model {self.name} needs an input shape: give input_shape (batch included), "
-                "or input_shapes for a forward with several inputs",
+                f"line {m.line}: the PyTorch model {self.name} needs an input shape: give input_shape (batch "
+                "included), or input_shapes for a forward with several inputs",
                 "input_shape",
+                line=m.line,
             )
         if isinstance(m, KerasModel):
             return self._keras_run(shapes)
@@ -2365,6 +3009,18 @@ class ModelGraph:
     def _keras_functional(self) -> dict:
         m, r = self.model, self.reader
         nodes = r.graph.reachable(m.outputs)
+        given = {t.ref for t in m.inputs}
+        needed = {ref for n in nodes for ref in n.inputs} | {t.ref for t in m.outputs}
+        missing = [t.ref for t in r.graph.inputs if t.ref in needed and t.ref not in given]
+        if missing:
+            err = ShapeError(
+                "graph_disconnected",
+                f"line {m.line}: the model's outputs depend on the input {missing[0]}, which is not among its inputs "
+                f"({', '.join(sorted(given)) or 'none'}): Keras refuses this graph",
+                "code",
+                line=m.line,
+            )
+            raise err
         return self._finish(r.graph, m.outputs, m.inputs, nodes)
 
     def _keras_run(self, shapes) -> dict:
@@ -2417,7 +3073,21 @@ class ModelGraph:
         finally:
             r.in_forward -= 1
         outputs = _flatten_tensors(result, m.line)
+        registered = {id(mod) for mod in _walk(m)}
+        for node in r.graph.nodes:
+            if node.owner is not None and id(node.owner) not in registered:
+                # A layer kept in a plain list or dict is not a submodule: PyTorch counts neither its
+                # parameters nor (torchinfo) its mult-adds.
+                node.param_count = node.trainable_params = node.macs = 0
+                self.notes.append(
+                    f"{node.name} ({node.layer}) is not registered as a submodule (a plain list or dict?): "
+                    "model.parameters() and torchinfo do not count it"
+                )
         total, trainable = self._torch_params(m, r.graph)
+        shared = _tied_weights(m)
+        total -= shared[0]
+        trainable -= shared[1]
+
         answer = self._finish(r.graph, outputs, inputs)
         answer["total_params"] = total
         answer["trainable_params"] = trainable
@@ -2440,8 +3110,12 @@ class ModelGraph:
             if isinstance(mod, LayerObj):
                 if id(mod) in counted:
                     c, t = counted[id(mod)]
+                    if getattr(mod, "trainable", True) is False:
+                        t = 0
                 else:
                     c = t = _static_params(mod)
+                    if getattr(mod, "trainable", True) is False:
+                        t = 0
                     if c is None:
                         raise unsupported(
                             mod.line,
@@ -2458,7 +3132,7 @@ class ModelGraph:
                 for _, p in mod.params:
                     n = product(p.shape)
                     total += n
-                    if getattr(p, "trainable", True):
+                    if getattr(p, "trainable", True) and getattr(mod, "trainable", True) is not False:
                         trainable += n
         return total, trainable
 
@@ -2526,8 +3200,15 @@ def _static_params(obj: LayerObj):
         except ShapeError:
             continue
         if type(count) is int:
-            return count if trainable is None else count
+            obj.static_outcome = outcome
+            return count
     return None
+
+
+def _static_outcome(obj: LayerObj):
+    if getattr(obj, "static_outcome", None) is None:
+        _static_params(obj)
+    return getattr(obj, "static_outcome", None)
 
 
 def _reset_calls(reader: Reader):
@@ -2588,7 +3269,7 @@ def _flatten_tensors(value, line) -> list:
         elif v is None:
             pass
         elif isinstance(v, Unknown):
-            raise unsupported(v.line or line, v.reason or f"the model's output `{v.expr}` cannot be followed")
+            raise v.error(v.line or line, f"the model's output `{v.expr}` cannot be followed")
         else:
             raise unsupported(line, "the model returns something that is not a tensor")
 
@@ -2626,8 +3307,11 @@ def _read(code, framework, values, override=None) -> ModelGraph:
         raise ShapeError("too_complex", "the code is nested too deeply to read", "code") from None
     except (_Return, _Break, _Continue):
         raise ShapeError("unsupported_construct", "return/break/continue outside a function or loop", "code") from None
+    except _READER_SLIPS as err:
+        raise _slip(reader, err) from None
     graph = ModelGraph(reader, model, fw, code, values)
-    for _, err in reader.skipped:
+    graph.notes.extend(reader.notes)
+    for _, err, _ in reader.skipped:
         graph.notes.append(f"skipped (not part of the model): {err.message}")
     return graph
 
@@ -2643,8 +3327,11 @@ def _choose(reader: Reader, fw: str):
 
 
 def _choose_model(reader: Reader, fw: str):
-    for stmt, err in reader.skipped:
-        # A statement that builds a model (net = ResNet18()) and could not be read is the answer's error.
+    for stmt, err, on_path in reader.skipped:
+        # A statement on a tensor's path, or one that builds a model (net = ResNet18()), that could not be
+        # read is the answer's error: the model may depend on it.
+        if on_path or _mutates(stmt):
+            raise err
         value = getattr(stmt, "value", None)
         if isinstance(value, ast.Call):
             called = _dotted(value.func) or ""
@@ -2704,6 +3391,17 @@ def _choose_keras(reader: Reader):
             reader.top_level = False
             reader.instantiate(classes[-1], [], {}, _FakeNode(classes[-1].node.lineno))
     models = reader.keras_models
+    if not models and reader.last_tensor is not None:
+        # A snippet that builds a graph and no Model (the Keras guides' inception module): the graph from its
+        # inputs to the last tensor it assigns.
+        out, name = reader.last_tensor
+        model = KerasModel("functional", out.node.line, "functional")
+        nodes = reader.graph.reachable([out])
+        refs = {ref for n in nodes for ref in n.inputs}
+        model.inputs = [t for t in reader.graph.inputs if t.ref in refs]
+        model.outputs = [out]
+        reader.notes.append(f"no Model is built: the graph is traced from its inputs to `{name}`")
+        return model
     if not models:
         raise ShapeError(
             "no_model", "found no Keras model (Sequential, Model(inputs, outputs) or a Model subclass)", "code"
@@ -2749,3 +3447,233 @@ def trace_code(
         return graph.trace(shapes)
     except RecursionError:
         raise ShapeError("too_complex", "the code is nested too deeply to read", "code") from None
+
+
+def _method(obj, found, attr):
+    """A method looked up on an instance: bound to it, unless a staticmethod (or bound to the class)."""
+    owner, fdef = found
+    decorators = {_dotted(d) for d in fdef.decorator_list}
+    if "staticmethod" in decorators:
+        return UserFunction(fdef, None, owner)
+    if "classmethod" in decorators:
+        return Bound(owner, UserFunction(fdef, None, owner), attr)
+    return Bound(obj, UserFunction(fdef, None, owner), attr)
+
+
+def _resolve_path(dotted: str, scope: dict, globals_: dict) -> str:
+    """A dotted name with its first part replaced by what it was imported as (Module -> torch.nn.Module)."""
+    head, _, rest = dotted.partition(".")
+    ref = scope.get(head, globals_.get(head))
+    if isinstance(ref, Ref):
+        return ref.path + ("." + rest if rest else "")
+    aliases = {**_KERAS_ALIASES, **_TORCH_ALIASES}
+    if head in aliases and ref is None:
+        return aliases[head] + ("." + rest if rest else "")
+    return dotted
+
+
+def _src(node) -> str:
+    """The source text of a node, for messages (a call the reader makes itself has none)."""
+    if isinstance(node, ast.AST):
+        try:
+            return ast.unparse(node)
+        except (RecursionError, ValueError):
+            return type(node).__name__
+    return "the call"
+
+
+def _keras_adjust_rank(given, declared, k: int):
+    """Keras' input rank adjustment: a trailing axis of 1 added or dropped when that alone makes the ranks agree."""
+    given = list(_input(given, k))
+    if len(given) == len(declared):
+        return given
+    if len(given) == len(declared) + 1 and given[-1] == 1:
+        return given[:-1]
+    if len(given) == len(declared) - 1 and declared[-1] == 1:
+        return [*given, 1]
+    fld = "input_shape" if k == 0 else f"input_shapes[{k}]"
+    raise ShapeError(
+        "invalid_input_shape",
+        f"the model expects input {k} of shape {_show(declared)}, which input of shape {_show(given)} cannot take "
+        "(Keras only adds or drops a trailing axis of size 1)",
+        fld,
+    )
+
+
+_SIMPLE_PERCENT = re.compile(r"(?:[^%]|%[sdi%])*")  # 'conv%d' and the like: no widths, nothing to blow up
+
+
+def _format(template: str, args, kwargs) -> str | None:
+    """'{}_{}'.format(a, b) with plain values and plain fields only (no specs, no attribute access)."""
+    import string
+
+    try:
+        fields = list(string.Formatter().parse(template))
+    except ValueError:
+        return None
+    for _, name, spec, conversion in fields:
+        if name is None:
+            continue
+        if spec or conversion or not (name == "" or name.isdigit() or name.isidentifier()):
+            return None
+    values = [*args, *kwargs.values()]
+    if not all(type(v) in (int, str, bool) for v in values):
+        return None
+    try:
+        return template.format(*args, **kwargs)[:1000]
+    except (IndexError, KeyError, ValueError):
+        return None
+
+
+# Python errors a construct the reader does not model can raise while it is read (an operation on values of
+# types it did not expect): the answer is a refusal naming the line, never a crash.
+_READER_SLIPS = (AttributeError, TypeError, KeyError, IndexError, ValueError, ZeroDivisionError, OverflowError)
+
+
+def _slip(reader: Reader, err: Exception) -> ShapeError:
+    if isinstance(err, ShapeError):
+        return err
+    return unsupported(reader.line, f"the reader cannot follow this line ({type(err).__name__})")
+
+
+# Keras / TensorFlow activation functions called on a tensor: the Activation layer's names (shape kept,
+# except what the registry's rule says).
+_KERAS_ACTIVATION_FUNCTIONS = {
+    "relu": "relu",
+    "sigmoid": "sigmoid",
+    "tanh": "tanh",
+    "softmax": "softmax",
+    "elu": "elu",
+    "selu": "selu",
+    "gelu": "gelu",
+    "silu": "silu",
+    "swish": "swish",
+    "relu6": "relu6",
+    "leaky_relu": "leaky_relu",
+    "softplus": "softplus",
+    "softsign": "softsign",
+    "hard_sigmoid": "hard_sigmoid",
+    "exponential": "exponential",
+    "linear": "linear",
+}
+
+
+def _changed_names(stmt) -> set:
+    """Names a statement assigns anywhere inside it, or changes through a method call or item assignment."""
+    out = set()
+    for n in ast.walk(stmt):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
+            out.add(n.id)
+        elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute):
+            base = n.func.value
+            while isinstance(base, (ast.Attribute, ast.Subscript)):
+                base = base.value
+            if isinstance(base, ast.Name):
+                out.add(base.id)
+        elif isinstance(n, (ast.Subscript, ast.Attribute)) and isinstance(n.ctx, ast.Store):
+            base = n.value
+            while isinstance(base, (ast.Attribute, ast.Subscript)):
+                base = base.value
+            if isinstance(base, ast.Name):
+                out.add(base.id)
+    return out
+
+
+def _container_kind(cls: UserClass) -> str | None:
+    """'sequential', 'modulelist' or 'moduledict' for a user class deriving from that PyTorch container."""
+    for c in _mro(cls):
+        for b in c.bases:
+            if isinstance(b, Ref):
+                kind = {"torch.nn.Sequential": "sequential", "torch.nn.ModuleList": "modulelist"}.get(b.path)
+                if kind is None and b.path == "torch.nn.ModuleDict":
+                    kind = "moduledict"
+                if kind:
+                    return kind
+    return None
+
+
+_MUTATING_METHODS = frozenset(
+    """add add_module append extend insert pop register_buffer register_parameter register_module requires_grad_
+    build set_weights""".split()
+)
+
+
+def _mutates(stmt) -> bool:
+    """True for a statement that writes attributes or items, or calls a method that changes a model."""
+    for n in ast.walk(stmt):
+        if isinstance(n, (ast.Attribute, ast.Subscript)) and isinstance(n.ctx, ast.Store):
+            return True
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _MUTATING_METHODS:
+            return True
+    return False
+
+
+class _ParamRef:
+    """The parameters of one module, as model.parameters() yields them: requires_grad set on all at once."""
+
+    def __init__(self, module):
+        self.module = module
+
+    def freeze(self, requires_grad: bool):
+        self.module.trainable = requires_grad
+        if isinstance(self.module, TorchModule):
+            for _, p in self.module.params:
+                p.trainable = requires_grad
+
+
+class _WeightRef:
+    """layer.weight / layer.bias: which parameter of which layer (for tying and init calls)."""
+
+    def __init__(self, layer: LayerObj, name: str):
+        self.layer = layer
+        self.name = name
+
+
+def _named_modules(root):
+    """(relative path, module) for every module under root, root first, each once (as named_modules)."""
+    out, seen = [], set()
+
+    def visit(mod, prefix):
+        if id(mod) in seen:
+            return
+        seen.add(id(mod))
+        out.append((prefix, mod))
+        if isinstance(mod, TorchModule):
+            for name, child in mod.children.items():
+                visit(child, f"{prefix}.{name}" if prefix else str(name))
+
+    visit(root, "")
+    return out
+
+
+def _weight_names(obj: LayerObj) -> list:
+    """A layer's parameter names (weight, bias, weight_ih_l0, ...) from its rule on an input its constructor implies."""
+    outcome = _static_outcome(obj)
+    return [] if outcome is None else [n for n in outcome.weights if n not in outcome.non_trainable]
+
+
+def _tied_weights(root) -> tuple:
+    """(total, trainable) of parameters shared by two layers (a.weight = b.weight): PyTorch counts them once."""
+    total = trainable = 0
+    tree = {id(mod) for _, mod in _named_modules(root)}
+    for _, mod in _named_modules(root):
+        if not isinstance(mod, LayerObj):
+            continue
+        for name, ref in mod.tied.items():
+            mine, theirs = _static_outcome(mod), _static_outcome(ref.layer)
+            if mine is None or theirs is None or name not in mine.weights or ref.name not in theirs.weights:
+                raise unsupported(
+                    mod.line, f"the weight tying of {mod.name or mod.spec.name}.{name} cannot be followed"
+                )
+            if tuple(mine.weights[name]) != tuple(theirs.weights[ref.name]):
+                raise unsupported(
+                    mod.line,
+                    f"{mod.name}.{name} {_show(mine.weights[name])} is tied to {ref.layer.name}.{ref.name} "
+                    f"{_show(theirs.weights[ref.name])}: the shapes differ",
+                )
+            if id(ref.layer) in tree:
+                n = product(mine.weights[name])
+                total += n
+                if getattr(mod, "trainable", True) is not False:
+                    trainable += n
+    return total, trainable

@@ -71,7 +71,7 @@ def test_mismatch_names_line_node_and_numbers():
     assert err.message.startswith("line 10: conv2 (Conv2d) expects")
     assert err.layer_index == 1 and err.line == 10
     assert err.details["name"] == "conv2" and err.details["layer"] == "Conv2d"
-    assert err.details["expected"] == "16" and err.details["received"] == "32"
+    assert err.details["expected"] == 16 and err.details["received"] == 32
     assert err.details["input_shape"] == [1, 32, 14, 14]
     assert err.as_dict()["details"]["code"] == "channel_mismatch"
 
@@ -419,17 +419,35 @@ def test_keras_input_shapes_given_replace_the_code_shapes():
     assert a["total_params"] == 14
 
 
-def test_lambda_is_refused():
-    err = refuse(
-        """
+def test_lambda_followed_through_its_function_or_refused():
+    code = """
         from keras import layers, Input, Model
-        a = Input(shape=(8,))
-        x = layers.Lambda(lambda t: t[:, :4])(a)
+        from keras import backend as K
+        a = Input(shape=(8, 3))
+        x = layers.Lambda(lambda t: t[:, -4:, :] * 2.0, output_shape=OUT)(a)
         y = layers.Dense(2)(x)
         model = Model(a, y)
         """
+    a = trace(code.replace("OUT", "None"))
+    assert a["output_shape"] == [None, 4, 2] and "lambda" in names(a)
+    assert refuse(code.replace("OUT", "(5, 3)")).code == "shape_mismatch"
+    err = refuse(code.replace("t[:, -4:, :] * 2.0", "K.image_resize(t, 4)").replace("OUT", "None"))
+    assert err.code == "unsupported_construct" and err.line == 5
+
+
+def test_time_distributed_model():
+    a = trace(
+        """
+        import keras
+        from keras import layers
+        frame = keras.Sequential([keras.Input((6, 6, 1)), layers.Conv2D(2, 3), layers.Flatten()])
+        video = keras.Input(shape=(5, 6, 6, 1))
+        x = layers.TimeDistributed(frame)(video)
+        model = keras.Model(video, layers.LSTM(4)(x))
+        """
     )
-    assert err.code == "unsupported_construct" and "Lambda" in err.message
+    assert a["layers"][0]["output_shape"] == [None, 5, 32]
+    assert a["total_params"] == 20 + 4 * (4 * 36 + 4)
 
 
 # ---- bounds ------------------------------------------------------------------------------------
@@ -457,3 +475,298 @@ def test_bounds():
     assert refuse(loop).code in ("unsupported_construct", "too_complex")
     big = "import torch.nn as nn\nx = [0] * 10**9\n"
     assert refuse(big).code in ("unsupported_construct", "no_model")
+
+
+# ---- later constructs ----------------------------------------------------------------------------
+
+
+def test_decidable_conditions_and_names_built_from_strings():
+    a = trace(
+        """
+        import torch.nn as nn
+        import torch.nn.functional as F
+        class Block(nn.Module):
+            def __init__(self, cin, cout):
+                super().__init__()
+                self.conv = nn.Conv2d(cin, cout, 3, padding=1)
+                if cin != cout:
+                    self.shortcut = nn.Conv2d(cin, cout, 1)
+            def forward(self, x):
+                out = self.conv(x)
+                shortcut = self.shortcut(x) if hasattr(self, "shortcut") else x
+                if x.is_cuda:
+                    out = out * 2
+                return F.relu(out + shortcut)
+        class Net(nn.Module):
+            cfg = [4, 'M', 8]
+            def __init__(self):
+                super().__init__()
+                cin = 3
+                for i, v in enumerate(self.cfg):
+                    if isinstance(v, int):
+                        setattr(self, f"block{i}", Block(cin, v))
+                        cin = v
+                for m in self.modules():
+                    if isinstance(m, nn.Conv2d):
+                        nn.init.kaiming_normal_(m.weight)
+            def forward(self, x):
+                x = getattr(self, "block%d" % 0)(x)
+                x = F.max_pool2d(x, 2)
+                return getattr(self, "block{}".format(2))(x)
+        """,
+        input_shape=[1, 3, 8, 8],
+    )
+    assert a["output_shape"] == [1, 8, 4, 4]
+    assert "block0.shortcut" in names(a) and "block2.shortcut" in names(a)
+
+
+def test_staticmethod_buffer_arange_and_parameters():
+    a = trace(
+        """
+        import math
+        import torch
+        import torch.nn as nn
+        class Pos(nn.Module):
+            def __init__(self, d=8, max_len=50):
+                super().__init__()
+                pe = torch.zeros(max_len, d)
+                position = torch.arange(0, max_len).unsqueeze(1)
+                pe[:, 0::2] = torch.sin(position * 2.0)
+                self.register_buffer("pe", pe.unsqueeze(0))
+                self.cls = nn.Parameter(torch.zeros(1, 1, d))
+            @staticmethod
+            def double(t):
+                return t * 2
+            def forward(self, x):
+                x = torch.cat([self.cls.expand(x.size(0), -1, -1), x], dim=1)
+                return self.double(x + self.pe[:, : x.size(1)])
+        """,
+        input_shape=[3, 10, 8],
+    )
+    assert a["output_shape"] == [3, 11, 8] and a["total_params"] == 8
+
+
+def test_leaf_module_macs_as_torchinfo_counts_them():
+    a = trace(
+        """
+        import torch
+        import torch.nn as nn
+        class Scale(nn.Module):
+            def __init__(self, n):
+                super().__init__()
+                self.weight = nn.Parameter(torch.ones(n))
+            def forward(self, x):
+                return x * self.weight
+        model = nn.Sequential(nn.Linear(3, 5), Scale(5))
+        """,
+        input_shape=[4, 3],
+    )
+    assert a["total_params"] == 25 and a["total_macs"] == 4 * 20 + 4 * 5
+
+
+def test_keras_functions_on_tensors_and_graph_without_model():
+    a = trace(
+        """
+        import tensorflow as tf
+        from tensorflow import keras
+        inp = keras.Input(shape=(8, 4))
+        x = keras.layers.Dense(6)(inp)
+        x = tf.nn.relu(x)
+        y = keras.ops.concatenate([x, inp], axis=-1)
+        z = tf.reduce_mean(y, axis=1, keepdims=True)
+        """
+    )
+    assert a["output_shape"] == [None, 1, 10] and a["total_params"] == 30
+    assert any("no Model" in n for n in a["notes"])
+
+
+def test_keras_trailing_axis_and_mismatched_input_rank():
+    code = """
+        from keras.models import Sequential
+        from keras.layers import Conv2D
+        model = Sequential()
+        model.add(Conv2D(4, 3, input_shape=(10, 10, 1)))
+        """
+    assert trace(code, input_shape=[None, 10, 10])["output_shape"] == [None, 8, 8, 4]
+    assert refuse(code, input_shape=[None, 10]).code == "invalid_input_shape"
+
+
+def test_keras_initial_state_keeps_the_encoder():
+    a = trace(
+        """
+        from keras.layers import Input, LSTM, Dense
+        from keras.models import Model
+        enc_in = Input(shape=(None, 5))
+        _, h, c = LSTM(16, return_state=True)(enc_in)
+        dec_in = Input(shape=(None, 7))
+        out = LSTM(16, return_sequences=True)(dec_in, initial_state=[h, c])
+        model = Model([enc_in, dec_in], Dense(7)(out))
+        """
+    )
+    assert a["total_params"] == 4 * (16 * 21 + 16) + 4 * (16 * 23 + 16) + 119
+    assert [i["name"] for i in a["inputs"]] == ["input_layer", "input_layer_1"]
+
+
+def test_partly_run_statement_leaves_its_names_unknown():
+    err = refuse(
+        """
+        import torch.nn as nn
+        n = 2
+        for i in range(100):
+            n = n * n
+        model = nn.Sequential(nn.Linear(n, 2))
+        """,
+        input_shape=[1, 4],
+    )
+    assert err.code == "unsupported_construct" and err.line == 5
+
+
+def test_custom_weights_and_undeclared_bases_are_refused():
+    err = refuse(
+        """
+        import keras
+        class Scale(keras.layers.Layer):
+            def build(self, shape):
+                self.w = self.add_weight(shape=(shape[-1],))
+            def call(self, x):
+                return x * self.w
+        inp = keras.Input((4,))
+        model = keras.Model(inp, Scale()(inp))
+        """
+    )
+    assert err.code == "unsupported_construct" and "Scale" in err.message
+    err = refuse(
+        """
+        import torch.nn as nn
+        class T(nn.TransformerEncoderLayer):
+            pass
+        model = T(8, 2)
+        """,
+        input_shape=[2, 3, 8],
+    )
+    assert err.code == "unsupported_construct" and "TransformerEncoderLayer" in err.message
+
+
+def test_never_a_crash_on_odd_code():
+    for code in (
+        "import torch.nn as nn\nmodel = nn.Sequential(nn.Linear(2, 2))\nmodel.foo.bar[3] = 1\n",
+        "import torch.nn as nn\nclass N(nn.Module):\n    def forward(self, x):\n        return x[None, ..., 0].abs()\n",
+        "import keras\nx = keras.Input((3,))\ny = x.shape[5]\n",
+        "def f(*a, **k):\n    return f\nf(1)(2)(3)\n",
+    ):
+        try:
+            engine.trace_code(code, input_shape=[2, 3])
+        except ShapeError as err:
+            assert err.code  # a refusal, never another exception
+
+
+def test_frozen_weights_are_not_trainable(keras, torch):
+    code = """
+        import keras
+        from keras import layers
+        base = keras.Sequential([keras.Input((8,)), layers.Dense(16), layers.BatchNormalization(), layers.Dense(4)])
+        base.layers[0].trainable = False
+        inp = keras.Input((8,))
+        head = layers.Dense(2)
+        model = keras.Model(inp, layers.Dense(3, trainable=False)(head(base(inp))))
+        FREEZE
+        """
+    for freeze in ("head.trainable = False", "base.trainable = False", "pass"):
+        source = textwrap.dedent(code.replace("FREEZE", freeze))
+        ns: dict = {}
+        exec(compile(source, "<test>", "exec"), ns)  # noqa: S102 - this test's own code
+        model = ns["model"]
+        a = engine.trace_code(source)
+        assert a["total_params"] == model.count_params()
+        assert a["trainable_params"] == sum(int(w.numpy().size) for w in model.trainable_weights), freeze
+    code = """
+        import torch
+        import torch.nn as nn
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.body = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8))
+                self.scale = nn.Parameter(torch.ones(8))
+                self.fc = nn.Linear(8, 2)
+            def forward(self, x):
+                return self.fc(self.body(x) * self.scale)
+        model = Net()
+        model.body[0].requires_grad_(False)
+        for p in model.parameters():
+            p.requires_grad = False
+        for p in model.fc.parameters():
+            p.requires_grad_(True)
+        """
+    source = textwrap.dedent(code)
+    ns = {}
+    exec(compile(source, "<test>", "exec"), ns)  # noqa: S102 - this test's own code
+    model = ns["model"]
+    a = engine.trace_code(source, input_shape=[3, 4])
+    assert a["trainable_params"] == sum(p.numel() for p in model.parameters() if p.requires_grad) == 18
+    assert a["non_trainable_params"] == 64
+
+
+def test_a_skipped_statement_that_changes_the_model_is_an_error():
+    err = refuse(
+        """
+        import torch.nn as nn
+        model = nn.Sequential(nn.Linear(4, 2))
+        for name, p in model.state_dict().items():
+            p.requires_grad = False
+        """,
+        input_shape=[1, 4],
+    )
+    assert err.code == "unsupported_construct" and err.line == 4
+
+
+def test_partial_dataclass_and_tied_weights(torch):
+    code = textwrap.dedent(
+        """
+        import functools
+        from dataclasses import dataclass
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        @dataclass
+        class Config:
+            vocab: int = 50
+            dim: int = 8
+            heads: int = 2
+
+        class Tiny(nn.Module):
+            def __init__(self, config, norm=functools.partial(nn.LayerNorm, eps=1e-6)):
+                super().__init__()
+                self.emb = nn.Embedding(config.vocab, config.dim)
+                self.norm = norm(config.dim)
+                self.qkv = nn.Linear(config.dim, 3 * config.dim)
+                self.head = nn.Linear(config.dim, config.vocab, bias=False)
+                self.emb.weight = self.head.weight
+                self.heads = config.heads
+                use_bias = type(norm) == functools.partial and norm.func == nn.LayerNorm
+                self.extra = nn.Linear(2, 2, bias=use_bias)
+                for name, p in self.named_parameters():
+                    if name.endswith("qkv.weight"):
+                        torch.nn.init.normal_(p, std=0.02)
+
+            def forward(self, idx):
+                b, t = idx.size()
+                x = self.norm(self.emb(idx))
+                q, k, v = self.qkv(x).split(x.size(-1), dim=2)
+                q = q.view(b, t, self.heads, -1).transpose(1, 2)
+                k = k.view(b, t, self.heads, -1).transpose(1, 2)
+                v = v.view(b, t, self.heads, -1).transpose(1, 2)
+                y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+                y = y.transpose(1, 2).contiguous().view(b, t, -1)
+                return self.head(y[:, [-1], :])
+
+        model = Tiny(Config(vocab=40))
+        """
+    )
+    ns: dict = {}
+    exec(compile(code, "<test>", "exec"), ns)  # noqa: S102 - this test's own code
+    model = ns["model"]
+    out = model(torch.zeros((2, 5), dtype=torch.long))
+    a = engine.trace_code(code, input_shape=[2, 5])
+    assert a["output_shape"] == list(out.shape) == [2, 1, 40]
+    assert a["total_params"] == sum(p.numel() for p in model.parameters())
