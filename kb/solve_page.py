@@ -78,7 +78,10 @@ def solve_data(args) -> dict:
                 raise RowError(f"limit: an integer from 1 to {MAX_LIMIT}", "limit")
             limit = int(limit_text)
         spec, params = parse_row(framework, fields["layer"], fields["params"])
-        _, bounds = parse_row(framework, spec.name, fields["bounds"])
+        try:
+            _, bounds = parse_row(framework, spec.name, fields["bounds"])
+        except RowError as err:  # read as keyword arguments too, but it is the bounds field
+            raise RowError(err.message.replace("parameters:", "bounds:", 1), "bounds") from None
         shape = _shape(fields["input_shape"], "input_shape")
         output = _shape(fields["output_size"], "output_size")
         result = engine.solve(framework, spec.name, shape, output, params=params, bounds=bounds, limit=limit)

@@ -50,6 +50,8 @@ def test_bad_fields_are_400_next_to_the_field(client):
         ("framework=pytorch&layer=Linear&input_shape=1,3&output_size=7", "layer"),
         ("framework=pytorch&layer=Conv2d&input_shape=1,3,28,28&output_size=7,7&bounds=stride%3D[0,%202]", "bounds"),
         ("framework=pytorch&layer=Conv2d&input_shape=1,3,28,28&output_size=7,7&limit=x", "limit"),
+        ("framework=pytorch&layer=Conv2d&input_shape=1,3,28,28&output_size=7,7&bounds=stride%3D(", "bounds"),
+        ("framework=pytorch&layer=Conv2d&input_shape=1,3,28,28&output_size=7,7&params=stride%3D(", "params"),
     ):
         r = client.get(f"/solve.json?{query}")
         assert r.status_code == 400, query
