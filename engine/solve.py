@@ -41,7 +41,7 @@ import heapq
 import time
 from dataclasses import dataclass
 
-from engine.api import _lookup, evaluate, parse_input_shape
+from engine.api import _apply, _lookup, parse_input_shape, show_dim, show_shape
 from engine.errors import ShapeError
 from engine.layers._common import axis_name, split_channels
 from engine.layers.conv import keras_conv_rule, torch_conv_rule
@@ -885,15 +885,16 @@ def _solutions(problem: _Problem, solver: _Solver, targets: list, n: int) -> lis
 
 def _confirm(problem: _Problem, params: dict, targets: list) -> dict:
     """Run the setting through the forward engine; the solver's answer must be the engine's."""
-    answer = evaluate(problem.framework, problem.spec.name, params, list(problem.input_shape))
-    shape = answer["output_shape"]
+    # evaluate()'s own path (validation, the layer's rule, the parameter count) without the formula entries
+    _, outcome, count, _ = _apply(problem.spec, params, problem.input_shape)
+    shape = show_shape(next(iter(outcome.outputs.values())))
     channels_last = (
         problem.framework == "keras" and problem.resolved.get("data_format", "channels_last") != "channels_first"
     )
     _, _, spatial, _ = split_channels(tuple(shape), problem.rank, channels_last)
     if list(spatial) != list(targets):  # pragma: no cover - a solver bug; the tests compare with brute force
         raise AssertionError(f"solver and engine disagree for {params}: engine gives {shape}, wanted {targets}")
-    return {"params": params, "output_shape": shape, "param_count": answer["param_count"]}
+    return {"params": params, "output_shape": shape, "param_count": count if type(count) is int else show_dim(count)}
 
 
 def solve(framework, layer, input_shape, output_size, params=None, bounds=None, limit=DEFAULT_LIMIT) -> dict:
