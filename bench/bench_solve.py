@@ -118,7 +118,7 @@ def bench_small(seed: int, rounds: int, hi: int) -> Row:
     )
     t["brute"].name = f"engine.evaluate on every setting ({hi**3 * (hi + 2):,} settings)"
     return Row(
-        f"engine.solve('pytorch', 'Conv1d'): 1..{hi}, each listed solution confirmed by evaluate",
+        f"engine.solve('pytorch', 'Conv1d'): 1..{hi}, each listed solution confirmed by the forward engine",
         t["solve"],
         t["brute"],
         target=100.0,

@@ -17,7 +17,8 @@ per-axis formulas the layers are declared with (engine/layers/conv.py, conv_tran
 - The framework's rules are those the forward engine applies: PyTorch output_padding < max(stride,
   dilation), Keras output_padding < strides, PyTorch pooling's padding <= kernel_size / 2, AvgPool3d's
   input >= kernel, padding_mode='reflect'/'circular' limits, a kernel larger than the padded input.
-  Every solution returned is run through `engine.evaluate`, and its output shape is the one asked for.
+  Every solution returned is run through the forward engine (the validation and layer rule `evaluate`
+  runs), and its output shape is the one asked for.
 
 Default bounds (`DEFAULT_BOUNDS`): kernel 1..8, stride 1..8, dilation 1..3, PyTorch padding 0..4 (and
 'same' for a convolution), output_padding 0..7 (Keras: None and 0..7), ceil_mode false and true, Keras
