@@ -9,8 +9,8 @@ import warnings
 import engine
 from engine import ShapeError
 
-TORCH_MODELS = 14
-KERAS_MODELS = 8
+TORCH_MODELS = 15
+KERAS_MODELS = 10
 
 
 def _conv_out(n, k, s, p):
@@ -96,6 +96,47 @@ def torch_rnn_code(rng) -> tuple[str, tuple]:
     return code, shape
 
 
+def torch_seq_code(rng) -> tuple[str, tuple]:
+    """A sequence model: Conv1d over time, permutes, an attention-style matmul, pooling by mean or max."""
+    n, t, f = rng.randint(1, 3), rng.randint(4, 12), rng.randint(2, 6)
+    hid, heads = rng.choice([4, 8]), rng.choice([1, 2])
+    k = rng.choice([1, 3, 5])
+    pad = rng.choice([0, k // 2])
+    body = [
+        "x = self.proj(x)",  # (n, t, hid)
+        "y = self.conv(x.transpose(1, 2))",  # (n, hid, t')
+        "y = F.gelu(y).permute(0, 2, 1).contiguous()",
+        "b, s, c = y.shape",
+        f"q = self.q(y).view(b, s, {heads}, c // {heads}).transpose(1, 2)",
+        "att = torch.softmax(q @ q.transpose(-2, -1) / 2.0, dim=-1)",
+        "z = (att @ q).transpose(1, 2).reshape(b, s, c)",
+    ]
+    pool = rng.choice(["mean", "max", "last", "flat"])
+    body.append(
+        {
+            "mean": "z = z.mean(dim=1)",
+            "max": "z, _ = z.max(dim=1)",
+            "last": "z = z[:, -1]",
+            "flat": "z = torch.flatten(z, 1)",
+        }[pool]
+    )
+    s_len = t + 2 * pad - k + 1
+    feat = hid * s_len if pool == "flat" else hid
+    if rng.random() < 0.1:
+        feat += 2  # a wrong in_features: both sides must refuse
+    body.append("return self.out(z), att")
+    code = (
+        "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n\n\nclass Seq(nn.Module):\n"
+        "    def __init__(self):\n        super().__init__()\n"
+        f"        self.proj = nn.Linear({f}, {hid})\n"
+        f"        self.conv = nn.Conv1d({hid}, {hid}, {k}, padding={pad})\n"
+        f"        self.q = nn.Linear({hid}, {hid}, bias=False)\n"
+        f"        self.out = nn.Linear({feat}, 3)\n\n"
+        "    def forward(self, x):\n" + "".join(f"        {line}\n" for line in body)
+    )
+    return code, (n, t, f)
+
+
 def _torch_truth(code, shape, torch):
     import torchinfo
 
@@ -126,7 +167,8 @@ def _engine(code, **kw):
 def test_random_pytorch_models_match_pytorch_and_torchinfo(rng, torch):
     failures = []
     for k in range(TORCH_MODELS):
-        code, shape = torch_rnn_code(rng) if k % 3 == 2 else torch_cnn_code(rng)
+        code, shape = (torch_cnn_code, torch_seq_code, torch_rnn_code)[k % 3](rng)
+
         truth = _torch_truth(code, shape, torch)
         ours = _engine(code, input_shape=list(shape))
         if truth[0] != ours[0] or (truth[0] == "ok" and truth[1:] != ours[1:]):
@@ -180,10 +222,40 @@ def keras_code(rng) -> tuple[str, list]:
     return "\n".join(lines) + "\n", [None, *shape]
 
 
+def keras_sequential_code(rng) -> tuple[str, list]:
+    """A text Sequential: Embedding, Conv1D, pooling, recurrent layers (Bidirectional or not), a Dense head."""
+    t = rng.randint(6, 20)
+    lines = [
+        "import keras",
+        "from keras import layers",
+        "",
+        "model = keras.Sequential([",
+        f"    keras.Input(shape=({t},)),",
+    ]
+    lines.append(f"    layers.Embedding({rng.randint(20, 200)}, {rng.randint(2, 16)}),")
+    if rng.random() < 0.6:
+        pad = rng.choice(["valid", "same"])
+        lines.append(
+            f"    layers.Conv1D({rng.randint(2, 8)}, {rng.choice([2, 3, 5])}, padding='{pad}', activation='relu'),"
+        )
+        lines.append(f"    layers.MaxPooling1D({rng.choice([1, 2])}),")
+    cell = rng.choice(["LSTM", "GRU", "SimpleRNN"])
+    units = rng.randint(2, 8)
+    seq = rng.random() < 0.5
+    inner = f"layers.{cell}({units}, return_sequences={seq})"
+    lines.append(f"    layers.Bidirectional({inner})," if rng.random() < 0.5 else f"    {inner},")
+    if seq:
+        lines.append(f"    layers.{rng.choice(['GlobalMaxPooling1D', 'GlobalAveragePooling1D', 'Flatten'])}(),")
+    lines.append(f"    layers.Dropout(0.5),\n    layers.Dense({rng.randint(1, 5)}, activation='softmax'),")
+    lines.append("])")
+    return "\n".join(lines) + "\n", [None, t]
+
+
 def test_random_keras_models_match_keras(rng, keras):
     failures = []
-    for _ in range(KERAS_MODELS):
-        code, _ = keras_code(rng)
+    for k in range(KERAS_MODELS):
+        code, _ = (keras_code, keras_sequential_code)[k % 2](rng)
+
         keras.backend.clear_session()
         ns = {"__name__": "generated"}
         with warnings.catch_warnings():
@@ -204,3 +276,5 @@ def test_generators_are_valid_python(rng):
         ast.parse(torch_cnn_code(rng)[0])
         ast.parse(torch_rnn_code(rng)[0])
         ast.parse(keras_code(rng)[0])
+        ast.parse(keras_sequential_code(rng)[0])
+        ast.parse(torch_seq_code(rng)[0])
