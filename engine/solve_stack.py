@@ -51,6 +51,7 @@ def _runner(framework, layers, code):
         except RecursionError:
             raise ShapeError("too_complex", "the code is nested too deeply to read", "code") from None
 
+    run_code.graph = graph
     return run_code
 
 
@@ -157,7 +158,7 @@ def solve_input_sizes(
         raise ShapeError(
             "missing_input_shape", "input_shape is required, with a symbol such as 'H' to solve", "input_shape"
         )
-    shape = list(parse_input_shape(input_shape))
+    parse_input_shape(input_shape)  # validates every dimension (symbols included) before any run
     shown = list(input_shape)
     symbols = _symbol_axes(shown)
     if not symbols:
@@ -258,7 +259,7 @@ def solve_input_sizes(
         "output_size": None if output_size is None else list(output_size),
         "symbols": axes,
         "rule": "; ".join(a["rule"] for a in axes),
-        "closed_form": _closed_form(framework, layers, shape, shown),
+        "closed_form": _closed_form(framework, layers, getattr(run, "graph", None), shown),
         "exhaustive": exhaustive,
     }
 
@@ -271,13 +272,14 @@ def _spatial(framework, shape, rank: int) -> list:
     return shape[len(shape) - rank - 1 : -1] if framework == "keras" else shape[len(shape) - rank :]
 
 
-def _closed_form(framework, layers, shape, shown):
-    """The symbolic output shape (floors and all) where the stack can be traced symbolically."""
-    if layers is None:
-        return None
+def _closed_form(framework, layers, graph, shown):
+    """The symbolic output shape (floors and all) where the stack can be traced with the symbols as they
+    are; None where it cannot (a skip connection whose two sides the symbols cannot prove equal)."""
     try:
-        return trace(framework, shown, layers)["output_shape"]
-    except (ShapeError, TypeError, ValueError, ArithmeticError):
+        if layers is not None:
+            return trace(framework, shown, layers)["output_shape"]
+        return graph.trace([shown])["output_shape"]
+    except (ShapeError, TypeError, ValueError, ArithmeticError, RecursionError):
         return None
 
 
