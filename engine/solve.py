@@ -64,6 +64,7 @@ NEAREST_SECONDS = 0.5
 NEAREST_COUNT = 6
 NEAREST_RADIUS = 64  # sizes searched on each side of the target: at least this many, or a quarter of it
 UNEVEN_COST = 3  # per parameter whose value differs between the axes
+COMBO_BUDGET_PER_SOLUTION = 50  # combinations of the axes' settings looked at per solution listed
 
 DEFAULT_RANGES = {"kernel": (1, 8), "stride": (1, 8), "dilation": (1, 3), "padding": (0, 4), "output_padding": (0, 7)}
 
@@ -817,25 +818,35 @@ def _combos(lists: list, n: int, accept, penalty) -> list:
     start = (0,) * len(lists)
     heap = [(sum(lst[0][0] for lst in lists), start)]
     seen = {start}
-    out: list = []  # sorted (adjusted cost, order, combo)
+    kept: list = []  # (adjusted cost, combo) that may be among the n best
+    worst: list = []  # the n smallest adjusted costs so far, as a max-heap (negated)
+    budget = COMBO_BUDGET_PER_SOLUTION * n + 5_000  # ties can be countless: past this, the order among them is as found
     while heap:
         cost, idx = heapq.heappop(heap)
-        if len(out) >= n and cost > out[n - 1][0]:
+        if len(worst) >= n and (cost > -worst[0] or len(seen) > budget):
             break
         combo = [lists[a][i][1] for a, i in enumerate(idx)]
         if accept(combo):
-            bisect.insort(out, (cost + penalty(combo), [_order(item) for item in combo], combo))
+            adjusted = cost + penalty(combo)
+            if len(worst) < n:
+                heapq.heappush(worst, -adjusted)
+                kept.append((adjusted, combo))
+            elif adjusted < -worst[0]:
+                heapq.heapreplace(worst, -adjusted)
+                kept.append((adjusted, combo))
         for a in range(len(lists)):
             nxt = idx[:a] + (idx[a] + 1,) + idx[a + 1 :]
             if nxt[a] < len(lists[a]) and nxt not in seen:
                 seen.add(nxt)
                 heapq.heappush(heap, (cost - lists[a][idx[a]][0] + lists[a][nxt[a]][0], nxt))
-    return [(c, combo) for c, _, combo in out[:n]]
+    kept.sort(key=lambda t: (t[0], [_order(item) for item in t[1]]))
+    return kept[:n]
 
 
 def _uneven_penalty(combo: list) -> int:
     """UNEVEN_COST for each parameter whose value differs between the axes."""
-    return UNEVEN_COST * sum(len({item[i] for item in combo}) > 1 for i in range(5))
+    first, rest = combo[0], combo[1:]
+    return UNEVEN_COST * sum(1 for i in range(5) if any(item[i] != first[i] for item in rest))
 
 
 def _candidates(solver: _Solver, group: _Group, targets: list, n: int) -> list:
@@ -843,10 +854,27 @@ def _candidates(solver: _Solver, group: _Group, targets: list, n: int) -> list:
     if any(ax.count == 0 for ax in axes):
         return []
     if group.only == "s1":
-        lists = [sorted(ax.best(n, False) + ax.best(n, True), key=lambda t: (t[0], _order(t[1]))) for ax in axes]
-        return _combos(lists, n, lambda combo: any(item[2] > 1 for item in combo), _uneven_penalty)
-    lists = [ax.best(n) for ax in axes]
+        # Some axis dilated (the rest is the d1 group's): split by the first dilated axis, so that each
+        # part is a plain product and nothing is drawn only to be thrown away.
+        plain = [_with_slack(ax.best(4 * n, False), n) for ax in axes]
+        dilated = [_with_slack(ax.best(4 * n, True), n) for ax in axes]
+        everything = [sorted(p + q, key=lambda t: (t[0], _order(t[1]))) for p, q in zip(plain, dilated, strict=True)]
+        found = []
+        for a in range(len(axes)):
+            lists = plain[:a] + [dilated[a]] + everything[a + 1 :]
+            found += _combos(lists, n, lambda combo: True, _uneven_penalty)
+        found.sort(key=lambda t: (t[0], [_order(item) for item in t[1]]))
+        return found[:n]
+    lists = [_with_slack(ax.best(n if len(axes) == 1 else 4 * n), n) for ax in axes]
     return _combos(lists, n, lambda combo: True, _uneven_penalty)
+
+
+def _with_slack(ranked: list, n: int) -> list:
+    """An axis's n best settings and those after them that the uneven-axes penalty could still let in."""
+    if len(ranked) <= n:
+        return ranked
+    limit = ranked[n - 1][0] + 5 * UNEVEN_COST
+    return [entry for k, entry in enumerate(ranked) if k < n or entry[0] <= limit]
 
 
 def _params_of(problem: _Problem, group: _Group, combo: list) -> dict:
