@@ -831,16 +831,23 @@ def _combos(lists: list, n: int, accept, penalty) -> list:
             if len(worst) < n:
                 heapq.heappush(worst, -adjusted)
                 kept.append((adjusted, combo))
-            elif adjusted < -worst[0]:
-                heapq.heapreplace(worst, -adjusted)
+            elif adjusted <= -worst[0]:  # a tie stays: the final order among equals is by value
+                if adjusted < -worst[0]:
+                    heapq.heapreplace(worst, -adjusted)
                 kept.append((adjusted, combo))
         for a in range(len(lists)):
             nxt = idx[:a] + (idx[a] + 1,) + idx[a + 1 :]
             if nxt[a] < len(lists[a]) and nxt not in seen:
                 seen.add(nxt)
                 heapq.heappush(heap, (cost - lists[a][idx[a]][0] + lists[a][nxt[a]][0], nxt))
-    kept.sort(key=lambda t: (t[0], [_order(item) for item in t[1]]))
+    kept.sort(key=lambda t: _rank_key(t[0], t[1]))
     return kept[:n]
+
+
+def _rank_key(cost: int, combo: list) -> tuple:
+    """The order of the answer: cost (with the uneven-axes penalty), then the same value on every axis,
+    then smaller values axis by axis."""
+    return (cost, any(item != combo[0] for item in combo), [_order(item) for item in combo])
 
 
 def _uneven_penalty(combo: list) -> int:
@@ -863,7 +870,7 @@ def _candidates(solver: _Solver, group: _Group, targets: list, n: int) -> list:
         for a in range(len(axes)):
             lists = plain[:a] + [dilated[a]] + everything[a + 1 :]
             found += _combos(lists, n, lambda combo: True, _uneven_penalty)
-        found.sort(key=lambda t: (t[0], [_order(item) for item in t[1]]))
+        found.sort(key=lambda t: _rank_key(t[0], t[1]))
         return found[:n]
     lists = [_with_slack(ax.best(n if len(axes) == 1 else 4 * n), n) for ax in axes]
     return _combos(lists, n, lambda combo: True, _uneven_penalty)
@@ -905,9 +912,7 @@ def _solutions(problem: _Problem, solver: _Solver, targets: list, n: int) -> lis
     found = []
     for group in solver.groups:
         for cost, combo in _candidates(solver, group, targets, n):
-            uneven = any(item != combo[0] for item in combo)
-            key = (cost, uneven, [_order(item) for item in combo], solver.groups.index(group))
-            found.append((key, group, combo))
+            found.append(((*_rank_key(cost, combo), solver.groups.index(group)), group, combo))
     found.sort(key=lambda t: t[0])
     return found[:n]
 
