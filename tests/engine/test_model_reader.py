@@ -74,6 +74,9 @@ def test_mismatch_names_line_node_and_numbers():
     assert err.details["expected"] == 16 and err.details["received"] == 32
     assert err.details["input_shape"] == [1, 32, 14, 14]
     assert err.as_dict()["details"]["code"] == "channel_mismatch"
+    assert err.field == "layers[1].input_shape[1]"
+    assert [layer["name"] for layer in err.partial["layers"]] == ["conv1"]
+    assert err.as_dict()["partial"]["layers"][0]["output_shape"] == [1, 32, 14, 14]
 
 
 def test_needs_input_shape_for_pytorch():
@@ -770,3 +773,12 @@ def test_partial_dataclass_and_tied_weights(torch):
     a = engine.trace_code(code, input_shape=[2, 5])
     assert a["output_shape"] == list(out.shape) == [2, 1, 40]
     assert a["total_params"] == sum(p.numel() for p in model.parameters())
+
+
+def test_memory_and_expression_growth_are_bounded():
+    many = "import torch.nn as nn\nd = {}\nfor i in range(9000):\n    d[i] = [i] * 9000\n"
+    assert refuse(many + "model = nn.Sequential(nn.Linear(2, 2))\n", input_shape=[1, 2]).code == "too_complex"
+    chain = (
+        "import torch.nn as nn\na = foo\nfor i in range(20000):\n    a = a.b\nmodel = nn.Sequential(nn.Linear(2, 2))\n"
+    )
+    assert trace(chain, input_shape=[1, 2])["total_params"] == 6
