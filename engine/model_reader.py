@@ -19,7 +19,7 @@ import ast
 import re
 from collections.abc import Callable
 
-from engine import registry
+from engine import bounds, registry
 from engine.api import parse_input_shape
 from engine.errors import ShapeError
 from engine.graph import (
@@ -114,6 +114,8 @@ class LayerObj:
         self.input_shape = input_shape  # Keras' input_shape= / input_dim= on a first layer
         self.calls = 0
         self.tied: dict = {}  # weight name -> _WeightRef of the layer whose parameter it shares
+        self.trainable = True  # layer.trainable = False (Keras), requires_grad_(False) (PyTorch)
+        self.frozen: set = set()  # weights frozen one by one (named_parameters loops)
 
 
 class OpLayer:
@@ -1362,9 +1364,9 @@ class Reader:
             out = []
             for path, mod in _named_modules(obj):
                 if isinstance(mod, LayerObj):
-                    out.extend((f"{path}.{w}" if path else w, _ParamRef(mod)) for w in _weight_names(mod))
+                    out.extend((f"{path}.{w}" if path else w, _ParamRef(mod, w)) for w in _weight_names(mod))
                 elif isinstance(mod, TorchModule):
-                    out.extend((f"{path}.{n}" if path else n, _ParamRef(mod)) for n, _ in mod.params)
+                    out.extend((f"{path}.{n}" if path else n, _ParamRef(mod, n)) for n, _ in mod.params)
             return out
         if name == "parameters":
             # One handle per module that holds weights: a loop setting requires_grad sets it on all of them.
@@ -1406,6 +1408,8 @@ class Reader:
             return obj
         if name == "parameters" and isinstance(obj, LayerObj):
             return [_ParamRef(obj)]
+        if name == "named_parameters" and isinstance(obj, LayerObj):
+            return [(w, _ParamRef(obj, w)) for w in _weight_names(obj)]
         if name in ("to", "cuda", "cpu", "float", "double", "half", "train", "eval"):
             return obj
         if name == "forward":
@@ -3047,6 +3051,12 @@ class ModelGraph:
     def _finish(self, graph: Graph, outputs, inputs, nodes=None, extra=(0, 0)) -> dict:
         answer = graph.answer(outputs, nodes=nodes, inputs=inputs, extra_params=extra[0], extra_trainable=extra[1])
         answer["notes"] = list(dict.fromkeys([*self.notes, *self.reader.notes, *graph.notes]))
+        if isinstance(self.model, KerasModel) and getattr(self.model, "trainable", True) is False:
+            # model.trainable = False (Keras): every weight of the model frozen
+            for layer in answer["layers"]:
+                layer["trainable_params"] = 0
+            answer["trainable_params"] = 0
+            answer["non_trainable_params"] = answer["total_params"]
         answer["model"] = self.name
         return answer
 
@@ -3128,6 +3138,11 @@ class ModelGraph:
                     "model.parameters() and torchinfo do not count it"
                 )
         total, trainable = self._torch_params(m, r.graph)
+        for node in r.graph.nodes:
+            owner = node.owner
+            if isinstance(owner, LayerObj) and getattr(owner, "frozen", None) and owner.trainable is not False:
+                if type(node.trainable_params) is int:
+                    node.trainable_params -= _frozen_size(owner)
         shared = _tied_weights(m)
         total -= shared[0]
         trainable -= shared[1]
@@ -3156,10 +3171,14 @@ class ModelGraph:
                     c, t = counted[id(mod)]
                     if getattr(mod, "trainable", True) is False:
                         t = 0
+                    elif getattr(mod, "frozen", None):
+                        t -= _frozen_size(mod)
                 else:
                     c = t = _static_params(mod)
                     if getattr(mod, "trainable", True) is False:
                         t = 0
+                    elif c is not None and getattr(mod, "frozen", None):
+                        t -= _frozen_size(mod)
                     if c is None:
                         raise unsupported(
                             mod.line,
@@ -3488,7 +3507,8 @@ def trace_code(
         shapes = list(input_shapes)
     graph = read_model(code, framework, values)
     try:
-        return graph.trace(shapes)
+        with bounds.symbolic_budget():  # symbolic dimensions through a long model: bounded as engine.trace is
+            return graph.trace(shapes)
     except RecursionError:
         raise ShapeError("too_complex", "the code is nested too deeply to read", "code") from None
 
@@ -3654,16 +3674,30 @@ def _mutates(stmt) -> bool:
 
 
 class _ParamRef:
-    """The parameters of one module, as model.parameters() yields them: requires_grad set on all at once."""
+    """One module's parameters (model.parameters(): all of them at once) or one of them (named_parameters())."""
 
-    def __init__(self, module):
+    def __init__(self, module, name: str | None = None):
         self.module = module
+        self.name = name
 
     def freeze(self, requires_grad: bool):
-        self.module.trainable = requires_grad
-        if isinstance(self.module, TorchModule):
-            for _, p in self.module.params:
-                p.trainable = requires_grad
+        mod = self.module
+        if self.name is None:
+            mod.trainable = requires_grad
+            if isinstance(mod, LayerObj):
+                mod.frozen = set()
+        elif isinstance(mod, LayerObj):
+            # one weight of a layer (its bias only, say): the rest keeps its own flag
+            if mod.trainable is False and requires_grad:
+                mod.frozen = set(_weight_names(mod))
+                mod.trainable = True
+            frozen = set(getattr(mod, "frozen", set()))
+            (frozen.discard if requires_grad else frozen.add)(self.name)
+            mod.frozen = frozen
+        if isinstance(mod, TorchModule):
+            for n, p in mod.params:
+                if self.name is None or n == self.name:
+                    p.trainable = requires_grad
 
 
 class _WeightRef:
@@ -3735,3 +3769,11 @@ def _with_partial(err: ShapeError, reader: Reader) -> ShapeError:
             partial["notes"] = list(dict.fromkeys([*reader.notes, *partial["notes"]]))
             err.partial = partial
     return err
+
+
+def _frozen_size(mod: LayerObj) -> int:
+    """The size of a layer's weights frozen one by one (named_parameters loops)."""
+    outcome = _static_outcome(mod)
+    if outcome is None:
+        raise unsupported(mod.line, f"the frozen weights of {mod.name or mod.spec.name} cannot be counted")
+    return sum(product(outcome.weights[n]) for n in mod.frozen if n in outcome.weights)

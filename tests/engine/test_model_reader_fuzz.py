@@ -55,4 +55,4 @@ def test_mutated_models_answer_or_refuse(rng):
         else:
             assert isinstance(answer["layers"], list)
         slowest = max(slowest, time.perf_counter() - start)
-    assert slowest < 10.0  # bounded work (steps, data, nodes), with room for a loaded machine
+    assert slowest < 20.0  # bounded work (steps, data, nodes), with room for a loaded machine

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from engine import ShapeError, evaluate, trace
+from engine import ShapeError, evaluate, trace, trace_code
 from engine.bounds import MAX_SYMBOLIC_TERMS
 from engine.compile import MAX_SYMBOLIC_NODES
 
@@ -100,3 +100,13 @@ def test_the_budget_is_per_request():
         with pytest.raises(ShapeError):
             trace("pytorch", [1, 1, "D", "H", "W"], [VALID_CONV3D] * 1000)
         assert evaluate("pytorch", "Conv3d", VALID_CONV3D["params"], [1, 1, "D", 5, 5])["output_shape"][2] == "D - 1"
+
+
+def test_pasted_model_symbolic_work_is_bounded_as_a_stack_is():
+    code = "import torch.nn as nn\nmodel = nn.Sequential(" + ", ".join(["nn.Conv3d(2, 2, 3)"] * 300) + ")\n"
+    started = time.thread_time()
+    with pytest.raises(ShapeError) as err:
+        trace_code(code, input_shape=[1, 2, "D", "H", "W"])
+    assert err.value.code == "symbolic_too_complex"
+    assert err.value.message.startswith("line 2: ")
+    assert time.thread_time() - started < 5
