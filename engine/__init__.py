@@ -4,6 +4,8 @@ from engine.api import evaluate, get_layer, layers, parse_input_shape, trace
 from engine.errors import ShapeError
 from engine.explain import explain  # the function; engine/explain.py is its module
 from engine.model_reader import ModelGraph, read_model, trace_code
+from engine.solve import solve
+from engine.solve_stack import solve_input_sizes
 
 __all__ = [
     "ModelGraph",
@@ -14,6 +16,8 @@ __all__ = [
     "layers",
     "parse_input_shape",
     "read_model",
+    "solve",
+    "solve_input_sizes",
     "trace",
     "trace_code",
 ]

@@ -2522,7 +2522,10 @@ class Reader:
         except ShapeError as err:
             if err.code in ("unsupported_construct", "needs_value") or getattr(err, "details", None):
                 raise
-            raise node_error(err, len(self.graph.nodes), self.graph.unique(name), name, line, _show(t.shape)) from None
+            # torch.cat / torch.stack get a list of tensors: the first one's shape is the input shown
+            first = t[0] if isinstance(t, (list, tuple)) and t else t
+            shown = _show(first.shape) if hasattr(first, "shape") else None
+            raise node_error(err, len(self.graph.nodes), self.graph.unique(name), name, line, shown) from None
 
     def _tensor_method(self, t, name, args, kwargs, node, functional):
         line = node.lineno

@@ -232,6 +232,21 @@ def trace():
     return json_response(engine.trace(req.framework, req.input_shape, req.layers))
 
 
+@bp.post("/solve")
+def solve():
+    """Work backwards: the settings of one layer that give output_size, or the input sizes a stack accepts."""
+    req = schemas.solve_request(_read_json())
+    if req.layer is not None:
+        result = engine.solve(
+            req.framework, req.layer, req.input_shape, req.output_size, req.params, req.bounds, req.limit
+        )
+    else:
+        result = engine.solve_input_sizes(
+            req.framework, req.layers, req.code, req.input_shape, req.output_size, req.max_size
+        )
+    return json_response(result)
+
+
 @bp.post("/explain")
 def explain():
     """A pasted shape error: its family, numbers, explanation, formulas, fixes, and the entries on it."""

@@ -185,6 +185,22 @@ class TraceRequest:
 
 
 @dataclass(frozen=True)
+class SolveRequest:
+    """One layer (layer, output_size, params, bounds, limit) or a stack (layers or code, output_size, max_size)."""
+
+    framework: str
+    input_shape: list
+    layer: str | None = None
+    output_size: list | None = None
+    params: dict | None = None
+    bounds: dict | None = None
+    limit: int = 100
+    layers: list | None = None
+    code: str | None = None
+    max_size: int = 512
+
+
+@dataclass(frozen=True)
 class CodeTraceRequest:
     """A pasted model: its code and what the reader may need besides (the input shape(s), data values)."""
 
@@ -324,6 +340,99 @@ def trace_request(body) -> TraceRequest | CodeTraceRequest:
     else:
         checked = layers
     return TraceRequest(framework=framework, input_shape=shape, layers=checked)
+
+
+SOLVE_FIELDS = {
+    "framework",
+    "layer",
+    "layers",
+    "code",
+    "input_shape",
+    "output_size",
+    "params",
+    "bounds",
+    "limit",
+    "max_size",
+}
+
+
+def _int_field(body: dict, name: str, default: int, lo: int, hi: int) -> int:
+    value = body.get(name, default)
+    if type(value) is not int or not lo <= value <= hi:
+        raise RequestError(
+            "invalid_type", f"{name} must be an integer from {lo} to {hi}, received {value!r}"[:200], name
+        )
+    return value
+
+
+def _output_size(body: dict, required: bool) -> list | None:
+    value = body.get("output_size")
+    if value is None:
+        if required:
+            raise RequestError(
+                "missing_field", "output_size is required: the wanted spatial sizes, one per axis", "output_size"
+            )
+        return None
+    if not isinstance(value, list) or not 1 <= len(value) <= 3:
+        raise _wrong("output_size", "an array of 1 to 3 spatial sizes", value)
+    for n, v in enumerate(value):
+        if type(v) is not int:
+            raise _wrong(f"output_size[{n}]", "an integer", v)
+    return value
+
+
+def solve_request(body) -> SolveRequest:
+    """Check the types of a POST /solve body: `layer` solves one layer, `layers` or `code` a stack."""
+    _object(body, SOLVE_FIELDS, ("framework", "input_shape"))
+    framework = _string(body, "framework", "framework")
+    shape = _shape(body)
+    modes = [name for name in ("layer", "layers", "code") if body.get(name) is not None]
+    if len(modes) != 1:
+        raise RequestError(
+            "invalid_request",
+            "give exactly one of layer (which settings give output_size), layers or code (which input sizes a stack takes)",
+            modes[1] if len(modes) > 1 else "layer",
+        )
+    if modes[0] == "layer":
+        for name in ("max_size",):
+            if name in body:
+                raise RequestError("unexpected_field", f"{name} is for a stack (layers or code)", name)
+        bounds = body.get("bounds")
+        if bounds is not None and not isinstance(bounds, dict):
+            raise _wrong("bounds", "an object: parameter name -> [lo, hi] or a list of values", bounds)
+        for name, value in (bounds or {}).items():
+            if not isinstance(value, list):
+                raise _wrong(f"bounds.{name}", "[lo, hi] or a list of allowed values", value)
+        return SolveRequest(
+            framework=framework,
+            input_shape=shape,
+            layer=_string(body, "layer", "layer"),
+            output_size=_output_size(body, True),
+            params=_params(body, "params"),
+            bounds=bounds,
+            limit=_int_field(body, "limit", 100, 1, 1000),
+        )
+    for name in ("params", "bounds", "limit"):
+        if name in body:
+            raise RequestError("unexpected_field", f"{name} is for one layer (layer)", name)
+    layers = None
+    code = None
+    if modes[0] == "layers":
+        layers = trace_request({"framework": framework, "input_shape": shape, "layers": body["layers"]}).layers
+    else:
+        code = _string(body, "code", "code")
+        if len(code) > MAX_CODE_CHARS:
+            raise RequestError(
+                "string_too_long", f"code is {len(code)} characters long; at most {MAX_CODE_CHARS}", "code"
+            )
+    return SolveRequest(
+        framework=framework,
+        input_shape=shape,
+        layers=layers,
+        code=code,
+        output_size=_output_size(body, False),
+        max_size=_int_field(body, "max_size", 512, 1, 4096),
+    )
 
 
 @dataclass(frozen=True)
@@ -485,6 +594,75 @@ EVALUATE_PARAMS_REQUEST = {
         },
     },
 }
+TRACE_REQUEST_LAYERS = {
+    "type": "array",
+    "maxItems": MAX_TRACE_LAYERS,
+    "items": {
+        "type": "object",
+        "required": ["layer"],
+        "additionalProperties": False,
+        "properties": {
+            "layer": {"$ref": "#/components/schemas/LayerName"},
+            "params": {"$ref": "#/components/schemas/Params"},
+        },
+    },
+}
+BOUND = {
+    "description": "[lo, hi] (two integers: every integer between) or a list of allowed values: integers, "
+    "padding modes ('valid', 'same', 'causal'), null (Keras output_padding=None), true/false (ceil_mode).",
+    "type": "array",
+    "minItems": 1,
+    "maxItems": 4096,
+    "items": {"type": ["integer", "string", "null", "boolean"]},
+}
+SOLVE_REQUEST = {
+    "type": "object",
+    "required": ["framework", "input_shape"],
+    "additionalProperties": False,
+    "description": "Either `layer` + `output_size` (which settings of one layer give that size) or `layers` / "
+    "`code` (which input sizes a stack accepts; write the sizes to solve as symbols in input_shape).",
+    "properties": {
+        "framework": {"$ref": "#/components/schemas/Framework"},
+        "layer": {"$ref": "#/components/schemas/LayerName"},
+        "input_shape": {"$ref": "#/components/schemas/ShapeIn"},
+        "output_size": {
+            "type": "array",
+            "items": {"type": "integer", "minimum": 1, "maximum": MAX_INT},
+            "minItems": 1,
+            "maxItems": 3,
+            "description": "The wanted spatial sizes, one per axis (for a stack: optional, only inputs giving it count).",
+        },
+        "params": {"$ref": "#/components/schemas/Params"},
+        "bounds": {
+            "type": ["object", "null"],
+            "description": "The search space per parameter (kernel_size / pool_size, stride(s), padding, dilation(_rate), "
+            "output_padding, ceil_mode). Defaults: kernel 1..8, stride 1..8, dilation 1..3, PyTorch padding 0..4 "
+            "(and 'same' for a convolution), output_padding 0..7 (Keras: null and 0..7), ceil_mode false and true, "
+            "Keras padding every mode the layer takes.",
+            "additionalProperties": {"$ref": "#/components/schemas/Bound"},
+        },
+        "limit": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 1000,
+            "default": 100,
+            "description": "At most this many solutions are listed; total counts all.",
+        },
+        "layers": TRACE_REQUEST_LAYERS,
+        "code": {
+            "type": "string",
+            "maxLength": MAX_CODE_CHARS,
+            "description": "Keras or PyTorch model code, read (never run) by the graph reader.",
+        },
+        "max_size": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 4096,
+            "default": 512,
+            "description": "Input sizes 1..max_size are tried.",
+        },
+    },
+}
 EXPLAIN_REQUEST = {
     "type": "object",
     "required": ["message"],
@@ -544,19 +722,7 @@ TRACE_STACK_REQUEST = {
     "properties": {
         "framework": {"$ref": "#/components/schemas/Framework"},
         "input_shape": {"$ref": "#/components/schemas/ShapeIn"},
-        "layers": {
-            "type": "array",
-            "maxItems": MAX_TRACE_LAYERS,
-            "items": {
-                "type": "object",
-                "required": ["layer"],
-                "additionalProperties": False,
-                "properties": {
-                    "layer": {"$ref": "#/components/schemas/LayerName"},
-                    "params": {"$ref": "#/components/schemas/Params"},
-                },
-            },
-        },
+        "layers": TRACE_REQUEST_LAYERS,
     },
 }
 VALUE = {

@@ -77,6 +77,33 @@ TRACE_EXAMPLE = {
         {"layer": "Conv2d", "params": {"in_channels": 16, "out_channels": 32, "kernel_size": 3, "stride": 2}},
     ],
 }
+SOLVE_EXAMPLE = {
+    "framework": "keras",
+    "layer": "Conv2DTranspose",
+    "input_shape": [None, 16, 16, 256],
+    "output_size": [32, 32],
+    "params": {"filters": 256, "kernel_size": 4},
+    "limit": 3,
+}
+SOLVE_UNREACHABLE_EXAMPLE = {
+    "framework": "keras",
+    "layer": "Conv2DTranspose",
+    "input_shape": [None, 46, 62, 8],
+    "output_size": [368, 489],
+    "params": {"filters": 8, "kernel_size": 8, "strides": 8},
+    "limit": 3,
+}
+SOLVE_STACK_EXAMPLE = {
+    "framework": "pytorch",
+    "input_shape": [1, 3, "H", "H"],
+    "layers": [
+        {"layer": "Conv2d", "params": {"in_channels": 3, "out_channels": 8, "kernel_size": 3}},
+        {"layer": "MaxPool2d", "params": {"kernel_size": 2}},
+        {"layer": "Flatten"},
+        {"layer": "Linear", "params": {"in_features": 1352, "out_features": 10}},
+    ],
+    "max_size": 64,
+}
 CODE_EXAMPLE = {
     "code": "from keras import Input, Model, layers\n\n"
     "inputs = Input(shape=(32, 32, 3))\n"
@@ -186,6 +213,10 @@ def _examples() -> dict:
         "evaluate_unreadable": _fields_problem(EVALUATE_UNREADABLE_EXAMPLE),
         "trace": engine.trace(**TRACE_EXAMPLE),
         "trace_rejected": _engine_problem(lambda: engine.trace(**TRACE_REJECTED_EXAMPLE)),
+        "solve": engine.solve(**SOLVE_EXAMPLE),
+        "solve_unreachable": engine.solve(**SOLVE_UNREACHABLE_EXAMPLE),
+        "solve_stack": engine.solve_input_sizes(**SOLVE_STACK_EXAMPLE),
+        "solve_rejected": _engine_problem(lambda: engine.solve("pytorch", "Linear", [1, 4], [2])),
         "trace_code": engine.trace_code(**CODE_EXAMPLE),
         "trace_code_needs_value": _engine_problem(lambda: engine.trace_code(**CODE_NEEDS_VALUE_EXAMPLE)),
         "trace_code_answered": engine.trace_code(**CODE_NEEDS_VALUE_EXAMPLE, values={"x_train.shape[1]": 784}),
@@ -275,6 +306,63 @@ SCHEMAS = {
             "trainable_params": _ref("Count"),
             "weights": {"type": "object", "additionalProperties": _ref("ShapeOut")},
             "formulas": {"type": "array", "items": _ref("AppliedFormula")},
+        },
+    },
+    "Bound": schemas.BOUND,
+    "SolveRequest": schemas.SOLVE_REQUEST,
+    "Solution": {
+        "type": "object",
+        "required": ["params", "output_shape", "param_count"],
+        "properties": {
+            "params": {
+                "type": "object",
+                "description": "Every searched parameter (an integer, or one per axis where the axes differ) and the fixed ones.",
+            },
+            "output_shape": _ref("ShapeOut"),
+            "param_count": _ref("Count"),
+        },
+    },
+    "Nearest": {
+        "type": "object",
+        "required": ["output_size", "distance", "example", "fix"],
+        "properties": {
+            "output_size": {"type": "array", "items": {"type": "integer"}},
+            "distance": {"type": "integer", "description": "How far from the wanted size, summed over the axes."},
+            "example": _ref("Solution"),
+            "fix": {
+                "type": "object",
+                "description": "crop and pad per axis (at the end of each axis), and the layer or code that does it.",
+                "properties": {
+                    "crop": {"type": "array", "items": {"type": "integer"}},
+                    "pad": {"type": "array", "items": {"type": "integer"}},
+                    "axes": {"type": "string"},
+                    "layers": {"type": "array", "items": {"type": "object"}},
+                    "text": {"type": "string"},
+                },
+            },
+        },
+    },
+    "SolveResponse": {
+        "type": "object",
+        "description": "For one layer: solutions, total, exhaustive, nearest. For a stack: symbols (a rule per "
+        "symbol, its first sizes and examples), rule, closed_form, exhaustive.",
+        "properties": {
+            "framework": _ref("FrameworkName"),
+            "layer": {"type": "string"},
+            "input_shape": _ref("ShapeOut"),
+            "output_size": {"type": ["array", "null"], "items": {"type": "integer"}},
+            "bounds": {"type": "object", "description": "The search space used, defaults included."},
+            "solutions": {"type": "array", "items": _ref("Solution"), "description": "Simplest first."},
+            "total": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Every setting within the bounds that gives the size.",
+            },
+            "exhaustive": {"type": "boolean", "description": "Whether every setting in the bounds was covered."},
+            "nearest": {"type": "array", "items": _ref("Nearest"), "description": "Only when total is 0."},
+            "symbols": {"type": "array", "items": {"type": "object"}},
+            "rule": {"type": "string"},
+            "closed_form": {"type": ["array", "null"], "items": _ref("DimOut")},
         },
     },
     "TraceStep": {
@@ -829,6 +917,60 @@ def _paths(ex: dict) -> dict:
                     },
                     **post_errors,
                     "422": _problem("An unknown layer, or arguments that are not literals.", ex["parse_call_rejected"]),
+                },
+            }
+        },
+        f"{PREFIX}/solve": {
+            "post": {
+                "operationId": "solve",
+                "tags": ["engine"],
+                "summary": "Work backwards to a wanted size",
+                "description": "With `layer` and `output_size`: every setting of a convolution, transposed "
+                "convolution or pooling layer within `bounds` that gives the size, simplest first (small kernel, "
+                "stride 1 or the stride that does the resizing, no dilation, even padding), each confirmed by the "
+                "forward engine; `total` counts all, `limit` caps the list; `nearest` gives the closest reachable "
+                "sizes and a crop/pad when none exists. With `layers` or `code` and symbols in input_shape: which "
+                "input sizes the stack accepts, as a rule and a closed form, with the first valid sizes.",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": _ref("SolveRequest"),
+                            "examples": {
+                                "gan": {"summary": "16x16 to 32x32, kernel 4 held", "value": SOLVE_EXAMPLE},
+                                "unreachable": {
+                                    "summary": "46x62 to 368x489 cannot",
+                                    "value": SOLVE_UNREACHABLE_EXAMPLE,
+                                },
+                                "stack": {
+                                    "summary": "Input sizes a classifier head accepts",
+                                    "value": SOLVE_STACK_EXAMPLE,
+                                },
+                            },
+                        }
+                    },
+                },
+                "responses": {
+                    "200": {
+                        "description": "The settings, or the stack's input sizes.",
+                        "headers": {
+                            "Access-Control-Allow-Origin": {"$ref": "#/components/headers/Access-Control-Allow-Origin"}
+                        },
+                        "content": {
+                            "application/json": {
+                                "schema": _ref("SolveResponse"),
+                                "examples": {
+                                    "gan": {"value": ex["solve"]},
+                                    "unreachable": {"value": ex["solve_unreachable"]},
+                                    "stack": {"value": ex["solve_stack"]},
+                                },
+                            }
+                        },
+                    },
+                    **post_errors,
+                    "422": _problem(
+                        "A layer the solver cannot invert, or bounds it cannot read.", ex["trace_rejected"]
+                    ),
                 },
             }
         },

@@ -14,6 +14,7 @@ NAV = [
     ("pages.index", "Home"),
     ("layers.index", "Layers"),
     ("trace.index", "Trace"),
+    ("solve.index", "Solve"),
     ("search.index", "Search"),
     ("explain.index", "Explain an error"),
 ]
