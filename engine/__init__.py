@@ -2,5 +2,22 @@
 
 from engine.api import evaluate, get_layer, layers, parse_input_shape, trace
 from engine.errors import ShapeError
+from engine.explain import explain  # the function; engine/explain.py is its module
+from engine.model_reader import ModelGraph, read_model, trace_code
+from engine.solve import solve
+from engine.solve_stack import solve_input_sizes
 
-__all__ = ["ShapeError", "evaluate", "get_layer", "layers", "parse_input_shape", "trace"]
+__all__ = [
+    "ModelGraph",
+    "ShapeError",
+    "evaluate",
+    "explain",
+    "get_layer",
+    "layers",
+    "parse_input_shape",
+    "read_model",
+    "solve",
+    "solve_input_sizes",
+    "trace",
+    "trace_code",
+]

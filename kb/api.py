@@ -2,7 +2,7 @@
 
 Every error under /api/ is application/problem+json (RFC 9457) with the engine's code and message:
 422 for a configuration the framework would reject, 400 for a body that is not JSON or has wrong
-types, 404, 405 and 413. GET answers carry an ETag and may be cached for five minutes; CORS is open
+types, 404, 405, 413, and 415 for a body not sent as application/json. GET answers carry an ETag and may be cached for five minutes; CORS is open
 (every endpoint is read-only, the POSTs included).
 """
 
@@ -20,6 +20,7 @@ from engine.registry import framework_name
 from kb import api_schemas as schemas
 from kb import openapi, search
 from kb.cache import cached_page
+from kb.components import FieldsError, evaluate_fields, read_call
 from kb.content import SLUG_RE
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", template_folder="templates")
@@ -106,7 +107,13 @@ def _limit_body():
 
 @bp.errorhandler(ShapeError)
 def _shape_error(err: ShapeError):
-    return problem(422, err.code, err.message, err.field, err.layer_index)
+    """422; a model's code adds the line, and a needs_value question the expression to give a value for."""
+    return json_response(openapi.engine_problem_body(err), 422, PROBLEM_JSON)
+
+
+@bp.errorhandler(FieldsError)
+def _fields_error(err: FieldsError):
+    return json_response(openapi.fields_problem_body(err.errors), 422, PROBLEM_JSON)
 
 
 @bp.errorhandler(schemas.RequestError)
@@ -189,6 +196,16 @@ def _install_app_hooks(state) -> None:
 
 
 def _read_json():
+    # Only a JSON media type: a form or text/plain body is a "simple" cross-origin request that any web
+    # page could make its visitors' browsers send without a preflight (CORS is open for reading).
+    if not request.is_json:
+        received = request.mimetype or "none"
+        raise schemas.RequestError(
+            "unsupported_media_type",
+            f"send the body as JSON with Content-Type: application/json; received {received[:100]!r}",
+            "Content-Type",
+            status=415,
+        )
     raw = request.get_data(cache=False)  # at most MAX_BODY_BYTES + 1 bytes (see _limit_body)
     if len(raw) > schemas.MAX_BODY_BYTES:
         raise RequestEntityTooLarge()
@@ -202,6 +219,8 @@ def _read_json():
 def evaluate():
     """One layer: output shape(s), parameter counts, weight shapes and the formulas applied."""
     req = schemas.evaluate_request(_read_json())
+    if req.fields is not None:
+        return json_response(evaluate_fields(req.framework, req.layer, req.fields, req.substitute))
     result = engine.evaluate(req.framework, req.layer, req.params, req.input_shape, substitute=req.substitute)
     return json_response(result)
 
@@ -210,7 +229,46 @@ def evaluate():
 def trace():
     """A stack of layers: every layer's output shape and parameters; the first misfit names its index."""
     req = schemas.trace_request(_read_json())
+    if isinstance(req, schemas.CodeTraceRequest):
+        answer = engine.trace_code(
+            req.code, req.framework, input_shape=req.input_shape, input_shapes=req.input_shapes, values=req.values
+        )
+        return json_response(answer)
     return json_response(engine.trace(req.framework, req.input_shape, req.layers))
+
+
+@bp.post("/solve")
+def solve():
+    """Work backwards: the settings of one layer that give output_size, or the input sizes a stack accepts."""
+    req = schemas.solve_request(_read_json())
+    if req.layer is not None:
+        result = engine.solve(
+            req.framework, req.layer, req.input_shape, req.output_size, req.params, req.bounds, req.limit
+        )
+    else:
+        result = engine.solve_input_sizes(
+            req.framework, req.layers, req.code, req.input_shape, req.output_size, req.max_size
+        )
+    return json_response(result)
+
+
+@bp.post("/explain")
+def explain():
+    """A pasted shape error: its family, numbers, explanation, formulas, fixes, and the entries on it."""
+    from kb.explain_page import explain_answer
+
+    req = schemas.explain_request(_read_json())
+    return json_response(explain_answer(req.message, req.code, req.framework, req.input_shape))
+
+
+@bp.post("/parse-call")
+def parse_call():
+    """The arguments of one layer call, as the server reads them (engine.snippet: ast, literals only).
+
+    The pages ask this instead of carrying a parser of their own: one grammar, in engine/.
+    """
+    req = schemas.parse_call_request(_read_json())
+    return json_response(read_call(req.framework, req.layer, req.args))
 
 
 # ---- layer reference ------------------------------------------------------------------------------

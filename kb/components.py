@@ -18,7 +18,7 @@ import engine
 from engine.registry import framework_name
 from engine.render import to_mathml
 from engine.snippet import parse_snippet
-from engine.spec import FRAMEWORKS, LayerSpec
+from engine.spec import LayerSpec
 from kb.formvalues import MISSING, FormValueError, format_value, parse_shape, parse_value
 from kb.web import call_args_filter, py_literal
 
@@ -265,6 +265,42 @@ def parse_layer_field(spec: LayerSpec, name: str, text: str):
     return params[name]
 
 
+def read_fields(spec: LayerSpec, texts: dict[str, str]) -> tuple[dict, object, list[dict]]:
+    """The evaluator's text fields -> (parameter values, input shape or MISSING, errors), as the server reads them.
+
+    The one reader of the fields, for the page without JavaScript and for app.js (which sends the texts to
+    POST /api/v1/evaluate as "fields"): kb.formvalues for values and shapes, engine.snippet for a wrapped
+    layer's call. Each error: code, message (naming the field), reason, field (as the engine names it), form_field.
+    """
+    kinds = {p["name"]: p["type"] for p in spec.describe()["params"]}
+    values: dict = {}
+    shape = MISSING
+    errors: list[dict] = []
+    for name, text in texts.items():
+        try:
+            if name == "input_shape":
+                shape = parse_shape(text)
+                continue
+            kind = kinds.get(name, "")
+            if is_layer_param(kind):
+                value = parse_layer_field(spec, name, text)
+            else:
+                value = parse_value(text, choices=choice_words(kind))
+            if value is not MISSING:
+                values[name] = list(value) if isinstance(value, tuple) else value
+        except FormValueError as err:
+            errors.append(
+                {
+                    "code": "invalid_value",
+                    "message": f"{name}: {err.message}",
+                    "reason": err.message,
+                    "field": name if name == "input_shape" else f"params.{name}",
+                    "form_field": name,
+                }
+            )
+    return values, shape, errors
+
+
 def expressible(value) -> bool:
     """A value the evaluator's text fields can hold: a scalar or a flat list of scalars."""
     if isinstance(value, (list, tuple)):
@@ -345,36 +381,15 @@ def build_evaluator(
         "errors": [],
         "query": query,
         "permalink": action + query_string(query) + "#evaluator" if submitted else None,
-        # app.js reads a wrapped layer's call with the positional names of every layer
-        "catalog": layer_catalog() if any(f.get("nested") for f in fields) else None,
+        "nested": any(f.get("nested") for f in fields),
     }
     for f in fields:
         if f["name"] in query:
             f["value"] = query[f["name"]]
-    values, shape = {}, MISSING
-    for f in fields:
-        try:
-            if f["name"] == "input_shape":
-                shape = parse_shape(f["value"])
-            elif f["nested"]:
-                value = parse_layer_field(spec, f["name"], f["value"])
-                if value is not MISSING:
-                    values[f["name"]] = value
-            else:
-                value = parse_value(f["value"], choices=frozenset(f["choice_words"]))
-                if value is not MISSING:
-                    values[f["name"]] = list(value) if isinstance(value, tuple) else value
-        except FormValueError as err:
-            f["error"] = err.message
-            where = f["name"] if f["name"] == "input_shape" else f"params.{f['name']}"
-            out["errors"].append(
-                {
-                    "code": "invalid_value",
-                    "message": f"{f['name']}: {err.message}",
-                    "field": where,
-                    "form_field": f["name"],
-                }
-            )
+    values, shape, errors = read_fields(spec, {f["name"]: f["value"] for f in fields})
+    for error in errors:
+        by_name[error["form_field"]]["error"] = error.pop("reason")
+        out["errors"].append(error)
     if out["errors"]:
         return out
     try:
@@ -439,12 +454,30 @@ def parse_row(framework: str, layer_text: str, params_text: str) -> tuple[LayerS
     return spec, parsed["layers"][0]["params"]
 
 
-@lru_cache(maxsize=1)
-def layer_catalog() -> dict:
-    """framework -> lower-case name or alias -> {name, positional}: lets app.js read positional arguments."""
-    out: dict = {fw: {} for fw in FRAMEWORKS}
-    for spec in engine.layers():
-        legacy = spec.options.get("legacy_positional", {})
-        for n in (spec.name, *spec.aliases):
-            out[spec.framework][n.lower()] = {"name": spec.name, "positional": list(legacy.get(n) or spec.positional)}
-    return out
+class FieldsError(Exception):
+    """Fields the server cannot read (POST /api/v1/evaluate with "fields"): every error, as read_fields gives them."""
+
+    def __init__(self, errors: list[dict]):
+        super().__init__(errors[0]["message"])
+        self.errors = errors
+
+
+def evaluate_fields(framework: str, layer: str, texts: dict[str, str], substitute: bool = False) -> dict:
+    """engine.evaluate of the evaluator's text fields, read as the page reads them; FieldsError if one cannot be read."""
+    spec = engine.get_layer(framework, layer)
+    values, shape, errors = read_fields(spec, texts)
+    if errors:
+        raise FieldsError(errors)
+    return engine.evaluate(
+        spec.framework, spec.name, values, None if shape is MISSING else shape, substitute=substitute
+    )
+
+
+def read_call(framework: str, layer: str, args: str) -> dict:
+    """POST /api/v1/parse-call: {framework, layer, params} of one call's arguments, or ShapeError (invalid_call)."""
+    spec = engine.get_layer(framework, layer)
+    try:
+        _, params = parse_row(spec.framework, spec.name, args)
+    except RowError as err:
+        raise engine.ShapeError("invalid_call", err.message.removeprefix("parameters: "), "args") from None
+    return {"framework": spec.framework, "layer": spec.name, "params": params}

@@ -10,6 +10,12 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 CONTENT_DIR = PACKAGE_DIR / "content"
 MIGRATIONS_DIR = PACKAGE_DIR.parent / "migrations"
 
+# Every request body is bounded, pages included (the API bounds its own bodies lower, kb.api_schemas).
+# The tracer's form is the largest page form: a 20,000-character snippet, or 200 rows of parameters.
+MAX_CONTENT_LENGTH = 1024 * 1024
+MAX_FORM_MEMORY_SIZE = 256 * 1024  # one multipart field
+MAX_FORM_PARTS = 500  # multipart fields (200 rows of two fields, and a few more)
+
 _FALSE = {"0", "false", "no", "off", ""}
 _TRUE = {"1", "true", "yes", "on"}
 
@@ -64,6 +70,9 @@ def from_env(instance_path: str, environ=None) -> dict:
         "SHAPEKB_SEARCH_TIMEOUT_MS": env_int("SHAPEKB_SEARCH_TIMEOUT_MS", 3000, 1, 60_000, environ),
         # Finished pages kept per process (kb.cache), in bytes; 0 turns the cache off.
         "SHAPEKB_RESPONSE_CACHE_BYTES": env_int("SHAPEKB_RESPONSE_CACHE_BYTES", 64 * 1024 * 1024, 0, 2**40, environ),
+        "MAX_CONTENT_LENGTH": MAX_CONTENT_LENGTH,
+        "MAX_FORM_MEMORY_SIZE": MAX_FORM_MEMORY_SIZE,
+        "MAX_FORM_PARTS": MAX_FORM_PARTS,
     }
 
 

@@ -28,6 +28,7 @@ from kb.components import (
 from kb.extensions import db
 from kb.formvalues import format_value
 from kb.models import Example, FormulaLink, LayerType, Question, question_layers
+from kb.solve_page import solver_panel
 from kb.web import respond
 
 bp = Blueprint("layers", __name__)
@@ -331,6 +332,7 @@ def layer_data(spec: LayerSpec, args) -> dict:
         "questions_url": url_for("pages.index", framework=spec.framework, layer=spec.name),
         "evaluator": evaluator,
         "trace_url": url_for("trace.index") + query_string(trace_query),
+        "solver": solver_panel(spec, shape, params),
         "links": {
             "html": page_url,
             "json": url_for("layers.layer_json", framework=spec.framework, name=spec.name) + query_string(query),

@@ -12,8 +12,10 @@ from sqlalchemy.orm import selectinload
 import engine
 from kb.components import FRAMEWORK_LABELS, build_evaluator, formula_group, pair_formula_groups
 from kb.extensions import db
+from kb.layer_pages import sample_request
 from kb.models import Example, LayerType, Question, question_layers
 from kb.search import entry_metadata, load_question
+from kb.solve_page import panel_for_question
 
 EVALUATE_KEYS = ("output_shape", "outputs", "param_count", "trainable_params", "weights")
 TRACE_KEYS = ("output_shape", "total_params", "layer_shapes", "layer_params")
@@ -232,6 +234,11 @@ def question_data(slug: str, args) -> dict | None:
         "examples": [_example(q.slug, e) for e in q.examples],
         "evaluator": evaluator,
         **entry_metadata(q),
+        "solver": panel_for_question(
+            [e.request for e in sorted(q.examples, key=lambda e: not e.is_evaluator) if e.kind == "evaluate"],
+            [(lt.framework, lt.name) for lt in q.layer_types],
+            sample_request,
+        ),
         "updated_at": _utc(q.updated_at).isoformat(),
         "links": {
             "html": url_for("pages.question", slug=q.slug),

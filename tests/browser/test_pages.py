@@ -56,6 +56,9 @@ def test_no_console_errors_on_any_page(watched, live_server):
         "/layers/keras/Bidirectional",
         "/trace",
         "/trace?example=keras-gan-generator-shapes",
+        "/solve",
+        "/solve?framework=keras&layer=Conv2DTranspose&input_shape=None,46,62,8&output_size=368,489&params=kernel_size%3D8,strides%3D8",
+        "/layers/pytorch/ConvTranspose2d",
         "/search",
         "/search?q=stride+padding",
         "/search?q=zzzz",
@@ -119,6 +122,9 @@ PHONE_PAGES = [
     "/trace?example=keras-gan-generator-shapes",
     "/search?q=lstm",
     "/layers",
+    "/solve",
+    "/solve?framework=keras&layer=Conv2DTranspose&input_shape=None,46,62,8&output_size=368,489&params=kernel_size%3D8,strides%3D8",
+    "/layers/pytorch/ConvTranspose2d",
 ]
 
 
