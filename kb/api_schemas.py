@@ -24,7 +24,7 @@ MAX_BODY_BYTES = 256 * 1024  # 413 above this
 MAX_DEPTH = 32  # nesting of arrays/objects in a request body
 MAX_STRING = 256  # characters in any string of a body (keys included) or a query parameter
 MAX_NUMBER_CHARS = 40  # digits of a JSON number literal
-MAX_QUERY = 200  # characters of a search query
+MAX_QUERY = 2000  # characters of a search query (a pasted traceback fits; kb.search_query reads it)
 MAX_PAGE = 10_000
 
 
