@@ -40,8 +40,8 @@ _FILE_LINE = re.compile(r'File "[^"\n]*", line \d+(?:, in [\w<>.]+)?')
 _CARETS = re.compile(r"^\s*[\^~]+\s*$", re.M)
 _EXCEPTION = re.compile(r"\b(?:[A-Za-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception|Warning)\b:?")
 _KERAS_ARGUMENTS = re.compile(r"Arguments received by .*", re.S)
-# A file path (two or more parts joined by / or \\, with an optional :line): never part of what is asked.
-_PATH = re.compile(r"(?:[A-Za-z]:)?[\\/]?(?:[\w.<>-]+[\\/])+[\w.<>-]+(?::\d+)*")
+# A file path (three or more parts joined by / or \\, with an optional :line): never part of what is asked.
+_PATH = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][\w.-]+){2,}(?::\d+)*|[\w.-]+(?:[\\/][\w.-]+){2,}(?::\d+)*")
 _WORD = re.compile(r"[a-z0-9_]+")
 _NUMBERED_NAME = re.compile(r"([a-z][a-z0-9_]*?)_\d+")  # dense_1, conv2d_3, batch_normalization_12
 _SIZES = re.compile(r"\d+(?:x\d+)+")  # 64x9216, 3x3
