@@ -34,6 +34,7 @@ from markdown.extensions.tables import TableExtension
 import engine
 from engine import bounds
 from engine.errors import ShapeError
+from engine.explain_patterns import FAMILIES as EXPLAIN_FAMILIES
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 
@@ -43,22 +44,8 @@ SOURCES = ("community Q&A",)
 
 REQUIRED_KEYS = ("slug", "title", "summary", "source", "tags", "layers", "formulas", "examples")
 OPTIONAL_KEYS = ("sources", "families", "errors", "related")
-# The explainer's families of shape errors (its own issue); an entry names the ones it answers.
-FAMILIES = (
-    "in_features_mismatch",
-    "channel_mismatch",
-    "rank_mismatch",
-    "kernel_too_large",
-    "reshape_size_mismatch",
-    "rnn_input_mismatch",
-    "embedding_index",
-    "norm_features_mismatch",
-    "merge_shape_mismatch",
-    "attention_heads",
-    "transposed_output_size",
-    "same_padding_stride",
-    "target_shape_mismatch",
-)
+# The explainer's families of shape errors (engine.explain); an entry names the ones it answers.
+FAMILIES = tuple(family for family in EXPLAIN_FAMILIES if family != "unknown")
 ERROR_FRAMEWORKS = ("keras", "pytorch")
 ERROR_KEYS = frozenset({"framework", "versions", "message"})
 VERSION_RANGE_RE = re.compile(r"\d+(\.\d+)*(-(\d+(\.\d+)*)?)?")  # "2.1", "0.4-1.7", "2.0-" (and later)
@@ -485,6 +472,8 @@ def parse_entry(path) -> Entry:
                 path, f"formulas[{n}] must be '<framework>/<layer>' such as keras/Conv1D, received {key!r}"
             )
         spec = _spec(path, *key.split("/"), f"formulas[{n}]")
+        if not spec.formulas:
+            raise ContentError(path, f"formulas[{n}]: the engine has no general formulas for {spec.key} to show")
         if spec.key in formulas:
             raise ContentError(path, f"formulas[{n}]: {spec.key} is listed twice")
         formulas.append(spec.key)

@@ -1048,9 +1048,13 @@ def _paths(ex: dict) -> dict:
                 "operationId": "searchQuestions",
                 "tags": ["questions"],
                 "summary": "Search the questions",
-                "description": f"Full text over titles, questions and answers (every word must match), ranked, with "
-                f"highlighted excerpts; filtered by layer type (any alias, either framework) and framework; "
-                f"{PAGE_SIZE} per page; facet counts per layer type.",
+                "description": f"Full text over titles, questions, answers and the error messages each entry "
+                f"answers, ranked, with highlighted excerpts; filtered by layer type (any alias, either framework) "
+                f"and framework; {PAGE_SIZE} per page; facet counts per layer type. `q` may be a few words (every word "
+                f"must match; Keras and PyTorch spellings such as Dense and Linear count as one) or a pasted error "
+                f"message or traceback (its message is read; numbers, paths and traceback lines are ignored). A query "
+                f"of four words or more that matches nothing with every word is answered with the questions matching "
+                f"any of them, best first.",
                 "parameters": [
                     {
                         "name": "q",

@@ -9,10 +9,12 @@ SQLite: an FTS5 table `questions_fts` over questions(title, question_md, answer_
 in step by triggers (migrations 0002, 0003); ranked with bm25(), excerpts from snippet(). The words
 are never MATCH syntax: each is quoted as an FTS5 string ("" doubled).
 
-PostgreSQL: a stored tsvector column (questions_fts_vector, generated from DOCUMENT_PG below, so it is
-computed when a row is written, never when it is searched) with a GIN index (migration 0004); each
-spelling goes through plainto_tsquery() (any text, no operators; English stop words are dropped),
-combined with && and ||; ts_rank() ranks, ts_headline() cuts the excerpt.
+PostgreSQL: a stored tsvector column (questions_fts_vector, generated from DOCUMENT_PG below: error
+messages A, title B, question C, answer D; computed when a row is written, never when it is searched)
+with a GIN index (migration 0004); each spelling goes through plainto_tsquery() (any text, no
+operators; English stop words are dropped), combined with && and ||; ts_rank() ranks a few words
+(title first), ts_rank_cd() a pasted message (messages first, words close together count more);
+ts_headline() cuts the excerpt.
 
 Only the page's rows get an excerpt; count, facets and ranking are statements over the indexes, and
 all of them run under a statement timeout (statement_deadline: SearchTimeout, answered 503).
@@ -46,13 +48,19 @@ SNIPPET_TOKENS = 24
 MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
 
 FTS_TABLE = "questions_fts"
-BM25_WEIGHTS = (10.0, 4.0, 1.0, 8.0)  # title, question, answer, error messages
+# Column weights: title, question, answer, error messages. A pasted message is looked for among the
+# error messages first; a few words, in the title first.
+BM25_WEIGHTS = (10.0, 4.0, 1.0, 6.0)
+BM25_WEIGHTS_PASTED = (3.0, 2.0, 1.0, 12.0)
+# The same for PostgreSQL's weight classes, in ts_rank's order {D, C, B, A}: answer, question, title, messages.
+RANK_WEIGHTS_PG = "'{0.1, 0.2, 1.0, 0.6}'::float4[]"
+RANK_WEIGHTS_PASTED_PG = "'{0.05, 0.1, 0.3, 1.0}'::float4[]"
 
 # The PostgreSQL document; the migration's GIN index uses exactly this expression.
 DOCUMENT_PG = (
-    "(setweight(to_tsvector('english'::regconfig, translate(coalesce(questions.title, ''), './', '  ')), 'A') || "
-    "setweight(to_tsvector('english'::regconfig, translate(coalesce(questions.question_md, ''), './', '  ')), 'B') || "
-    "setweight(to_tsvector('english'::regconfig, translate(coalesce(questions.answer_md, ''), './', '  ')), 'C') || "
+    "(setweight(to_tsvector('english'::regconfig, translate(coalesce(questions.title, ''), './', '  ')), 'B') || "
+    "setweight(to_tsvector('english'::regconfig, translate(coalesce(questions.question_md, ''), './', '  ')), 'C') || "
+    "setweight(to_tsvector('english'::regconfig, translate(coalesce(questions.answer_md, ''), './', '  ')), 'D') || "
     "setweight(to_tsvector('english'::regconfig, translate(coalesce(questions.errors_text, ''), './', '  ')), 'A'))"
 )
 # The same document, stored and GIN-indexed (migration 0004): what every search reads.
@@ -129,21 +137,27 @@ def statement_deadline(ms: int | None = None):
 # ---- query text ----------------------------------------------------------------------------------
 
 
-def terms(q: str) -> list[str]:
-    """The words searched for (kb.search_query.normalize), at most MAX_TERMS of them."""
-    return normalize(q).words
-
-
 def _fts5_string(word: str) -> str:
     return '"' + word.replace('"', '""') + '"'
 
 
 def fts5_query(query: SearchQuery, every: bool = True) -> str:
-    """An FTS5 MATCH expression: every group (or any, every=False), each spelling quoted, never raw syntax."""
+    """An FTS5 MATCH expression: every group (or any, every=False), each spelling quoted, never raw syntax.
+
+    A pasted message's neighbouring words (query.pairs) are added as phrases that never change which
+    questions match (ORed with the first group, which every match has), but that bm25 scores: the
+    entry quoting the very message ranks above entries that only use its words.
+    """
     groups = [
         _fts5_string(g[0]) if len(g) == 1 else "(" + " OR ".join(_fts5_string(w) for w in g) + ")" for g in query.groups
     ]
-    return (" AND " if every else " OR ").join(groups)
+    pairs = [_fts5_string(f"{a} {b}") for a, b in query.pairs]
+    if every:
+        expression = " AND ".join(groups)
+        if pairs:
+            expression += " AND (" + " OR ".join([*pairs, groups[0]]) + ")"
+        return expression
+    return " OR ".join(groups + pairs)
 
 
 def _joined(parts: list, operator: str):
@@ -154,10 +168,15 @@ def _joined(parts: list, operator: str):
 
 
 def pg_tsquery(query: SearchQuery, every: bool = True):
-    """The PostgreSQL tsquery: every group (or any, every=False), a group being any of its spellings."""
+    """The PostgreSQL tsquery: every group (or any, every=False), a group being any of its spellings;
+    a pasted message's neighbouring words as phrases that rank but never filter (as in fts5_query)."""
     config = sa.literal_column("'english'::regconfig")
     groups = [_joined([sa.func.plainto_tsquery(config, w) for w in group], "||") for group in query.groups]
-    return _joined(groups, "&&" if every else "||")
+    pairs = [sa.func.phraseto_tsquery(config, f"{a} {b}") for a, b in query.pairs]
+    if every:
+        combined = _joined(groups, "&&")
+        return combined.op("&&")(_joined([*pairs, groups[0]], "||")) if pairs else combined
+    return _joined(groups + pairs, "||")
 
 
 _MARKDOWN_NOISE = re.compile(r"`{1,3}|\*\*|__|^#{1,6}\s+|^\s*[-*>]\s+|\[|\]\([^)]*\)", re.M)
@@ -296,7 +315,7 @@ def _ranked_page(query: SearchQuery | None, every: bool, filtered, page: int, fi
     if db.engine.dialect.name == "sqlite":
         fts = sa.table(FTS_TABLE, sa.column("rowid", sa.Integer))
         match = sa.literal_column(FTS_TABLE).op("MATCH")(fts5_query(query, every))
-        rank = sa.func.bm25(sa.literal_column(FTS_TABLE), *BM25_WEIGHTS)
+        rank = sa.func.bm25(sa.literal_column(FTS_TABLE), *(BM25_WEIGHTS_PASTED if query.pasted else BM25_WEIGHTS))
         where = [match] if not filtered_by else [match, fts.c.rowid.in_(filtered)]
         # First the page's ids in rank order (bm25 for every match, nothing else), then the excerpts of
         # those rows only: snippet() in the ranking statement would cut one for every match.
@@ -319,7 +338,12 @@ def _ranked_page(query: SearchQuery | None, every: bool, filtered, page: int, fi
         ).all()
         return sorted(rows, key=lambda r: order[r.id])
     tsquery = pg_tsquery(query, every)
-    rank = sa.func.ts_rank(sa.literal_column(VECTOR_PG), tsquery)
+    vector = sa.literal_column(VECTOR_PG)
+    rank = (
+        sa.func.ts_rank_cd(sa.literal_column(RANK_WEIGHTS_PASTED_PG), vector, tsquery)
+        if query.pasted
+        else sa.func.ts_rank(sa.literal_column(RANK_WEIGHTS_PG), vector, tsquery)
+    )
     best = (
         sa.select(questions.c.id, rank.label("rank"))
         .where(questions.c.id.in_(filtered))

@@ -10,14 +10,15 @@ from flask import Blueprint, abort, request, url_for
 
 from engine.spec import FRAMEWORKS
 from kb.cache import cached_page
+from kb.api_schemas import MAX_QUERY  # the same bound as the API: a pasted traceback fits
 from kb.components import FRAMEWORK_LABELS, framework_arg, layer_url
 from kb.extensions import db
 from kb.models import LayerType
+from kb.search_query import normalize
 from kb.web import respond, small_number
 
 bp = Blueprint("search", __name__)
 
-MAX_QUERY = 200
 MAX_PAGE = 10_000
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
 
@@ -68,8 +69,11 @@ def search_data(args) -> dict:
     if len(q) > MAX_QUERY:
         q = q[:MAX_QUERY].rsplit(" ", 1)[0] if " " in q[:MAX_QUERY] else q[:MAX_QUERY]
         notes.append(f"The query was shortened to its first {MAX_QUERY} characters.")
-    words = search_module.terms(q)
-    if len(q.split()) > len(words):
+    query = normalize(q)
+    words = query.words
+    if query.pasted and words:
+        notes.append("Read as an error message: searched for " + ", ".join(words) + ".")
+    if query.truncated:
         notes.append(f"Only the first {len(words)} words were searched.")
     layer = (args.get("layer") or "").strip()[:100]
     framework, fw_error = framework_arg(args.get("framework"), default="")

@@ -111,9 +111,10 @@ def _add_metadata(path: Path, meta: dict) -> None:
 @pytest.fixture
 def content(tmp_path) -> Path:
     target = tmp_path / "content"
-    shutil.copytree(CONTENT_DIR, target)
-    for slug in (CONV, LSTM, EMBEDDING):  # remove whatever metadata they carry: the test sets its own
+    target.mkdir()
+    for slug in (CONV, LSTM, EMBEDDING):  # three entries without the metadata they carry: the test sets its own
         path = target / f"{slug}.md"
+        shutil.copyfile(CONTENT_DIR / f"{slug}.md", path)
         entry = parse_entry(path)
         lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
         keep, skipping = [], False
@@ -121,7 +122,7 @@ def content(tmp_path) -> Path:
             if line.split(":")[0] in ("sources", "families", "errors", "related") and not line.startswith(" "):
                 skipping = True
                 continue
-            if skipping and line.startswith((" ", "-")):
+            if skipping and line.startswith((" ", "- ")):
                 continue
             skipping = False
             keep.append(line)
@@ -228,3 +229,12 @@ def test_page_and_twin_show_the_metadata(client_with_metadata):
 def test_a_page_without_metadata_has_no_empty_sections(client_with_metadata):
     page = client_with_metadata.get(f"/questions/{EMBEDDING}").get_data(as_text=True)
     assert 'id="errors-h"' not in page and 'id="related-h"' not in page
+
+
+def test_formulas_must_have_something_to_show(tmp_path):
+    meta = meta_with(
+        layers=[{"framework": "keras", "name": "Conv1D"}, {"framework": "keras", "name": "Permute"}],
+        formulas=["keras/Conv1D", "keras/Permute"],
+    )
+    with pytest.raises(ContentError, match="no general formulas for keras/Permute"):
+        parse_entry(write(tmp_path, meta))

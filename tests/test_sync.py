@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -44,6 +45,16 @@ def edit(path: Path) -> None:
 
 def _slugs() -> list[str]:
     return [e.slug for e in load_entries(CONTENT_DIR)]
+
+
+def _remove(content: Path, slug: str) -> None:
+    """Delete an entry's file and every other entry's `related` line naming it: a valid directory without it."""
+    (content / f"{slug}.md").unlink()
+    line = re.compile(rf"^[ \t]*- {re.escape(slug)}[ \t]*\n", re.M)
+    for path in content.glob("*.md"):
+        text = path.read_text(encoding="utf-8")
+        if line.search(text):
+            path.write_text(line.sub("", text), encoding="utf-8")
 
 
 def test_the_content_directory_holds_the_seed():
@@ -104,10 +115,11 @@ def test_an_edited_file_updates_only_its_entry(migrated_app, content):
 def test_a_removed_file_deletes_its_entry(migrated_app, content):
     with migrated_app.app_context():
         sync_directory(content)
-        (content / "keras-embedding-output-shape.md").unlink()
+        gone = "keras-embedding-output-shape"
+        _remove(content, gone)
         report = sync_directory(content)
-        assert report.deleted == ["keras-embedding-output-shape"]
-        assert db.session.scalar(sa.select(Question).where(Question.slug == "keras-embedding-output-shape")) is None
+        assert report.deleted == [gone]
+        assert db.session.scalar(sa.select(Question).where(Question.slug == gone)) is None
         # Its children went with it, and no layer type is left without a question.
         ids = set(db.session.scalars(sa.select(Question.id)))
         assert set(db.session.scalars(sa.select(Example.question_id))) <= ids
@@ -221,7 +233,7 @@ def test_cli_sync_prints_the_report(migrated_app, content):
 
 def test_cli_sync_uses_the_configured_directory(app_factory, content):
     app = app_factory("migrated", SHAPEKB_CONTENT_DIR=str(content))
-    (content / "keras-embedding-output-shape.md").unlink()
+    _remove(content, "keras-embedding-output-shape")
     result = app.test_cli_runner().invoke(args=["kb", "sync"])
     assert result.exit_code == 0, result.output
     assert f"{len(_slugs()) - 1} created" in result.output

@@ -6,8 +6,10 @@ family), question_errors (framework, versions, message) and related_questions (q
 in the curator's order).
 
 The full-text objects are rebuilt with errors_text in them (hand-written, like revision 0002):
-SQLite's questions_fts gains a fourth column, PostgreSQL's GIN index the document kb.search.DOCUMENT_PG
-with the messages weighted 'A' like the title.
+SQLite's questions_fts gains a fourth column; PostgreSQL's GIN index covers the document
+kb.search.DOCUMENT_PG, now with four weight classes (error messages A, title B, question C, answer D),
+so that the search can weigh the messages and the title differently for a pasted message and for a
+few words.
 
 Revision ID: 0003
 Revises: 0002
@@ -65,9 +67,9 @@ DOCUMENT_PG_0002 = (
 )
 # Must stay identical to kb.search.DOCUMENT_PG (a test compares them).
 DOCUMENT_PG = (
-    "(setweight(to_tsvector('english'::regconfig, translate(coalesce(questions.title, ''), './', '  ')), 'A') || "
-    "setweight(to_tsvector('english'::regconfig, translate(coalesce(questions.question_md, ''), './', '  ')), 'B') || "
-    "setweight(to_tsvector('english'::regconfig, translate(coalesce(questions.answer_md, ''), './', '  ')), 'C') || "
+    "(setweight(to_tsvector('english'::regconfig, translate(coalesce(questions.title, ''), './', '  ')), 'B') || "
+    "setweight(to_tsvector('english'::regconfig, translate(coalesce(questions.question_md, ''), './', '  ')), 'C') || "
+    "setweight(to_tsvector('english'::regconfig, translate(coalesce(questions.answer_md, ''), './', '  ')), 'D') || "
     "setweight(to_tsvector('english'::regconfig, translate(coalesce(questions.errors_text, ''), './', '  ')), 'A'))"
 )
 

@@ -41,9 +41,9 @@ CONTENT_TABLES = (
 
 # Must stay identical to kb.search.DOCUMENT_PG (a test compares them); the same as revision 0003's.
 DOCUMENT_PG = (
-    "(setweight(to_tsvector('english'::regconfig, translate(coalesce(questions.title, ''), './', '  ')), 'A') || "
-    "setweight(to_tsvector('english'::regconfig, translate(coalesce(questions.question_md, ''), './', '  ')), 'B') || "
-    "setweight(to_tsvector('english'::regconfig, translate(coalesce(questions.answer_md, ''), './', '  ')), 'C') || "
+    "(setweight(to_tsvector('english'::regconfig, translate(coalesce(questions.title, ''), './', '  ')), 'B') || "
+    "setweight(to_tsvector('english'::regconfig, translate(coalesce(questions.question_md, ''), './', '  ')), 'C') || "
+    "setweight(to_tsvector('english'::regconfig, translate(coalesce(questions.answer_md, ''), './', '  ')), 'D') || "
     "setweight(to_tsvector('english'::regconfig, translate(coalesce(questions.errors_text, ''), './', '  ')), 'A'))"
 )
 EPOCH_NOW = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kb import search_page
+from kb.search import PAGE_SIZE
 from tests.web.pagetools import SLUGS, slugs_about
 
 LSTM_SLUG = "lstm-input-shape-timesteps-features"
@@ -12,12 +13,13 @@ def test_results_are_ranked_with_marked_excerpts(client):
     data = client.get("/search.json?q=lstm").get_json()
     assert data["total"] >= 1
     first = data["results"][0]
-    assert first["slug"] == LSTM_SLUG and first["rank"] == 1
+    assert first["slug"] in slugs_about("keras", "LSTM") + slugs_about("pytorch", "LSTM") and first["rank"] == 1
+    assert LSTM_SLUG in [r["slug"] for r in data["results"]]
     assert any(p["mark"] and p["text"].lower() == "lstm" for p in first["snippet_parts"])
     assert any(p["mark"] for p in first["title_parts"])
     html = client.get("/search?q=lstm").get_data(as_text=True)
     assert "<mark>LSTM</mark>" in html
-    assert f'href="/questions/{LSTM_SLUG}"' in html
+    assert f'href="/questions/{first["slug"]}"' in html
     assert 'role="search"' in html and '<label for="q">' in html
 
 
@@ -36,12 +38,13 @@ def test_layer_facet_and_framework_facet(client):
     frameworks = {f["framework"]: f["count"] for f in data["facets"]["frameworks"]}
     assert frameworks["keras"] >= 1 and frameworks["pytorch"] >= 1
     # A facet alone, without words.
-    assert client.get("/search.json?layer=LSTM").get_json()["total"] == len(slugs_about("keras", "LSTM"))
+    both = set(slugs_about("keras", "LSTM")) | set(slugs_about("pytorch", "LSTM"))  # LSTM is both frameworks' name
+    assert client.get("/search.json?layer=LSTM").get_json()["total"] == len(both)
 
 
 def test_empty_query_lists_every_question_kindly(client):
     data = client.get("/search.json").get_json()
-    assert data["total"] == len(SLUGS) and len(data["results"]) == len(SLUGS) >= 6
+    assert data["total"] == len(SLUGS) >= 6 and len(data["results"]) == min(len(SLUGS), PAGE_SIZE)
     assert any("Type a few words" in n for n in data["notes"])
     assert client.get("/search").status_code == 200
 
@@ -77,7 +80,7 @@ def test_unknown_layer_filter_is_explained_with_suggestions(client):
 
 
 def test_long_queries_bad_pages_and_frameworks(client):
-    data = client.get("/search.json", query_string={"q": "lstm " * 100}).get_json()
+    data = client.get("/search.json", query_string={"q": "lstm " * 500}).get_json()
     assert len(data["q"]) <= search_page.MAX_QUERY and data["notes"]
     assert client.get("/search.json?q=lstm&page=abc").get_json()["page"] == 1
     assert client.get("/search.json?q=lstm&page=99").get_json()["results"] == []
