@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, request, url_for
 
 from engine.spec import FRAMEWORKS
-from kb.cache import cached_page
 from kb.api_schemas import MAX_QUERY  # the same bound as the API: a pasted traceback fits
+from kb.cache import cached_page
 from kb.components import FRAMEWORK_LABELS, framework_arg, layer_url
 from kb.extensions import db
 from kb.models import LayerType
