@@ -2,5 +2,16 @@
 
 from engine.api import evaluate, get_layer, layers, parse_input_shape, trace
 from engine.errors import ShapeError
+from engine.model_reader import ModelGraph, read_model, trace_code
 
-__all__ = ["ShapeError", "evaluate", "get_layer", "layers", "parse_input_shape", "trace"]
+__all__ = [
+    "ModelGraph",
+    "ShapeError",
+    "evaluate",
+    "get_layer",
+    "layers",
+    "parse_input_shape",
+    "read_model",
+    "trace",
+    "trace_code",
+]

@@ -6,12 +6,22 @@ from __future__ import annotations
 class ShapeError(ValueError):
     """A configuration the framework would reject, or input the engine cannot read."""
 
-    def __init__(self, code: str, message: str, field: str | None = None, layer_index: int | None = None):
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        field: str | None = None,
+        layer_index: int | None = None,
+        line: int | None = None,
+        details: dict | None = None,
+    ):
         super().__init__(message)
         self.code = code
         self.message = message
         self.field = field
         self.layer_index = layer_index
+        self.line = line  # the line of pasted code it concerns (model reader)
+        self.details = details  # JSON-ready facts for an explainer (names, expected and received sizes)
 
     def at_layer(self, index: int) -> ShapeError:
         """Return a copy that names the layer of a trace it came from."""
@@ -23,6 +33,10 @@ class ShapeError(ValueError):
         out = {"code": self.code, "message": self.message, "field": self.field}
         if self.layer_index is not None:
             out["layer_index"] = self.layer_index
+        if self.line is not None:
+            out["line"] = self.line
+        if self.details is not None:
+            out["details"] = self.details
         return out
 
     def __repr__(self) -> str:

@@ -54,6 +54,7 @@ def register_blueprints(app: Flask) -> None:
     from kb import api
 
     app.register_blueprint(api.bp)
-    from kb import ui
+    from kb import layer_pages, search_page, trace_page
 
-    ui.register(app)
+    for module in (layer_pages, trace_page, search_page):
+        app.register_blueprint(module.bp)

@@ -19,6 +19,7 @@ from engine import ShapeError
 from engine.registry import framework_name
 from kb import api_schemas as schemas
 from kb import openapi, search
+from kb.components import FieldsError, evaluate_fields, read_call
 from kb.content import SLUG_RE
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", template_folder="templates")
@@ -105,7 +106,13 @@ def _limit_body():
 
 @bp.errorhandler(ShapeError)
 def _shape_error(err: ShapeError):
-    return problem(422, err.code, err.message, err.field, err.layer_index)
+    """422; a model's code adds the line, and a needs_value question the expression to give a value for."""
+    return json_response(openapi.engine_problem_body(err), 422, PROBLEM_JSON)
+
+
+@bp.errorhandler(FieldsError)
+def _fields_error(err: FieldsError):
+    return json_response(openapi.fields_problem_body(err.errors), 422, PROBLEM_JSON)
 
 
 @bp.errorhandler(schemas.RequestError)
@@ -197,6 +204,8 @@ def _read_json():
 def evaluate():
     """One layer: output shape(s), parameter counts, weight shapes and the formulas applied."""
     req = schemas.evaluate_request(_read_json())
+    if req.fields is not None:
+        return json_response(evaluate_fields(req.framework, req.layer, req.fields, req.substitute))
     result = engine.evaluate(req.framework, req.layer, req.params, req.input_shape, substitute=req.substitute)
     return json_response(result)
 
@@ -205,7 +214,22 @@ def evaluate():
 def trace():
     """A stack of layers: every layer's output shape and parameters; the first misfit names its index."""
     req = schemas.trace_request(_read_json())
+    if isinstance(req, schemas.CodeTraceRequest):
+        answer = engine.trace_code(
+            req.code, req.framework, input_shape=req.input_shape, input_shapes=req.input_shapes, values=req.values
+        )
+        return json_response(answer)
     return json_response(engine.trace(req.framework, req.input_shape, req.layers))
+
+
+@bp.post("/parse-call")
+def parse_call():
+    """The arguments of one layer call, as the server reads them (engine.snippet: ast, literals only).
+
+    The pages ask this instead of carrying a parser of their own: one grammar, in engine/.
+    """
+    req = schemas.parse_call_request(_read_json())
+    return json_response(read_call(req.framework, req.layer, req.args))
 
 
 # ---- layer reference ------------------------------------------------------------------------------

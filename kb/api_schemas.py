@@ -26,6 +26,13 @@ MAX_STRING = 256  # characters in any string of a body (keys included) or a quer
 MAX_NUMBER_CHARS = 40  # digits of a JSON number literal
 MAX_QUERY = 2000  # characters of a search query (a pasted traceback fits; kb.search_query reads it)
 MAX_PAGE = 10_000
+MAX_INPUTS = 16  # input_shapes of one pasted model
+MAX_CODE_CHARS = 20_000  # a pasted model (POST /trace "code"): bounded by this and the body, not MAX_STRING
+MAX_ARGS_CHARS = 2_000  # the arguments of one layer call (POST /parse-call "args")
+MAX_FIELDS = 64  # text fields of one evaluate request (a layer has at most a few dozen parameters)
+MAX_VALUES = 100  # answers to needs_value questions in one trace request
+# Top-level strings allowed past MAX_STRING, and their own limits.
+LONG_STRINGS = {"body.code": MAX_CODE_CHARS, "body.args": MAX_ARGS_CHARS}
 
 
 class RequestError(Exception):
@@ -98,10 +105,9 @@ def _reject_constant(text: str):
 def _check_strings(value, where: str) -> None:
     """Every string (object keys too) at most MAX_STRING characters; depth is already bounded."""
     if isinstance(value, str):
-        if len(value) > MAX_STRING:
-            raise RequestError(
-                "string_too_long", f"{where} is {len(value)} characters long; at most {MAX_STRING}", where
-            )
+        limit = LONG_STRINGS.get(where, MAX_STRING)
+        if len(value) > limit:
+            raise RequestError("string_too_long", f"{where} is {len(value)} characters long; at most {limit}", where)
         _check_unicode(value, where)
     elif isinstance(value, list):
         for n, item in enumerate(value):
@@ -165,8 +171,9 @@ class EvaluateRequest:
     framework: str
     layer: str
     params: dict
-    input_shape: list
+    input_shape: list | None
     substitute: bool
+    fields: dict | None = None  # the evaluator's text fields, read by the server (kb.components.read_fields)
 
 
 @dataclass(frozen=True)
@@ -174,6 +181,24 @@ class TraceRequest:
     framework: str
     input_shape: list
     layers: list
+
+
+@dataclass(frozen=True)
+class CodeTraceRequest:
+    """A pasted model: its code and what the reader may need besides (the input shape(s), data values)."""
+
+    code: str
+    framework: str | None
+    input_shape: list | None
+    input_shapes: list | None
+    values: dict
+
+
+@dataclass(frozen=True)
+class ParseCallRequest:
+    framework: str
+    layer: str
+    args: str
 
 
 def _type_name(value) -> str:
@@ -225,21 +250,46 @@ def _params(body: dict, field: str, layer_index=None) -> dict:
 
 
 def _shape(body: dict) -> list:
-    value = body["input_shape"]
+    return _shape_value(body["input_shape"], "input_shape")
+
+
+def _shape_value(value, name: str) -> list:
     if not isinstance(value, list):
-        raise _wrong("input_shape", "an array of dimensions", value)
+        raise _wrong(name, "an array of dimensions", value)
     for n, dim in enumerate(value):
         if not (dim is None or isinstance(dim, str) or (isinstance(dim, int) and not isinstance(dim, bool))):
-            raise _wrong(f"input_shape[{n}]", "an integer, null (unknown) or a symbol name", dim)
+            raise _wrong(f"{name}[{n}]", "an integer, null (unknown) or a symbol name", dim)
     return value
 
 
 def evaluate_request(body) -> EvaluateRequest:
-    """Check the types of a POST /evaluate body."""
-    _object(body, {"framework", "layer", "params", "input_shape", "substitute"}, ("framework", "layer", "input_shape"))
+    """Check the types of a POST /evaluate body: params and input_shape as data, or the form's fields as text."""
+    if isinstance(body, dict) and "fields" in body:
+        _object(body, {"framework", "layer", "fields", "substitute"}, ("framework", "layer", "fields"))
+    else:
+        _object(
+            body, {"framework", "layer", "params", "input_shape", "substitute"}, ("framework", "layer", "input_shape")
+        )
     substitute = body.get("substitute", False)
     if not isinstance(substitute, bool):
         raise _wrong("substitute", "true or false", substitute)
+    if "fields" in body:
+        fields = body["fields"]
+        if not isinstance(fields, dict):
+            raise _wrong("fields", "an object of field name: text", fields)
+        if len(fields) > MAX_FIELDS:
+            raise RequestError("too_many_fields", f"at most {MAX_FIELDS} fields, received {len(fields)}", "fields")
+        for name, text in fields.items():
+            if not isinstance(text, str):
+                raise _wrong(f"fields.{name}", "a string (the field's text)", text)
+        return EvaluateRequest(
+            framework=_string(body, "framework", "framework"),
+            layer=_string(body, "layer", "layer"),
+            params={},
+            input_shape=None,
+            substitute=substitute,
+            fields=fields,
+        )
     return EvaluateRequest(
         framework=_string(body, "framework", "framework"),
         layer=_string(body, "layer", "layer"),
@@ -249,8 +299,13 @@ def evaluate_request(body) -> EvaluateRequest:
     )
 
 
-def trace_request(body) -> TraceRequest:
-    """Check the types of a POST /trace body (the engine rejects more than MAX_TRACE_LAYERS layers)."""
+def trace_request(body) -> TraceRequest | CodeTraceRequest:
+    """Check the types of a POST /trace body (the engine rejects more than MAX_TRACE_LAYERS layers).
+
+    A body with "code" is a pasted model; any other is a stack of layers, as it always was.
+    """
+    if isinstance(body, dict) and "code" in body:
+        return code_trace_request(body)
     _object(body, {"framework", "input_shape", "layers"}, ("framework", "input_shape", "layers"))
     framework = _string(body, "framework", "framework")
     shape = _shape(body)
@@ -268,6 +323,63 @@ def trace_request(body) -> TraceRequest:
     else:
         checked = layers
     return TraceRequest(framework=framework, input_shape=shape, layers=checked)
+
+
+def _value(value, field: str):
+    """An answer to a needs_value question: a number, a boolean, a string, or an array of integers."""
+    if isinstance(value, (bool, int, float, str)):
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and not -MAX_INT <= value <= MAX_INT:
+            raise RequestError("invalid_value", f"{field} is out of range (at most {MAX_INT} either way)", field)
+        return value
+    if isinstance(value, list) and len(value) <= MAX_RANK:
+        for n, item in enumerate(value):
+            if not (item is None or (isinstance(item, int) and not isinstance(item, bool))):
+                raise _wrong(f"{field}[{n}]", "an integer or null", item)
+            if item is not None and not -MAX_INT <= item <= MAX_INT:
+                raise RequestError(
+                    "invalid_value", f"{field}[{n}] is out of range (at most {MAX_INT} either way)", field
+                )
+        return value
+    raise _wrong(field, f"a number, a boolean, a string or an array of at most {MAX_RANK} integers", value)
+
+
+def code_trace_request(body: dict) -> CodeTraceRequest:
+    """Check the types of a POST /trace body that holds a model's code."""
+    _object(body, {"code", "framework", "input_shape", "input_shapes", "values"}, ("code",))
+    code = _string(body, "code", "code")
+    if not code.strip():
+        raise RequestError("invalid_value", "code is empty; paste a model's code", "code")
+    framework = None if body.get("framework") is None else _string(body, "framework", "framework")
+    if "input_shape" in body and "input_shapes" in body:
+        raise RequestError(
+            "conflicting_fields",
+            "send input_shape (one input) or input_shapes (one per input), not both",
+            "input_shapes",
+        )
+    input_shape = _shape(body) if "input_shape" in body else None
+    input_shapes = None
+    if "input_shapes" in body:
+        shapes = body["input_shapes"]
+        if not isinstance(shapes, list) or not 1 <= len(shapes) <= MAX_INPUTS:
+            raise _wrong("input_shapes", f"an array of 1 to {MAX_INPUTS} shapes", shapes)
+        input_shapes = [_shape_value(s, f"input_shapes[{n}]") for n, s in enumerate(shapes)]
+    values = body.get("values") or {}
+    if not isinstance(values, dict):
+        raise _wrong("values", "an object of expression: value", values)
+    if len(values) > MAX_VALUES:
+        raise RequestError("too_many_values", f"at most {MAX_VALUES} values, received {len(values)}", "values")
+    values = {key: _value(v, f"values.{key}") for key, v in values.items()}
+    return CodeTraceRequest(code, framework, input_shape, input_shapes, values)
+
+
+def parse_call_request(body) -> ParseCallRequest:
+    """Check the types of a POST /parse-call body."""
+    _object(body, {"framework", "layer", "args"}, ("framework", "layer", "args"))
+    return ParseCallRequest(
+        framework=_string(body, "framework", "framework"),
+        layer=_string(body, "layer", "layer"),
+        args=_string(body, "args", "args"),
+    )
 
 
 # ---- query strings ------------------------------------------------------------------------------
@@ -331,7 +443,8 @@ PARAMS = {
     "additionalProperties": True,
 }
 
-EVALUATE_REQUEST = {
+EVALUATE_PARAMS_REQUEST = {
+    "title": "Parameters and an input shape, as data",
     "type": "object",
     "required": ["framework", "layer", "input_shape"],
     "additionalProperties": False,
@@ -347,7 +460,33 @@ EVALUATE_REQUEST = {
         },
     },
 }
-TRACE_REQUEST = {
+EVALUATE_FIELDS_REQUEST = {
+    "title": "The evaluator's text fields",
+    "type": "object",
+    "required": ["framework", "layer", "fields"],
+    "additionalProperties": False,
+    "properties": {
+        "framework": {"$ref": "#/components/schemas/Framework"},
+        "layer": {"$ref": "#/components/schemas/LayerName"},
+        "fields": {
+            "type": "object",
+            "maxProperties": MAX_FIELDS,
+            "additionalProperties": {"type": "string", "maxLength": MAX_STRING},
+            "description": "Field name: its text, as the evaluator form holds it (input_shape such as None, 10, 32; "
+            "a value such as 64, same, (3, 3), None, true; a wrapped layer as a call such as LSTM(16)). The server "
+            "reads them as the page does without JavaScript (an empty field takes the default); a field it cannot "
+            "read is a 422 invalid_value naming it, with every such field in errors.",
+            "example": {"input_shape": "None, 10, 32", "filters": "64", "kernel_size": "3", "padding": "same"},
+        },
+        "substitute": {"type": "boolean", "default": False},
+    },
+}
+EVALUATE_REQUEST = {
+    "description": "A layer's parameters and input shape as JSON data, or the evaluator form's fields as text.",
+    "oneOf": [EVALUATE_PARAMS_REQUEST, EVALUATE_FIELDS_REQUEST],
+}
+TRACE_STACK_REQUEST = {
+    "title": "A stack of layers",
     "type": "object",
     "required": ["framework", "input_shape", "layers"],
     "additionalProperties": False,
@@ -366,6 +505,79 @@ TRACE_REQUEST = {
                     "params": {"$ref": "#/components/schemas/Params"},
                 },
             },
+        },
+    },
+}
+VALUE = {
+    "description": "The value of an expression the reader cannot know (it comes from data), as the answer to a "
+    "needs_value error: a number, a boolean, a string, or a shape as an array of integers.",
+    "oneOf": [
+        {"type": "number", "minimum": -MAX_INT, "maximum": MAX_INT},
+        {"type": "boolean"},
+        {"type": "string", "maxLength": MAX_STRING},
+        {
+            "type": "array",
+            "maxItems": MAX_RANK,
+            "items": {"type": ["integer", "null"], "minimum": -MAX_INT, "maximum": MAX_INT},
+        },
+    ],
+}
+TRACE_CODE_REQUEST = {
+    "title": "A model's code",
+    "type": "object",
+    "required": ["code"],
+    "additionalProperties": False,
+    "not": {"required": ["input_shape", "input_shapes"]},
+    "properties": {
+        "code": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": MAX_CODE_CHARS,
+            "description": "Keras or PyTorch model code as written (Sequential, the functional API, an nn.Module "
+            "with its forward). Read with Python's parser; nothing runs. Counts against the body limit, not "
+            f"the {MAX_STRING}-character limit of other strings.",
+        },
+        "framework": {
+            "description": "'keras' or 'pytorch'; detected from the code when left out.",
+            "anyOf": [{"$ref": "#/components/schemas/Framework"}, {"type": "null"}],
+        },
+        "input_shape": {
+            "description": "The input's shape, batch first, when the code does not give it.",
+            "$ref": "#/components/schemas/ShapeIn",
+        },
+        "input_shapes": {
+            "description": "One shape per model input, in the order the code declares them.",
+            "type": "array",
+            "minItems": 1,
+            "maxItems": MAX_INPUTS,
+            "items": {"$ref": "#/components/schemas/ShapeIn"},
+        },
+        "values": {
+            "description": "Answers to needs_value errors: the expression as the error gave it, and its value.",
+            "type": "object",
+            "maxProperties": MAX_VALUES,
+            "additionalProperties": VALUE,
+            "example": {"x_train.shape[1]": 784},
+        },
+    },
+}
+TRACE_REQUEST = {
+    "description": "Either a stack of layers (framework, input_shape, layers) or a model's code (code, and "
+    "framework, input_shape or input_shapes, values when needed).",
+    "oneOf": [TRACE_STACK_REQUEST, TRACE_CODE_REQUEST],
+}
+PARSE_CALL_REQUEST = {
+    "type": "object",
+    "required": ["framework", "layer", "args"],
+    "additionalProperties": False,
+    "properties": {
+        "framework": {"$ref": "#/components/schemas/Framework"},
+        "layer": {"$ref": "#/components/schemas/LayerName"},
+        "args": {
+            "type": "string",
+            "maxLength": MAX_ARGS_CHARS,
+            "description": "The call's arguments as Python text, such as 32, (3, 3), padding='same' or "
+            "layer=LSTM(16, return_sequences=True). Literals and simple integer arithmetic only.",
         },
     },
 }

@@ -467,6 +467,8 @@ def parse_entry(path) -> Entry:
                 path, f"formulas[{n}] must be '<framework>/<layer>' such as keras/Conv1D, received {key!r}"
             )
         spec = _spec(path, *key.split("/"), f"formulas[{n}]")
+        if not spec.formulas:
+            raise ContentError(path, f"formulas[{n}]: the engine has no general formulas for {spec.key} to show")
         if spec.key in formulas:
             raise ContentError(path, f"formulas[{n}]: {spec.key} is listed twice")
         formulas.append(spec.key)

@@ -16,6 +16,7 @@ import engine
 from engine import ShapeError
 from engine.api import MAX_TRACE_LAYERS
 from kb import api_schemas as schemas
+from kb.components import FieldsError, evaluate_fields, read_call
 from kb.content import FAMILIES
 from kb.search import PAGE_SIZE
 
@@ -58,6 +59,16 @@ EVALUATE_REJECTED_EXAMPLE = {
     "params": {"in_channels": 3, "out_channels": 8, "kernel_size": 5},
     "input_shape": [1, 3, 4, 4],
 }
+EVALUATE_FIELDS_EXAMPLE = {
+    "framework": "keras",
+    "layer": "Conv1D",
+    "fields": {"input_shape": "None, 10, 32", "filters": "64", "kernel_size": "3", "padding": "same"},
+}
+EVALUATE_UNREADABLE_EXAMPLE = {
+    "framework": "keras",
+    "layer": "Conv1D",
+    "fields": {"input_shape": "None, (10", "filters": "6 4", "kernel_size": "3"},
+}
 TRACE_EXAMPLE = {
     "framework": "pytorch",
     "input_shape": [None, 3, 32, 32],
@@ -66,6 +77,26 @@ TRACE_EXAMPLE = {
         {"layer": "Conv2d", "params": {"in_channels": 16, "out_channels": 32, "kernel_size": 3, "stride": 2}},
     ],
 }
+CODE_EXAMPLE = {
+    "code": "from keras import Input, Model, layers\n\n"
+    "inputs = Input(shape=(32, 32, 3))\n"
+    "x = layers.Conv2D(16, 3, padding='same', activation='relu')(inputs)\n"
+    "y = layers.Conv2D(16, 3, padding='same')(x)\n"
+    "x = layers.add([x, y])\n"
+    "x = layers.GlobalAveragePooling2D()(x)\n"
+    "outputs = layers.Dense(10, activation='softmax')(x)\n"
+    "model = Model(inputs, outputs)\n",
+}
+CODE_NEEDS_VALUE_EXAMPLE = {
+    "code": "from keras import Sequential, layers\n\n"
+    "model = Sequential([\n"
+    "    layers.Input(shape=(x_train.shape[1],)),\n"
+    "    layers.Dense(64, activation='relu'),\n"
+    "    layers.Dense(10),\n"
+    "])\n",
+}
+PARSE_CALL_EXAMPLE = {"framework": "keras", "layer": "Conv2D", "args": "32, (3, 3), strides=2, padding='same'"}
+PARSE_CALL_REJECTED_EXAMPLE = {"framework": "keras", "layer": "Dense", "args": "units=n_classes"}
 TRACE_REJECTED_EXAMPLE = {
     "framework": "keras",
     "input_shape": [None, 28, 28, 1],
@@ -76,8 +107,16 @@ TRACE_REJECTED_EXAMPLE = {
 }
 
 
-def problem_body(status: int, code: str, detail: str, field: str | None = None, layer_index: int | None = None) -> dict:
-    """An RFC 9457 problem document; `code`, `field` and `layer_index` are ours (the engine's)."""
+def problem_body(
+    status: int,
+    code: str,
+    detail: str,
+    field: str | None = None,
+    layer_index: int | None = None,
+    line: int | None = None,
+    expression: str | None = None,
+) -> dict:
+    """An RFC 9457 problem document; `code`, `field`, `layer_index`, `line` and `expression` are ours (the engine's)."""
     out = {
         "type": "about:blank",
         "title": HTTP_STATUS_CODES.get(status, "Error"),
@@ -88,14 +127,44 @@ def problem_body(status: int, code: str, detail: str, field: str | None = None, 
     }
     if layer_index is not None:
         out["layer_index"] = layer_index
+    if line is not None:
+        out["line"] = line
+    if expression is not None:
+        out["expression"] = expression
     return out
+
+
+def fields_problem_body(errors: list[dict]) -> dict:
+    """The 422 of evaluator fields the server cannot read: the first as detail and field, all of them in errors."""
+    out = problem_body(422, "invalid_value", errors[0]["message"], errors[0]["field"])
+    out["errors"] = [{"field": e["field"], "detail": e["reason"]} for e in errors]
+    return out
+
+
+def engine_problem_body(err: ShapeError) -> dict:
+    """The 422 problem document of an engine error (the API's answer, and the examples here)."""
+    details = getattr(err, "details", None) or {}
+    expression = details.get("expression") if err.code == "needs_value" else None
+    return problem_body(422, err.code, err.message, err.field, err.layer_index, getattr(err, "line", None), expression)
+
+
+def _fields_answer(body: dict) -> dict:
+    return evaluate_fields(body["framework"], body["layer"], body["fields"], body.get("substitute", False))
+
+
+def _fields_problem(body: dict) -> dict:
+    try:
+        _fields_answer(body)
+    except FieldsError as err:
+        return fields_problem_body(err.errors)
+    raise AssertionError("the example was meant to be rejected")  # pragma: no cover
 
 
 def _engine_problem(call) -> dict:
     try:
         call()
     except ShapeError as err:
-        return problem_body(422, err.code, err.message, err.field, err.layer_index)
+        return engine_problem_body(err)
     raise AssertionError("the example was meant to be rejected")  # pragma: no cover
 
 
@@ -113,8 +182,15 @@ def _examples() -> dict:
         "evaluate": run(EVALUATE_EXAMPLE),
         "evaluate_symbolic": run(EVALUATE_SYMBOLIC_EXAMPLE),
         "evaluate_rejected": _engine_problem(lambda: run(EVALUATE_REJECTED_EXAMPLE)),
+        "evaluate_fields": _fields_answer(EVALUATE_FIELDS_EXAMPLE),
+        "evaluate_unreadable": _fields_problem(EVALUATE_UNREADABLE_EXAMPLE),
         "trace": engine.trace(**TRACE_EXAMPLE),
         "trace_rejected": _engine_problem(lambda: engine.trace(**TRACE_REJECTED_EXAMPLE)),
+        "trace_code": engine.trace_code(**CODE_EXAMPLE),
+        "trace_code_needs_value": _engine_problem(lambda: engine.trace_code(**CODE_NEEDS_VALUE_EXAMPLE)),
+        "trace_code_answered": engine.trace_code(**CODE_NEEDS_VALUE_EXAMPLE, values={"x_train.shape[1]": 784}),
+        "parse_call": read_call(**PARSE_CALL_EXAMPLE),
+        "parse_call_rejected": _engine_problem(lambda: read_call(**PARSE_CALL_REJECTED_EXAMPLE)),
     }
 
 
@@ -142,6 +218,19 @@ SCHEMAS = {
     "Count": schemas.COUNT,
     "EvaluateRequest": schemas.EVALUATE_REQUEST,
     "TraceRequest": schemas.TRACE_REQUEST,
+    "ParseCallRequest": schemas.PARSE_CALL_REQUEST,
+    "ParseCallResponse": {
+        "type": "object",
+        "required": ["framework", "layer", "params"],
+        "properties": {
+            "framework": _ref("FrameworkName"),
+            "layer": {"type": "string", "description": "The canonical layer name."},
+            "params": {
+                "type": "object",
+                "description": "Keyword arguments (positional ones named); a layer inside is {layer, params}.",
+            },
+        },
+    },
     "Rendered": RENDERED,
     "Formula": {
         "description": "A general formula `target = expression`, in three renderings.",
@@ -192,23 +281,62 @@ SCHEMAS = {
         "required": ["index", "layer", "output_shape", "param_count"],
         "properties": {
             "index": {"type": "integer", "minimum": 0},
-            "layer": {"type": "string"},
-            "input_shape": _ref("ShapeOut"),
-            "output_shape": _ref("ShapeOut"),
+            "layer": {"type": "string", "description": "The layer type, or the operation (view, cat, add, ...)."},
+            "name": {
+                "type": "string",
+                "description": "A model's code: the node's name (Keras-style or the attribute path).",
+            },
+            "inputs": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "A model's code: the names of the nodes (or model inputs) it is connected to.",
+            },
+            "params": {"type": "object"},
+            "input_shape": {"oneOf": [_ref("ShapeOut"), {"type": "null"}]},
+            "output_shape": {"oneOf": [_ref("ShapeOut"), {"type": "null"}]},
+            "output_shapes": {"type": "array", "items": _ref("ShapeOut")},
             "param_count": _ref("Count"),
             "trainable_params": _ref("Count"),
+            "macs": {
+                "description": "A model's code: multiply-accumulates of one call, as torchinfo counts them.",
+                "allOf": [_ref("Count")],
+            },
+            "line": {"type": ["integer", "null"], "description": "A model's code: the line of the call."},
         },
+    },
+    "NamedShape": {
+        "type": "object",
+        "required": ["name", "shape"],
+        "properties": {"name": {"type": "string"}, "shape": {"oneOf": [_ref("ShapeOut"), {"type": "null"}]}},
     },
     "TraceResponse": {
         "type": "object",
         "required": ["layers", "output_shape", "total_params"],
         "properties": {
             "framework": _ref("FrameworkName"),
-            "input_shape": _ref("ShapeOut"),
+            "input_shape": {"oneOf": [_ref("ShapeOut"), {"type": "null"}]},
+            "inputs": {"type": "array", "items": _ref("NamedShape"), "description": "A model's code: every input."},
             "layers": {"type": "array", "items": _ref("TraceStep")},
-            "output_shape": _ref("ShapeOut"),
+            "output_shape": {"oneOf": [_ref("ShapeOut"), {"type": "null"}]},
+            "outputs": {
+                "type": "array",
+                "items": _ref("NamedShape"),
+                "description": "A model's code: every output, in order (output_shape is the first).",
+            },
             "total_params": _ref("Count"),
             "trainable_params": _ref("Count"),
+            "non_trainable_params": _ref("Count"),
+            "total_macs": _ref("Count"),
+            "param_bytes": {"allOf": [_ref("Count")], "description": "The parameters as float32."},
+            "activation_bytes": {
+                "allOf": [_ref("Count")],
+                "description": "Every node's outputs for one sample, as float32.",
+            },
+            "notes": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "What the reader left out that cannot change a shape.",
+            },
         },
     },
     "LayerSummary": {
@@ -435,6 +563,24 @@ SCHEMAS = {
             "code": {"type": "string", "pattern": "^[a-z0-9_]+$", "example": "kernel_too_large"},
             "field": {"type": ["string", "null"], "example": "params.kernel_size"},
             "layer_index": {"type": "integer", "minimum": 0, "description": "Only for /trace: the failing layer."},
+            "line": {
+                "type": ["integer", "null"],
+                "minimum": 1,
+                "description": "Only for /trace of a model's code: the line the error is about.",
+            },
+            "expression": {
+                "type": "string",
+                "description": "Only for needs_value: the expression to give a value for (send it back in values).",
+            },
+            "errors": {
+                "type": "array",
+                "description": "Only for /evaluate with fields: every field the server cannot read, with the reason.",
+                "items": {
+                    "type": "object",
+                    "required": ["field", "detail"],
+                    "properties": {"field": {"type": "string"}, "detail": {"type": "string"}},
+                },
+            },
         },
     },
 }
@@ -523,7 +669,9 @@ def _paths(ex: dict) -> dict:
                 "description": "Output shape(s), parameter counts, weight shapes and every formula applied (text, "
                 "LaTeX, MathML). null dimensions stay unknown; a string dimension is a symbol and the affected "
                 "output dimensions come back as expressions. substitute: true adds each formula with your numbers "
-                "put in.",
+                "put in.\n\nOr send the evaluator form's fields as text (fields): the server reads them as the "
+                "page does without JavaScript, so a page needs no reader of its own; a field it cannot read is a "
+                "422 invalid_value with every such field in errors.",
                 "requestBody": {
                     "required": True,
                     "content": {
@@ -535,6 +683,14 @@ def _paths(ex: dict) -> dict:
                                 "rejected": {
                                     "summary": "A kernel larger than the input",
                                     "value": EVALUATE_REJECTED_EXAMPLE,
+                                },
+                                "fields": {
+                                    "summary": "The evaluator's fields, as text",
+                                    "value": EVALUATE_FIELDS_EXAMPLE,
+                                },
+                                "unreadable": {
+                                    "summary": "Fields the server cannot read",
+                                    "value": EVALUATE_UNREADABLE_EXAMPLE,
                                 },
                             },
                         }
@@ -552,12 +708,24 @@ def _paths(ex: dict) -> dict:
                                 "examples": {
                                     "conv1d": {"value": ex["evaluate"]},
                                     "symbolic": {"value": ex["evaluate_symbolic"]},
+                                    "fields": {"value": ex["evaluate_fields"]},
                                 },
                             }
                         },
                     },
                     **post_errors,
-                    "422": _problem("A configuration the framework would reject.", ex["evaluate_rejected"]),
+                    "422": {
+                        "description": "A configuration the framework would reject, or fields the server cannot read.",
+                        "content": {
+                            "application/problem+json": {
+                                "schema": _ref("Problem"),
+                                "examples": {
+                                    "rejected": {"value": ex["evaluate_rejected"]},
+                                    "unreadable": {"value": ex["evaluate_unreadable"]},
+                                },
+                            }
+                        },
+                    },
                 },
             }
         },
@@ -565,10 +733,19 @@ def _paths(ex: dict) -> dict:
             "post": {
                 "operationId": "trace",
                 "tags": ["engine"],
-                "summary": "Trace a stack of layers",
-                "description": f"Each layer's output shape and parameter count, in order (at most "
-                f"{MAX_TRACE_LAYERS} layers). The first layer that does not fit is answered as 422 with "
-                "its layer_index.",
+                "summary": "Trace a stack of layers, or a model's code",
+                "description": f"A stack of layers (framework, input_shape, layers): each layer's output shape and "
+                f"parameter count, in order (at most {MAX_TRACE_LAYERS} layers); the first layer that does not fit "
+                "is a 422 with its layer_index.\n\nA model's code (code, at most "
+                f"{schemas.MAX_CODE_CHARS:,} characters): a Keras Sequential or functional model, or a PyTorch "
+                "nn.Module with its forward, read with Python's parser (nothing runs) into a graph; each node's "
+                "name, inputs (connected to), output shape(s), parameters, multiply-accumulates and line, every "
+                "output, and the totals (trainable and non-trainable parameters, parameter and activation bytes "
+                "as float32, MACs). Anything on the tensor's path the reader cannot follow is a 422 naming the "
+                "line (unsupported_construct); a node that does not fit is a 422 with its layer_index and line; "
+                "a value that comes from data (x_train.shape[1]) is a 422 needs_value with the expression: send "
+                "the request again with values: {expression: value}. A model with no input shape in its code "
+                "needs input_shape (needs_input_shape), or input_shapes for several inputs.",
                 "requestBody": {
                     "required": True,
                     "content": {
@@ -576,9 +753,21 @@ def _paths(ex: dict) -> dict:
                             "schema": _ref("TraceRequest"),
                             "examples": {
                                 "cnn": {"summary": "Two PyTorch convolutions", "value": TRACE_EXAMPLE},
+                                "model": {
+                                    "summary": "A Keras functional model with a residual add",
+                                    "value": CODE_EXAMPLE,
+                                },
                                 "rejected": {
                                     "summary": "A kernel that no longer fits",
                                     "value": TRACE_REJECTED_EXAMPLE,
+                                },
+                                "needs_value": {
+                                    "summary": "A size that comes from the data",
+                                    "value": CODE_NEEDS_VALUE_EXAMPLE,
+                                },
+                                "answered": {
+                                    "summary": "The same, with its value",
+                                    "value": {**CODE_NEEDS_VALUE_EXAMPLE, "values": {"x_train.shape[1]": 784}},
                                 },
                             },
                         }
@@ -586,14 +775,73 @@ def _paths(ex: dict) -> dict:
                 },
                 "responses": {
                     "200": {
-                        "description": "Every layer's shape and the totals.",
+                        "description": "Every layer's (node's) shape and the totals.",
                         "headers": {
                             "Access-Control-Allow-Origin": {"$ref": "#/components/headers/Access-Control-Allow-Origin"}
                         },
-                        "content": _json(_ref("TraceResponse"), ex["trace"]),
+                        "content": {
+                            "application/json": {
+                                "schema": _ref("TraceResponse"),
+                                "examples": {
+                                    "cnn": {"value": ex["trace"]},
+                                    "model": {"value": ex["trace_code"]},
+                                    "answered": {"value": ex["trace_code_answered"]},
+                                },
+                            }
+                        },
                     },
                     **post_errors,
-                    "422": _problem("The first layer that does not fit, with its index.", ex["trace_rejected"]),
+                    "422": {
+                        "description": "The first layer that does not fit (layer_index; line for code), a construct "
+                        "the reader cannot follow, or a value it needs (needs_value, with the expression).",
+                        "content": {
+                            "application/problem+json": {
+                                "schema": _ref("Problem"),
+                                "examples": {
+                                    "rejected": {"value": ex["trace_rejected"]},
+                                    "needs_value": {"value": ex["trace_code_needs_value"]},
+                                },
+                            }
+                        },
+                    },
+                },
+            }
+        },
+        f"{PREFIX}/parse-call": {
+            "post": {
+                "operationId": "parseCall",
+                "tags": ["engine"],
+                "summary": "Read the arguments of a layer call",
+                "description": "The keyword arguments of one layer call written as Python text (positional "
+                "arguments named, a layer inside written as {layer, params}), read with Python's parser, "
+                "literals and simple integer arithmetic only: nothing runs. It is the reading the pages use for "
+                "the tracer's rows and a wrapper's layer field (the grammar lives in one place, engine.snippet). "
+                "An argument that is not a literal is a 422 (invalid_call) naming it.",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": _ref("ParseCallRequest"),
+                            "examples": {
+                                "conv2d": {
+                                    "summary": "Keras Conv2D, positional and keyword",
+                                    "value": PARSE_CALL_EXAMPLE,
+                                },
+                                "rejected": {"summary": "A name, not a literal", "value": PARSE_CALL_REJECTED_EXAMPLE},
+                            },
+                        }
+                    },
+                },
+                "responses": {
+                    "200": {
+                        "description": "The arguments, by name.",
+                        "headers": {
+                            "Access-Control-Allow-Origin": {"$ref": "#/components/headers/Access-Control-Allow-Origin"}
+                        },
+                        "content": _json(_ref("ParseCallResponse"), ex["parse_call"]),
+                    },
+                    **post_errors,
+                    "422": _problem("An unknown layer, or arguments that are not literals.", ex["parse_call_rejected"]),
                 },
             }
         },
@@ -641,9 +889,13 @@ def _paths(ex: dict) -> dict:
                 "operationId": "searchQuestions",
                 "tags": ["questions"],
                 "summary": "Search the questions",
-                "description": f"Full text over titles, questions and answers (every word must match), ranked, with "
-                f"highlighted excerpts; filtered by layer type (any alias, either framework) and framework; "
-                f"{PAGE_SIZE} per page; facet counts per layer type.",
+                "description": f"Full text over titles, questions, answers and the error messages each entry "
+                f"answers, ranked, with highlighted excerpts; filtered by layer type (any alias, either framework) "
+                f"and framework; {PAGE_SIZE} per page; facet counts per layer type. `q` may be a few words (every word "
+                f"must match; Keras and PyTorch spellings such as Dense and Linear count as one) or a pasted error "
+                f"message or traceback (its message is read; numbers, paths and traceback lines are ignored). A query "
+                f"of four words or more that matches nothing with every word is answered with the questions matching "
+                f"any of them, best first.",
                 "parameters": [
                     {
                         "name": "q",

@@ -10,10 +10,10 @@ from flask import current_app, url_for
 from sqlalchemy.orm import selectinload
 
 import engine
+from kb.components import FRAMEWORK_LABELS, build_evaluator, formula_group, pair_formula_groups
 from kb.extensions import db
 from kb.models import Example, LayerType, Question
 from kb.search import entry_metadata, load_question
-from kb.ui import FRAMEWORK_LABELS, build_evaluator, formula_group, pair_formula_groups
 
 EVALUATE_KEYS = ("output_shape", "outputs", "param_count", "trainable_params", "weights")
 TRACE_KEYS = ("output_shape", "total_params", "layer_shapes", "layer_params")
@@ -268,7 +268,7 @@ def _example(slug: str, row: Example) -> dict:
 
 
 def _evaluator(slug: str, row: Example, args) -> dict:
-    """The evaluator component (kb.ui.build_evaluator, shared with the layer pages), pre-filled with
+    """The evaluator component (kb.components.build_evaluator, shared with the layer pages), pre-filled with
     the question's evaluator example; the query string holds what the user changed (a permalink)."""
     req = row.request
     return build_evaluator(

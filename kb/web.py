@@ -1,6 +1,8 @@
-"""What every page shares: one respond() for HTML and JSON twins, error pages, nav, filters, headers."""
+"""What every page shares: one respond() for HTML and JSON twins, error pages, nav, filters, headers, favicon."""
 
 from __future__ import annotations
+
+from functools import lru_cache
 
 from flask import Flask, current_app, jsonify, render_template, request
 from markupsafe import Markup
@@ -126,6 +128,20 @@ def trusted_markup(html: str | None) -> Markup:
     return Markup(html or "")
 
 
+@lru_cache(maxsize=1)
+def _favicon_bytes(static_folder: str) -> bytes:
+    with open(f"{static_folder}/favicon.svg", "rb") as f:
+        return f.read()
+
+
+def _favicon():
+    """Browsers ask for /favicon.ico whatever the page says: the site's icon rather than a 404."""
+    body = _favicon_bytes(current_app.static_folder)
+    return current_app.response_class(
+        body, mimetype="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"}
+    )
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _handle_http)
     for code in default_exceptions:  # by code too, so that a blueprint wrapping a code's handler finds this one
@@ -136,6 +152,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(call_args_filter, "call_args")
     app.add_template_filter(show_filter, "show")
     app.context_processor(lambda: {"nav_links": nav_links})
+    app.add_url_rule("/favicon.ico", "favicon", _favicon)
 
     @app.after_request
     def _headers(response):

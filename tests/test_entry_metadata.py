@@ -229,3 +229,12 @@ def test_page_and_twin_show_the_metadata(client_with_metadata):
 def test_a_page_without_metadata_has_no_empty_sections(client_with_metadata):
     page = client_with_metadata.get(f"/questions/{EMBEDDING}").get_data(as_text=True)
     assert 'id="errors-h"' not in page and 'id="related-h"' not in page
+
+
+def test_formulas_must_have_something_to_show(tmp_path):
+    meta = meta_with(
+        layers=[{"framework": "keras", "name": "Conv1D"}, {"framework": "keras", "name": "Permute"}],
+        formulas=["keras/Conv1D", "keras/Permute"],
+    )
+    with pytest.raises(ContentError, match="no general formulas for keras/Permute"):
+        parse_entry(write(tmp_path, meta))

@@ -46,6 +46,13 @@ def _slugs() -> list[str]:
     return [e.slug for e in load_entries(CONTENT_DIR)]
 
 
+def _unreferenced() -> str:
+    """An entry no other entry names as related: removing its file alone leaves a valid directory."""
+    entries = load_entries(CONTENT_DIR)
+    named = {slug for e in entries for slug in e.related}
+    return next(e.slug for e in entries if e.slug not in named)
+
+
 def test_the_content_directory_holds_the_seed():
     assert len(_slugs()) >= 6
 
@@ -104,10 +111,11 @@ def test_an_edited_file_updates_only_its_entry(migrated_app, content):
 def test_a_removed_file_deletes_its_entry(migrated_app, content):
     with migrated_app.app_context():
         sync_directory(content)
-        (content / "keras-embedding-output-shape.md").unlink()
+        gone = _unreferenced()
+        (content / f"{gone}.md").unlink()
         report = sync_directory(content)
-        assert report.deleted == ["keras-embedding-output-shape"]
-        assert db.session.scalar(sa.select(Question).where(Question.slug == "keras-embedding-output-shape")) is None
+        assert report.deleted == [gone]
+        assert db.session.scalar(sa.select(Question).where(Question.slug == gone)) is None
         # Its children went with it, and no layer type is left without a question.
         ids = set(db.session.scalars(sa.select(Question.id)))
         assert set(db.session.scalars(sa.select(Example.question_id))) <= ids
@@ -221,7 +229,7 @@ def test_cli_sync_prints_the_report(migrated_app, content):
 
 def test_cli_sync_uses_the_configured_directory(app_factory, content):
     app = app_factory("migrated", SHAPEKB_CONTENT_DIR=str(content))
-    (content / "keras-embedding-output-shape.md").unlink()
+    (content / f"{_unreferenced()}.md").unlink()
     result = app.test_cli_runner().invoke(args=["kb", "sync"])
     assert result.exit_code == 0, result.output
     assert f"{len(_slugs()) - 1} created" in result.output

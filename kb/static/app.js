@@ -2,6 +2,8 @@
  *
  * Every page works without this file (the forms submit as GET and the server renders the answer).
  * With it, the evaluator and the tracer answer as you type, through the JSON API.
+ * The page reads no values, shapes or calls itself: it sends what the fields hold, as text, and the
+ * server reads it (kb/formvalues.py, engine.snippet), so each grammar lives in one place.
  * Text from users and from the API is inserted with textContent only. The one piece of markup taken
  * from the server is the engine's MathML, which is parsed inertly and copied element by element
  * (MathML elements and a few presentational attributes only).
@@ -10,118 +12,6 @@
   "use strict";
 
   var MATHML_NS = "http://www.w3.org/1998/Math/MathML";
-
-  // ---- form values: a port of kb/formvalues.py (same grammar, same messages) --------------------
-
-  var MISSING = { missing: true };
-  var MAX_FIELD = 200;
-  var MAX_ITEMS = 16;
-  var INT = /^[+-]?\d{1,20}$/;
-  var FLOAT = /^(?:[+-]?(?:\d{1,20}\.\d{0,20}|\.\d{1,20})(?:[eE][+-]?\d{1,3})?|[+-]?\d{1,20}[eE][+-]?\d{1,3})$/;
-  var NAME = /^[A-Za-z_][A-Za-z0-9_]{0,30}$/;
-  var QUOTED = /^(?:'([A-Za-z0-9_ .-]{0,64})'|"([A-Za-z0-9_ .-]{0,64})")$/;
-  var WORDS = { none: null, null: null, true: true, false: false };
-  var HINT = "use an integer, None, true/false, a name such as same, or a tuple such as 3, 3";
-
-  function FormValueError(message) {
-    this.message = message;
-  }
-
-  /** A float that must stay a float in JSON (3.0 is not the integer 3 for the engine). */
-  function PyFloat(value) {
-    this.value = value;
-  }
-
-  function pyRepr(s) {
-    var quote = s.indexOf("'") >= 0 && s.indexOf('"') < 0 ? '"' : "'";
-    var body = s.replace(/\\/g, "\\\\");
-    if (quote === "'") body = body.replace(/'/g, "\\'");
-    return quote + body + quote;
-  }
-
-  function parseScalar(text) {
-    var s = text.trim();
-    if (!s) throw new FormValueError("empty item; " + HINT);
-    if (INT.test(s)) return parseInt(s, 10);
-    if (FLOAT.test(s)) {
-      var value = Number(s);
-      if (!isFinite(value)) throw new FormValueError(pyRepr(s) + " is not a finite number");
-      return new PyFloat(value);
-    }
-    if (Object.prototype.hasOwnProperty.call(WORDS, s.toLowerCase())) return WORDS[s.toLowerCase()];
-    if (NAME.test(s)) return s;
-    var quoted = QUOTED.exec(s);
-    if (quoted) return quoted[1] !== undefined ? quoted[1] : quoted[2];
-    throw new FormValueError("cannot read " + pyRepr(s.slice(0, 60)) + "; " + HINT);
-  }
-
-  function splitItems(text) {
-    var items = [], current = "", quote = null;
-    for (var n = 0; n < text.length; n++) {
-      var ch = text[n];
-      if (quote) {
-        current += ch;
-        if (ch === quote) quote = null;
-      } else if (ch === "'" || ch === '"') {
-        quote = ch;
-        current += ch;
-      } else if ("()[]{}".indexOf(ch) >= 0) {
-        throw new FormValueError("nested or unbalanced brackets in " + pyRepr(text.slice(0, 60)) + "; a tuple is flat, such as 3, 3");
-      } else if (ch === ",") {
-        items.push(current);
-        current = "";
-      } else {
-        current += ch;
-      }
-    }
-    if (quote) throw new FormValueError("unclosed quote in " + pyRepr(text.slice(0, 60)));
-    items.push(current);
-    return items;
-  }
-
-  /** One field's value; `choices` are the strings a choice parameter takes (typed bare, they stay strings). */
-  function parseValue(text, choices) {
-    if (text === null || text === undefined) return MISSING;
-    var s = text.trim();
-    if (!s) return MISSING;
-    if (choices && choices.indexOf(s) >= 0) return s;
-    if (s.length > MAX_FIELD) throw new FormValueError("at most " + MAX_FIELD + " characters, received " + s.length);
-    var bracketed = false;
-    if (s[0] === "(" || s[0] === "[") {
-      var close = s[0] === "(" ? ")" : "]";
-      if (s[s.length - 1] !== close) throw new FormValueError("unbalanced brackets in " + pyRepr(s.slice(0, 60)));
-      s = s.slice(1, -1);
-      bracketed = true;
-    }
-    var items = splitItems(s);
-    if (items.length > 1 && !items[items.length - 1].trim()) {
-      items.pop();
-      bracketed = true;
-    }
-    if (items.length > MAX_ITEMS) throw new FormValueError("at most " + MAX_ITEMS + " items, received " + items.length);
-    if (bracketed && items.length === 1 && !items[0].trim()) return [];
-    var values = items.map(parseScalar);
-    if (bracketed || values.length > 1) return values;
-    return values[0];
-  }
-
-  function parseShape(text) {
-    var value = parseValue(text);
-    if (value === MISSING) return MISSING;
-    return Array.isArray(value) ? value : [value];
-  }
-
-  /** JSON with PyFloat written as a float (3.0), everything else as JSON.stringify writes it. */
-  function toJSON(value) {
-    if (value instanceof PyFloat) {
-      return Number.isInteger(value.value) ? value.value.toFixed(1) : String(value.value);
-    }
-    if (Array.isArray(value)) return "[" + value.map(toJSON).join(",") + "]";
-    if (value && typeof value === "object") {
-      return "{" + Object.keys(value).map(function (k) { return JSON.stringify(k) + ":" + toJSON(value[k]); }).join(",") + "}";
-    }
-    return JSON.stringify(value);
-  }
 
   // ---- showing results ------------------------------------------------------------------------------
 
@@ -181,7 +71,7 @@
     var response = await fetch(url, {
       method: "POST",
       headers: { "Content-Type": "application/json", Accept: "application/json" },
-      body: toJSON(body),
+      body: JSON.stringify(body),
       signal: signal,
     });
     var data = null;
@@ -201,8 +91,6 @@
     this.api = section.getAttribute("data-api");
     this.framework = section.getAttribute("data-framework");
     this.layer = section.getAttribute("data-layer");
-    var catalogNode = section.querySelector("#layer-catalog");
-    this.catalog = catalogNode ? JSON.parse(catalogNode.textContent) : {};
     this.controls = Array.prototype.filter.call(this.form.elements, function (c) {
       return c.name && (c.tagName === "INPUT" || c.tagName === "SELECT");
     });
@@ -233,7 +121,7 @@
     this.form.addEventListener("submit", function (event) {
       event.preventDefault();
       self.started = performance.now();
-      self.lastBody = null;
+      self.lastKey = null;
       self.run();
     });
     section.setAttribute("data-live", "");
@@ -309,82 +197,49 @@
     return null;
   };
 
-  /** A field holding a wrapped layer as a call (LSTM(16)), read as the tracer reads a row's parameters. */
-  Evaluator.prototype.parseLayerField = function (control) {
-    var text = control.value.trim();
-    if (!text) return MISSING;
-    if (/^(none|null)$/i.test(text)) return null;
-    var parsed;
-    try {
-      parsed = parseCallArgs(control.name + "=" + text, this.layer, this.catalog, this.framework);
-    } catch (err) {
-      if (!(err instanceof Unsupported)) throw err;
-      throw new FormValueError("write the layer as a call with literal arguments, such as LSTM(16): " + err.message);
-    }
-    var keys = Object.keys(parsed);
-    var value = parsed[control.name];
-    if (keys.length !== 1 || keys[0] !== control.name || value === null || typeof value !== "object") {
-      throw new FormValueError("write one layer call, such as LSTM(16)");
-    }
-    return value;
+  /** What the fields hold, as one string: the same string is the same question. */
+  Evaluator.prototype.fieldsKey = function () {
+    return JSON.stringify(this.controls.map(function (c) { return [c.name, c.value]; }));
+  };
+
+  /** The end of a run that shows errors instead of an answer. */
+  Evaluator.prototype.showFieldErrors = function (errors) {
+    this.clearErrors();
+    this.showErrors(errors);
+    this.showValues(null, "No result: " + errors[0].message);
+    this.showFormulas(null);
+    this.done();
   };
 
   /**
-   * Two requests, one after the other: substitute=false answers in a millisecond or two and fills in
-   * the output shape, the parameter count and the weights; then substitute=true brings the formulas
-   * with the user's numbers (SymPy renders them, which takes longer). Only the newest answers show.
+   * Two requests, one after the other, each with the fields as text (the server reads them as it does
+   * without JavaScript): substitute=false answers in a millisecond or two and fills in the output
+   * shape, the parameter count and the weights; then substitute=true brings the formulas with the
+   * user's numbers (SymPy renders them, which takes longer). Only the newest answers show.
+   *
+   * A run whose fields are what the last run sent (a change event after the input events) changes
+   * nothing: the answer in flight is the answer to these fields, so it must not be dropped. Only a
+   * run with other fields makes the older answers stale.
    */
   Evaluator.prototype.run = async function () {
-    var self = this;
-    var seq = ++this.seq;
-    var params = {};
-    var shape = MISSING;
-    var errors = [];
-    this.controls.forEach(function (c) {
-      try {
-        if (c.name === "input_shape") {
-          shape = parseShape(c.value);
-        } else if (c.hasAttribute("data-nested")) {
-          var nested = self.parseLayerField(c);
-          if (nested !== MISSING) params[c.name] = nested;
-        } else {
-          var choices = (c.getAttribute("data-choices") || "").split(" ").filter(Boolean);
-          var value = parseValue(c.value, choices);
-          if (value !== MISSING) params[c.name] = value;
-        }
-      } catch (err) {
-        if (!(err instanceof FormValueError)) throw err;
-        errors.push({ field: c.name, message: err.message });
-      }
-    });
-    var link = this.permalink();
-    history.replaceState(history.state, "", link);
-    this.section.querySelector("[data-permalink]").href = link;
-    if (errors.length) {
-      this.lastBody = null;
-      this.clearErrors();
-      this.showErrors(errors);
-      this.showValues(null, "No result: " + errors[0].message);
-      this.showFormulas(null);
-      this.done();
-      if (this.controller) this.controller.abort();
-      this.controller = null;
-      this.section.removeAttribute("aria-busy");
-      return;
-    }
-    var body = { framework: this.framework, layer: this.layer, params: params, substitute: false };
-    if (shape !== MISSING) body.input_shape = shape;
-    var text = toJSON(body);
-    if (text === this.lastBody) { // the same question again (a change event after the input events)
+    var key = this.fieldsKey();
+    if (key === this.lastKey) {
       this.started = 0;
       if (!this.controller) this.section.removeAttribute("aria-busy");
       return;
     }
-    this.lastBody = text;
+    this.lastKey = key;
+    var seq = ++this.seq;
     if (this.controller) this.controller.abort();
     this.controller = new AbortController();
     var signal = this.controller.signal;
     var self = this;
+    var fields = {};
+    this.controls.forEach(function (c) { fields[c.name] = c.value; });
+    var link = this.permalink();
+    history.replaceState(history.state, "", link);
+    this.section.querySelector("[data-permalink]").href = link;
+    var body = { framework: this.framework, layer: this.layer, fields: fields, substitute: false };
     var list = this.section.querySelector("[data-substituted]");
     list.setAttribute("aria-busy", "true");
     var quick = postJSON(this.api, body, signal);
@@ -408,22 +263,24 @@
     try {
       answer = await quick;
     } catch (err) {
-      if (err.name === "AbortError") return;
+      if (err.name === "AbortError" || seq !== this.seq) return;
+      this.lastKey = null;
       this.clearErrors();
       this.showErrors([{ field: null, message: "The server cannot be reached; press Compute to try again." }]);
       return;
     }
     if (seq !== this.seq) return; // a newer request is on its way
-    this.clearErrors();
     if (answer.ok) {
+      this.clearErrors();
       this.showValues(answer.data);
-    } else {
-      var data = answer.data || {};
-      var message = data.detail || data.title || "the engine cannot compute this";
-      this.showErrors([{ field: this.formField(data.field), message: message }]);
-      this.showValues(null, "No result: " + message);
+      this.done();
+      return;
     }
-    this.done();
+    var data = answer.data || {};
+    // Fields the server cannot read come all at once (errors); an engine error names one field.
+    var errors = (data.errors || [{ field: data.field, detail: data.detail || data.title || "the engine cannot compute this" }])
+      .map(function (e) { return { field: self.formField(e.field), message: e.detail }; });
+    this.showFieldErrors(errors);
   };
 
   Evaluator.prototype.done = function () {
@@ -497,127 +354,6 @@
     summary.textContent = "Output shape " + shapeText(r.output_shape) + ", " + numberText(r.param_count) + " parameters";
   };
 
-  // ---- Python call arguments (the tracer's parameters field) -------------------------------------------
-
-  /** Thrown for anything the client does not read (arithmetic, names): the server's reader takes over. */
-  function Unsupported(message) {
-    this.message = message;
-  }
-
-  function tokenize(text) {
-    var tokens = [];
-    var re = /\s+|(\d+\.\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+)|(\d+)|('(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")|([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)|([()[\],=-])|(.)/gy;
-    var m;
-    while ((m = re.exec(text)) !== null && m[0] !== "") {
-      if (m[1]) tokens.push({ kind: "float", value: Number(m[1]) });
-      else if (m[2]) tokens.push({ kind: "int", value: parseInt(m[2], 10) });
-      else if (m[3]) tokens.push({ kind: "str", value: m[3].slice(1, -1).replace(/\\(.)/g, "$1") });
-      else if (m[4]) tokens.push({ kind: "name", value: m[4] });
-      else if (m[5]) tokens.push({ kind: m[5] });
-      else if (m[6]) throw new Unsupported("cannot read " + m[6]);
-      if (re.lastIndex >= text.length) break;
-    }
-    tokens.push({ kind: "end" });
-    return tokens;
-  }
-
-  function CallArgs(text, catalog, framework) {
-    this.tokens = tokenize(text);
-    this.pos = 0;
-    this.catalog = catalog;
-    this.framework = framework;
-  }
-
-  CallArgs.prototype.peek = function () { return this.tokens[this.pos]; };
-  CallArgs.prototype.next = function () { return this.tokens[this.pos++]; };
-  CallArgs.prototype.expect = function (kind) {
-    var t = this.next();
-    if (t.kind !== kind) throw new Unsupported("expected " + kind);
-    return t;
-  };
-
-  /** args := [arg (, arg)* [,]]; returns {positional: [...], keywords: {...}}. */
-  CallArgs.prototype.args = function (closer) {
-    var out = { positional: [], keywords: {} };
-    while (this.peek().kind !== closer) {
-      var t = this.peek();
-      if (t.kind === "name" && this.tokens[this.pos + 1].kind === "=") {
-        this.pos += 2;
-        out.keywords[t.value] = this.value();
-      } else {
-        if (Object.keys(out.keywords).length) throw new Unsupported("positional after keyword");
-        out.positional.push(this.value());
-      }
-      if (this.peek().kind === ",") this.next();
-      else if (this.peek().kind !== closer) throw new Unsupported("expected a comma");
-    }
-    return out;
-  };
-
-  CallArgs.prototype.value = function () {
-    var t = this.next();
-    if (t.kind === "int") return t.value;
-    if (t.kind === "float") return new PyFloat(t.value);
-    if (t.kind === "str") return t.value;
-    if (t.kind === "-") {
-      var v = this.value();
-      if (typeof v === "number") return -v;
-      if (v instanceof PyFloat) return new PyFloat(-v.value);
-      throw new Unsupported("minus before a non-number");
-    }
-    if (t.kind === "(" || t.kind === "[") {
-      var closer = t.kind === "(" ? ")" : "]";
-      var items = [];
-      var comma = false;
-      while (this.peek().kind !== closer) {
-        items.push(this.value());
-        if (this.peek().kind === ",") {
-          this.next();
-          comma = true;
-        } else if (this.peek().kind !== closer) {
-          throw new Unsupported("expected a comma");
-        }
-      }
-      this.next();
-      return t.kind === "(" && items.length === 1 && !comma ? items[0] : items;
-    }
-    if (t.kind === "name") {
-      if (t.value === "True") return true;
-      if (t.value === "False") return false;
-      if (t.value === "None") return null;
-      if (this.peek().kind === "(") { // a layer inside the parameters: Bidirectional(LSTM(16))
-        this.next();
-        var inner = this.args(")");
-        this.next();
-        return { layer: t.value.split(".").pop(), params: this.named(t.value, inner) };
-      }
-    }
-    throw new Unsupported("not a literal");
-  };
-
-  CallArgs.prototype.named = function (layer, parsed) {
-    var params = Object.assign({}, parsed.keywords);
-    if (parsed.positional.length) {
-      var entry = lookupLayer(this.catalog, this.framework, layer);
-      if (!entry || parsed.positional.length > entry.positional.length) throw new Unsupported("positional arguments");
-      parsed.positional.forEach(function (v, n) { params[entry.positional[n]] = v; });
-    }
-    return params;
-  };
-
-  function lookupLayer(catalog, framework, name) {
-    var table = catalog[framework] || {};
-    var bare = String(name).trim().split(".").pop().toLowerCase();
-    return Object.prototype.hasOwnProperty.call(table, bare) ? table[bare] : null;
-  }
-
-  function parseCallArgs(text, layer, catalog, framework) {
-    if (!text.trim()) return {};
-    var reader = new CallArgs(text, catalog, framework);
-    var parsed = reader.args("end");
-    return reader.named(layer, parsed);
-  }
-
   // ---- the tracer -----------------------------------------------------------------------------------
 
   function Tracer(form) {
@@ -629,8 +365,6 @@
     this.framework = form.querySelector("#t-framework");
     this.input = form.querySelector("#t-input");
     this.status = document.querySelector("[data-trace-status]");
-    var catalogNode = document.getElementById("layer-catalog");
-    this.catalog = catalogNode ? JSON.parse(catalogNode.textContent) : {};
     this.timer = null;
     this.controller = null;
     this.seq = 0;
@@ -659,7 +393,7 @@
     });
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      self.run();
+      self.run(true);
     });
     var snippetForm = document.querySelector("[data-snippet-form]");
     if (snippetForm) {
@@ -854,128 +588,69 @@
     return this.form.getAttribute("action") + "?" + this.query().toString();
   };
 
-  Tracer.prototype.run = async function () {
+  /**
+   * The server reads the table (the page's JSON twin, /trace.json: the same reading as without
+   * JavaScript, engine.snippet's grammar) and traces it; the page only shows the answer. A run with
+   * the table the last run sent changes nothing (its answer is in flight or on screen); a run with
+   * another table makes the older answers stale.
+   */
+  Tracer.prototype.run = async function (force) {
+    clearTimeout(this.timer);
+    this.timer = null;
+    var query = this.query().toString();
+    if (query === this.lastQuery && !force) return;
+    this.lastQuery = query;
     var seq = ++this.seq;
     if (this.controller) this.controller.abort();
     this.controller = new AbortController();
     var signal = this.controller.signal;
-    var framework = this.framework.value;
-    var rows = this.rows();
-    var states = rows.map(function () { return { status: "pending" }; });
-    this.setInputError(null);
-    var shape;
+    this.form.setAttribute("aria-busy", "true");
+    var data;
     try {
-      shape = parseShape(this.input.value);
+      var response = await fetch(this.jsonUrl + "?" + query, { headers: { Accept: "application/json" }, signal: signal });
+      data = await response.json();
     } catch (err) {
-      if (!(err instanceof FormValueError)) throw err;
-      this.setInputError("input_shape: " + err.message);
-      this.render(states, null, { message: "input_shape: " + err.message });
+      if (err.name === "AbortError" || seq !== this.seq) return;
+      this.lastQuery = null;
+      this.form.removeAttribute("aria-busy");
+      this.render([], null, { message: "The server cannot be reached; press Trace to try again." });
       return;
     }
-    var layers = [];
-    var map = [];
-    var firstBad = null;
-    for (var n = 0; n < rows.length; n++) {
-      var layerText = rows[n].querySelector('input[name="layer"]').value.trim();
-      var paramsText = rows[n].querySelector('input[name="params"]').value;
-      if (!layerText && !paramsText.trim()) {
-        states[n] = { status: "empty" };
-        continue;
-      }
-      if (firstBad !== null) continue;
-      if (!layerText) {
-        states[n] = { status: "error", message: "choose a layer type", field: "layer" };
-        firstBad = n;
-        continue;
-      }
-      if (!lookupLayer(this.catalog, framework, layerText)) {
-        // Not a layer name (yet: the user may be typing it): the server says what it might be.
-        return this.serverRun(seq, signal);
-      }
-      try {
-        layers.push({ layer: layerText, params: parseCallArgs(paramsText, layerText, this.catalog, framework) });
-        map.push(n);
-      } catch (err) {
-        if (err instanceof Unsupported) return this.serverRun(seq, signal);
-        throw err;
-      }
-    }
-    if (shape === MISSING) {
-      var pending = states.some(function (s) { return s.status !== "empty"; });
-      this.render(states, null, null, pending ? ["Type an input shape (batch first, such as None, 32) to trace the table."] : []);
-      return;
-    }
-    var error = null;
-    var result = null;
-    try {
-      if (layers.length) {
-        var answer = await postJSON(this.api, { framework: framework, input_shape: shape, layers: layers }, signal);
-        if (seq !== this.seq) return;
-        if (answer.ok) {
-          result = answer.data;
-          fillStates(states, map, result.layers);
-        } else {
-          var data = answer.data || {};
-          var index = data.layer_index;
-          var reason = String(data.detail || "the trace failed").replace(/^layer \d+: /, "");
-          error = { message: reason, layer_index: typeof index === "number" ? map[index] : null };
-          if (typeof index === "number" && index < map.length) {
-            states[map[index]] = { status: "error", message: reason, field: data.field };
-            if (index > 0) {
-              var prefix = await postJSON(this.api, { framework: framework, input_shape: shape, layers: layers.slice(0, index) }, signal);
-              if (seq !== this.seq) return;
-              if (prefix.ok) fillStates(states, map, prefix.data.layers);
-            }
-          } else if ((data.field || "").indexOf("input_shape") === 0) {
-            this.setInputError(data.detail);
-          }
-        }
-      }
-    } catch (err) {
-      if (err.name === "AbortError") return;
-      error = { message: "The server cannot be reached; press Trace to try again." };
-    }
-    if (firstBad !== null && !error) {
-      error = { message: states[firstBad].message, layer_index: firstBad };
-      result = null;
-    }
-    var failing = states.findIndex(function (s) { return s.status === "error"; });
-    if (failing >= 0) {
-      states.forEach(function (s, k) { if (k > failing && s.status === "pending") s.status = "skipped"; });
-    }
-    this.render(states, error ? null : result, error);
+    if (seq !== this.seq) return; // the table changed while this answer was on its way
+    this.controller = null;
+    this.form.removeAttribute("aria-busy");
+    this.applyServer(data);
   };
 
-  function fillStates(states, map, steps) {
-    steps.forEach(function (step, n) {
-      states[map[n]] = { status: "ok", output_shape: step.output_shape, param_count: step.param_count };
-    });
+  function isBlankRow(row) {
+    return !row.querySelector('input[name="layer"]').value.trim() && !row.querySelector('input[name="params"]').value.trim();
   }
 
-  /** The server's own reading of the table (for parameters the client does not read): /trace.json. */
-  Tracer.prototype.serverRun = async function (seq, signal) {
-    try {
-      var response = await fetch(this.jsonUrl + "?" + this.query().toString(), { headers: { Accept: "application/json" }, signal: signal });
-      var data = await response.json();
-      if (seq !== this.seq) return;
-      this.applyServer(data);
-    } catch (err) {
-      if (err.name !== "AbortError") this.render([], null, { message: "The server cannot be reached; press Trace to try again." });
-    }
-  };
-
+  /** The server's rows are the table's non-blank rows, in order: lay them back onto the table. */
   Tracer.prototype.applyServer = function (data) {
-    var states = data.rows.map(function (row) {
+    this.form.removeAttribute("aria-busy");
+    var served = data.rows.filter(function (row) { return row.status !== "empty"; });
+    var domIndex = [];
+    var k = 0;
+    var states = this.rows().map(function (row, n) {
+      if (isBlankRow(row)) return { status: "empty" };
+      var s = served[k];
+      domIndex[k++] = n;
+      if (!s) return { status: "pending" };
       return {
-        status: row.status,
-        output_shape: row.output_shape,
-        param_count: row.param_count,
-        message: row.error ? String(row.error.message).replace(/^layer \d+: /, "") : "",
-        field: row.error ? row.error.field : "",
+        status: s.status,
+        output_shape: s.output_shape,
+        param_count: s.param_count,
+        message: s.error ? String(s.error.message).replace(/^layer \d+: /, "") : "",
+        field: s.error ? s.error.field : "",
       };
     });
-    var error = data.error ? { message: data.error.reason || data.error.message, layer_index: data.error.row } : null;
-    if (data.error && data.error.field === "input_shape") this.setInputError(data.error.message);
+    var error = null;
+    if (data.error) {
+      var row = typeof data.error.row === "number" ? domIndex[data.error.row] : null;
+      error = { message: data.error.reason || data.error.message, layer_index: row === undefined ? null : row };
+    }
+    this.setInputError(data.error && data.error.field === "input_shape" ? data.error.message : null);
     this.render(states, data.result, error, data.notes);
   };
 
@@ -986,6 +661,8 @@
     // A table edit still waiting on its debounce would start a newer trace and swallow this answer.
     clearTimeout(this.timer);
     this.timer = null;
+    if (this.controller) this.controller.abort();
+    this.controller = null;
     var seq = ++this.seq;
     var response;
     var data;
@@ -1019,7 +696,8 @@
     this.framework.value = data.framework;
     this.input.value = data.input_shape;
     this.setRows(data.rows.filter(function (row) { return row.status !== "empty"; }).map(function (row) { return [row.layer, row.params]; }));
-    this.applyServer(Object.assign({}, data, { rows: data.rows.filter(function (row) { return row.status !== "empty"; }) }));
+    this.lastQuery = this.query().toString(); // the table on screen is the one the server just traced
+    this.applyServer(data);
     this.form.querySelector("caption").scrollIntoView({ block: "start" });
     var first = this.rows()[0];
     if (first) first.querySelector('input[name="layer"]').focus({ preventScroll: true });
@@ -1036,5 +714,4 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 
-  window.ShapeKB = { parseValue: parseValue, parseShape: parseShape, parseCallArgs: parseCallArgs, MISSING: MISSING, toJSON: toJSON };
 })();

@@ -12,6 +12,7 @@ from kb import openapi
 OPERATIONS = {
     ("post", "/api/v1/evaluate"),
     ("post", "/api/v1/trace"),
+    ("post", "/api/v1/parse-call"),
     ("get", "/api/v1/layers"),
     ("get", "/api/v1/layers/{framework}/{name}"),
     ("get", "/api/v1/questions"),
@@ -56,14 +57,16 @@ def test_every_api_route_is_in_the_document(api_app, api):
 
 def test_request_examples_give_the_documented_answers(api):
     spec = served(api)
-    for path in ("/api/v1/evaluate", "/api/v1/trace"):
+    for path in ("/api/v1/evaluate", "/api/v1/trace", "/api/v1/parse-call"):
         op = spec["paths"][path]["post"]
         responses = op["responses"]
         for name, example in op["requestBody"]["content"]["application/json"]["examples"].items():
             r = api.post(path, json=example["value"])
-            if name == "rejected":
+            problems = responses["422"]["content"]["application/problem+json"]
+            if name in problems.get("examples", {}) or (name == "rejected" and "example" in problems):
                 assert r.status_code == 422
-                assert r.get_json() == responses["422"]["content"]["application/problem+json"]["example"]
+                documented = problems["examples"][name]["value"] if "examples" in problems else problems["example"]
+                assert r.get_json() == documented
             else:
                 assert r.status_code == 200
                 content = responses["200"]["content"]["application/json"]

@@ -122,11 +122,12 @@ def test_payloads_in_urls(api, spy, payload):
         r = api.get(path)
         assert 400 <= r.status_code < 500, (path, r.status_code)
         assert r.mimetype == "application/problem+json"
-    # A search query is only words: an ordinary (empty) answer.
+    # A search query is only words: an ordinary answer (its words may match a question or not).
     r = api.get("/api/v1/questions?" + urlencode({"q": payload}))
     assert r.status_code in (200, 400)
     if r.status_code == 200:
-        assert r.get_json()["total"] == 0
+        body = r.get_json()
+        assert isinstance(body["total"], int) and len(body["items"]) <= body["total"]
 
 
 def test_the_spy_would_notice(spy):

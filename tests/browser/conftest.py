@@ -67,3 +67,5 @@ def pytest_terminal_summary(terminalreporter):
             f"live evaluation, edit -> output shape shown: {len(values)} edits, median {median:.1f} ms, "
             f"min {values[0]:.1f} ms, max {values[-1]:.1f} ms"
         )
+    for what, figures in support.SLOW_TIMINGS:
+        terminalreporter.write_line(f"slow server: {what}: {', '.join(f'{v:.0f}' for v in figures)}")

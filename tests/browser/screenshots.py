@@ -38,7 +38,17 @@ def _trace(page, base):
     page.wait_for_selector("[data-tracer][data-live]")
     page.fill("#p-2", "target_shape=(16, 16, 127)")
     page.wait_for_selector("tr.row-error")
-    return None
+    return page.locator("#tracer")
+
+
+def _model(page, base):
+    from tests.web.test_ui_model import RESIDUAL
+
+    page.goto(f"{base}/trace")
+    page.fill("#code", RESIDUAL)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Trace the model").click()
+    return page.locator("[data-model-result]")
 
 
 def _layer(page, base):
@@ -61,6 +71,7 @@ SHOTS = [
     ("answer-evaluator", _answer, 1300),
     ("answer-formulas", _formulas, 1300),
     ("tracer", _trace, 1250),
+    ("tracer-model", _model, 1500),
     ("layer-reference", _layer, 1200),
     ("search", _search, 800),
 ]

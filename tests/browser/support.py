@@ -8,6 +8,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +16,41 @@ from werkzeug.serving import make_server
 
 CHROMIUM = os.environ.get("SHAPEKB_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+DELAY_HEADER = "X-ShapeKB-Test-Delay-Ms"  # set by a test's page.route: this request is answered that much later
+MAX_TEST_DELAY_MS = 5000
+
+
+class SlowServer:
+    """WSGI middleware of the test server only: a request carrying DELAY_HEADER waits that long in its own
+    thread before it is answered, as on a loaded server. Requests are served concurrently (threaded), so
+    answers can arrive out of order."""
+
+    def __init__(self, app):
+        self.app = app
+        self.delays: list[float] = []
+
+    def __call__(self, environ, start_response):
+        raw = environ.get("HTTP_" + DELAY_HEADER.upper().replace("-", "_"), "")
+        if raw.isascii() and raw.isdigit():
+            time.sleep(min(int(raw), MAX_TEST_DELAY_MS) / 1000)
+        return self.app(environ, start_response)
+
+
+def slow_route(page, pattern: str, delays_ms: list[int]) -> list[str]:
+    """Delay the answers to requests matching `pattern`: the n-th request by delays_ms[n] (the last value
+    repeats). Returns the list of the URLs (method and URL) routed, in the order they were sent."""
+    sent: list[str] = []
+
+    def handle(route):
+        request = route.request
+        delay = delays_ms[min(len(sent), len(delays_ms) - 1)]
+        sent.append(f"{request.method} {request.url}")
+        route.continue_(headers={**request.headers, DELAY_HEADER.lower(): str(delay)})
+
+    page.route(pattern, handle)
+    return sent
 
 
 @contextlib.contextmanager
@@ -26,7 +62,7 @@ def live_server() -> Iterator[str]:
     with tempfile.TemporaryDirectory(prefix="shapekb-browser-") as tmp:
         app = make_app(f"sqlite:///{Path(tmp) / 'shapekb.sqlite3'}")
         setup_database(app)
-        server = make_server("127.0.0.1", 0, app, threaded=True)
+        server = make_server("127.0.0.1", 0, SlowServer(app), threaded=True)
         thread = threading.Thread(target=server.serve_forever, name="shapekb-live-server", daemon=True)
         thread.start()
         try:
@@ -104,6 +140,7 @@ MEASURE_JS = """([selector, value]) => new Promise((resolve) => {
   input.dispatchEvent(new Event('input', {bubbles: true}));
 })"""
 
+SLOW_TIMINGS: list[tuple[str, list[float]]] = []  # (what, figures) measured against the slow server
 LATENCIES: list[float] = []  # every measurement of the session, for the summary
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import time
+from pathlib import Path
 
 import pytest
 
-from kb import ui
-from kb.formvalues import MISSING, FormValueError, parse_value
+import engine
+from kb import components
 
 pytestmark = pytest.mark.browser
 
@@ -111,7 +111,7 @@ def test_the_tracer_without_javascript(nojs_page, live_server):
         page.get_by_role("button", name="Add a layer").click()
     page.fill("#l-12", "Flatten")
     with page.expect_navigation():
-        page.get_by_role("button", name="Trace").click()
+        page.get_by_role("button", name="Trace", exact=True).click()
     assert page.locator(FINAL).inner_text().strip() == "(None, 3072)"
     with page.expect_navigation():
         page.get_by_role("button", name="Remove layer 12").click()
@@ -122,96 +122,52 @@ def test_the_tracer_without_javascript(nojs_page, live_server):
     assert page.locator(FINAL).inner_text().strip() == "(None, 2)"
 
 
+# A row's parameters, as Python call arguments, with an input shape to trace them on.
 CALL_ARGS = [
-    ("keras", "Dense", "64"),
-    ("keras", "Dense", "units=64, activation='relu', use_bias=False"),
-    ("keras", "Conv2D", '32, (3, 3), strides=2, padding="same"'),
-    ("keras", "Reshape", "target_shape=(16, 16, 128)"),
-    ("keras", "Reshape", "(-1,)"),
-    ("keras", "Dropout", "0.5"),
-    ("keras", "Dropout", "rate=1e-1"),
-    ("keras", "Bidirectional", "LSTM(16, return_sequences=True)"),
-    ("keras", "TimeDistributed", "Dense(8)"),
-    ("keras", "TimeDistributed", "Conv2D(16, 3, activation='relu')"),
-    ("keras", "TimeDistributed", "Bidirectional(LSTM(4))"),
-    ("pytorch", "Conv2d", "3, 16, kernel_size=[3, 5], padding=1"),
-    ("pytorch", "LSTM", "input_size=8, hidden_size=4, batch_first=True, num_layers=2"),
-    ("pytorch", "Linear", "in_features=4, out_features=2, bias=None"),
+    ("keras", "Dense", "64", "None, 8"),
+    ("keras", "Dense", "units=64, activation='relu', use_bias=False", "None, 8"),
+    ("keras", "Conv2D", '32, (3, 3), strides=2, padding="same"', "None, 16, 16, 3"),
+    ("keras", "Reshape", "target_shape=(16, 16, 128)", "None, 32768"),
+    ("keras", "Reshape", "(-1,)", "None, 4, 4"),
+    ("keras", "Dropout", "rate=1e-1", "None, 8"),
+    ("keras", "Bidirectional", "LSTM(16, return_sequences=True)", "None, 10, 8"),
+    ("keras", "TimeDistributed", "Conv2D(16, 3, activation='relu')", "None, 5, 8, 8, 3"),
+    ("keras", "TimeDistributed", "Bidirectional(LSTM(4))", "None, 5, 7, 3"),
+    ("pytorch", "Conv2d", "3, 16, kernel_size=[3, 5], padding=1", "1, 3, 8, 8"),
+    ("pytorch", "LSTM", "input_size=8, hidden_size=4, batch_first=True, num_layers=2", "2, 5, 8"),
+    ("pytorch", "Linear", "in_features=4, out_features=2 * 3", "3, 4"),
 ]
 
 
-def test_the_browser_and_the_server_read_parameters_alike(page, live_server):
+def _shape_text(shape) -> str:
+    inner = ", ".join("None" if d is None else str(d) for d in shape)
+    return f"({inner},)" if len(shape) == 1 else f"({inner})"
+
+
+def test_the_page_has_no_parser_of_its_own():
+    # One grammar in one place: the tracer's rows, the wrapper fields and every evaluator field are read
+    # by the server (engine.snippet, kb/formvalues.py); app.js sends the texts.
+    source = (Path(__file__).resolve().parents[2] / "kb" / "static" / "app.js").read_text()
+    for name in ("parseCallArgs", "CallArgs", "tokenize", "lookupLayer", "Unsupported", "layer-catalog"):
+        assert name not in source, name  # the call parser
+    for name in ("parseValue", "parseShape", "parseScalar", "splitItems", "FormValueError", "PyFloat", "QUOTED"):
+        assert name not in source, name  # the port of kb/formvalues.py
+    assert "fields: fields" in source  # the evaluator sends its fields as text
+
+
+def test_the_server_reads_each_row_as_it_reads_python(page, live_server):
+    # The behaviour stays: positional arguments, tuples, nested layers, arithmetic, read by the server.
     _ready(page, f"{live_server}/trace")
-    for framework, layer, text in CALL_ARGS:
-        _, expected = ui.parse_row(framework, layer, text)
-        got = page.evaluate(
-            "([text, layer, fw]) => JSON.parse(ShapeKB.toJSON(ShapeKB.parseCallArgs(text, layer, "
-            "JSON.parse(document.getElementById('layer-catalog').textContent), fw)))",
-            [text, layer, framework],
-        )
-        assert got == json.loads(json.dumps(expected)), (layer, text)
-
-
-FORM_VALUES = [
-    "64",
-    " 3, 3 ",
-    "(3, 3)",
-    "[2]",
-    "3,",
-    "()",
-    "None",
-    "null",
-    "TRUE",
-    "false",
-    "same",
-    "'same'",
-    '"valid"',
-    "0.5",
-    ".5",
-    "1e3",
-    "-2",
-    "None, 10, 32",
-    "H, W",
-    "'nearest-exact'",
-    "6 4",
-    "(3, 3",
-    "3, (4)",
-    "'open",
-    "a-b",
-    "1, , 2",
-    "",
-    "   ",
-    "x" * 201,
-    ",".join(["1"] * 17),
-]
-
-
-def test_the_browser_and_the_server_read_form_values_alike(page, live_server):
-    page.goto(f"{live_server}/layers/keras/Dense")
-    page.wait_for_function("() => window.ShapeKB !== undefined")
-    for text in FORM_VALUES:
-        try:
-            value = parse_value(text)
-            if value is MISSING:
-                expected = {"missing": True}
-            else:
-                expected = {"value": json.loads(json.dumps(list(value) if isinstance(value, tuple) else value))}
-        except FormValueError as err:
-            expected = {"error": err.message}
-        got = page.evaluate(
-            """(text) => {
-                try {
-                    const v = ShapeKB.parseValue(text);
-                    if (v === ShapeKB.MISSING) return {missing: true};
-                    return {value: JSON.parse(ShapeKB.toJSON(v))};
-                } catch (err) { return {error: err.message}; }
-            }""",
-            text,
-        )
-        assert got == expected, text
-    # A choice word that is also a keyword stays a string when the field is a choice (GELU's approximate).
-    assert page.evaluate("ShapeKB.parseValue(' none ', ['none', 'tanh'])") == "none"
-    assert page.evaluate("ShapeKB.parseValue('none', []) === null")
+    for framework, layer, text, shape_text in CALL_ARGS:
+        _, params = components.parse_row(framework, layer, text)
+        shape = [None if d == "None" else int(d) for d in shape_text.split(", ")]
+        expected = engine.trace(framework, shape, [{"layer": layer, "params": params}])
+        page.select_option("#t-framework", framework)
+        page.fill("#t-input", shape_text)
+        page.fill("#l-0", layer)
+        page.fill("#p-0", text)
+        _settle(page, FINAL, _shape_text(expected["output_shape"]))
+        _settle(page, TOTAL, f"{expected['total_params']:,}")
 
 
 def test_a_snippet_right_after_a_table_edit_still_answers(watched, live_server):

@@ -22,7 +22,7 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 
 import engine  # noqa: E402
 from engine.spec import KERAS_INERT, KERAS_LEGACY_INERT, TORCH_INERT  # noqa: E402
-from kb.ui import sample_request  # noqa: E402
+from kb.layer_pages import sample_request  # noqa: E402
 
 TABLE_FILE = Path(__file__).resolve().parents[2] / "engine" / "inert_keywords.py"
 

@@ -13,7 +13,7 @@ import engine
 from engine import ShapeError
 from engine.inert_keywords import INERT_KEYWORDS
 from engine.spec import KERAS_LEGACY_INERT
-from kb.ui import sample_request
+from kb.layer_pages import sample_request
 from tests.engine.inert_table import PROBE_VALUES, derive, vocabulary
 
 pytestmark = pytest.mark.conformance

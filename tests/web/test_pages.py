@@ -8,10 +8,10 @@ import pytest
 from markupsafe import escape
 
 import engine
+from kb.components import python_text
 from kb.config import CONTENT_DIR
 from kb.content import parse_entry
 from kb.formvalues import format_value
-from kb.ui import python_text
 from kb.web import shape_filter, show_filter
 from tests.web.pagetools import SLUGS, Page
 

@@ -37,3 +37,6 @@ def test_a_pasted_traceback_is_searched_by_its_message_through_the_api(client):
 
     body = client.get("/api/v1/questions", query_string={"q": TRACEBACK_MAT1}).get_json()
     assert body["items"][0]["slug"] == "flatten-linear-in-features-9216"
+    page = client.get("/search.json", query_string={"q": TRACEBACK_MAT1}).get_json()
+    assert page["results"][0]["slug"] == "flatten-linear-in-features-9216"
+    assert any(n.startswith("Read as an error message: searched for mat1, mat2") for n in page["notes"])

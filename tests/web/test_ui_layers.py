@@ -8,7 +8,7 @@ import re
 import pytest
 
 import engine
-from kb import ui
+from kb import components, layer_pages
 from kb.formvalues import parse_value
 from tests.web.pagetools import Page
 
@@ -83,7 +83,7 @@ def test_every_layer_page_renders_with_a_working_evaluator(client):
 
 def test_legend_names_every_symbol_of_every_formula():
     for spec in engine.layers():
-        for item in ui.legend(spec):
+        for item in components.legend(spec):
             assert item["meaning"], (spec.key, item["symbol"])
             assert item["mathml"].startswith("<math")
 
@@ -157,27 +157,30 @@ def test_aliases_redirect_and_unknown_layers_are_404(client):
 
 def test_sample_prefills_cover_layers_without_examples():
     for spec in engine.layers():
-        shape, params = ui.sample_request(spec)
-        if not all(ui.expressible(v) for v in params.values()):
+        shape, params = layer_pages.sample_request(spec)
+        if not all(components.expressible(v) for v in params.values()):
             continue
         engine.evaluate(spec.framework, spec.name, params, shape)  # raises if the sample does not fit
 
 
 def test_choices_read_the_parameter_type():
-    assert ui._choices("'valid' | 'same'") == [{"value": "valid", "label": "valid"}, {"value": "same", "label": "same"}]
-    assert [c["value"] for c in ui._choices("bool | None")] == ["true", "false", "None"]
-    assert [c["value"] for c in ui._choices("'auto' | bool")] == ["auto", "true", "false"]
-    assert ui._choices("'nearest' | 'nearest-exact'")[1]["value"] == "nearest-exact"
-    assert ui._choices("int | tuple[int, ...]") is None
-    assert ui._choices("str | None") is None
+    assert components._choices("'valid' | 'same'") == [
+        {"value": "valid", "label": "valid"},
+        {"value": "same", "label": "same"},
+    ]
+    assert [c["value"] for c in components._choices("bool | None")] == ["true", "false", "None"]
+    assert [c["value"] for c in components._choices("'auto' | bool")] == ["auto", "true", "false"]
+    assert components._choices("'nearest' | 'nearest-exact'")[1]["value"] == "nearest-exact"
+    assert components._choices("int | tuple[int, ...]") is None
+    assert components._choices("str | None") is None
 
 
 def test_format_of_prefill_round_trips():
-    shape, params = ui.sample_request(engine.get_layer("pytorch", "Unflatten"))
-    assert ui.format_value(params["unflattened_size"]) == "8, 8"
+    shape, params = layer_pages.sample_request(engine.get_layer("pytorch", "Unflatten"))
+    assert components.format_value(params["unflattened_size"]) == "8, 8"
     # A choice word that is also a keyword (GELU's approximate='none') is offered bare and read back as a string.
-    assert [c["value"] for c in ui._choices("'none' | 'tanh'")] == ["none", "tanh"]
-    assert parse_value("none", choices=ui.choice_words("'none' | 'tanh'")) == "none"
+    assert [c["value"] for c in components._choices("'none' | 'tanh'")] == ["none", "tanh"]
+    assert parse_value("none", choices=components.choice_words("'none' | 'tanh'")) == "none"
 
 
 def test_a_wrapper_page_takes_the_wrapped_layer_as_a_call(client):
@@ -189,7 +192,8 @@ def test_a_wrapper_page_takes_the_wrapped_layer_as_a_call(client):
     ev = client.get("/layers/keras/Bidirectional.json", query_string=query).get_json()["evaluator"]
     assert ev["errors"] == [] and ev["result"]["output_shape"] == [None, 10, 8]
     html = client.get("/layers/keras/Bidirectional", query_string=query).get_data(as_text=True)
-    assert "data-nested" in html and '<script type="application/json" id="layer-catalog">' in html
+    # app.js sends the field's text to the server, which reads the call (no parser, no catalog on the page).
+    assert "data-nested" in html and "layer-catalog" not in html
     nested = {"input_shape": "None, 5, 7, 3", "layer": "Bidirectional(LSTM(4))"}
     ev = client.get("/layers/keras/TimeDistributed.json", query_string=nested).get_json()["evaluator"]
     assert ev["result"]["output_shape"] == [None, 5, 8]

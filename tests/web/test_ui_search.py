@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kb import ui
+from kb import search_page
 from kb.search import PAGE_SIZE
 from tests.web.pagetools import SLUGS, slugs_about
 
@@ -80,8 +80,8 @@ def test_unknown_layer_filter_is_explained_with_suggestions(client):
 
 
 def test_long_queries_bad_pages_and_frameworks(client):
-    data = client.get("/search.json", query_string={"q": "lstm " * 100}).get_json()
-    assert len(data["q"]) <= ui.MAX_QUERY and data["notes"]
+    data = client.get("/search.json", query_string={"q": "lstm " * 500}).get_json()
+    assert len(data["q"]) <= search_page.MAX_QUERY and data["notes"]
     assert client.get("/search.json?q=lstm&page=abc").get_json()["page"] == 1
     assert client.get("/search.json?q=lstm&page=99").get_json()["results"] == []
     data = client.get("/search.json?q=lstm&framework=jax").get_json()
@@ -98,11 +98,11 @@ def test_hostile_queries_are_text(client):
 
 
 def test_highlighting_helpers():
-    assert ui.highlight_parts("a <mark>LSTM</mark> &amp; b") == [
+    assert search_page.highlight_parts("a <mark>LSTM</mark> &amp; b") == [
         {"text": "a ", "mark": False},
         {"text": "LSTM", "mark": True},
         {"text": " & b", "mark": False},
     ]
-    parts = ui.highlight_text("LSTM input of input_dim", ["lstm", "input"])
+    parts = search_page.highlight_text("LSTM input of input_dim", ["lstm", "input"])
     assert [p["text"] for p in parts if p["mark"]] == ["LSTM", "input", "input"]
-    assert ui.highlight_text("abc", []) == [{"text": "abc", "mark": False}]
+    assert search_page.highlight_text("abc", []) == [{"text": "abc", "mark": False}]
