@@ -268,6 +268,19 @@ QUERIES: list[tuple[str, str, int]] = [
     ("Conv2d groups=in_channels depthwise", "depthwise-separable-conv-params", 1),
     ("dilated convolution receptive field", "dilated-conv-receptive-field", 1),
     ("UpSampling2D vs Conv2DTranspose", "upsample-vs-conv-transpose", 1),
+    ("ValueError: Shapes (None, 1) and (None, 10) are incompatible", "keras-shapes-incompatible-labels", 1),
+    ("sparse_categorical_crossentropy vs categorical_crossentropy labels", "keras-shapes-incompatible-labels", 1),
+    ("RuntimeError: 0D or 1D target tensor expected, multi-target not supported", "pytorch-loss-target-shape", 1),
+    (
+        "ValueError: Target size (torch.Size([32])) must be the same as input size (torch.Size([32, 1]))",
+        "pytorch-loss-target-shape",
+        1,
+    ),
+    (
+        "ValueError: Error when checking target: expected dense_1 to have shape (10,) but got array with shape (1,)",
+        "keras-shapes-incompatible-labels",
+        3,
+    ),
     # ---- layer and parameter names, in either framework's spelling ---------------------------
     ("GlobalAveragePooling2D", "head-independent-of-input-size", 1),
     ("nn.Embedding padding_idx", "embedding-index-out-of-range", 1),
