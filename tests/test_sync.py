@@ -46,11 +46,20 @@ def _slugs() -> list[str]:
     return [e.slug for e in load_entries(CONTENT_DIR)]
 
 
-def _unreferenced() -> str:
-    """An entry no other entry names as related: removing its file alone leaves a valid directory."""
-    entries = load_entries(CONTENT_DIR)
-    named = {slug for e in entries for slug in e.related}
-    return next(e.slug for e in entries if e.slug not in named)
+def _remove_one(content: Path) -> str:
+    """Delete the least-referenced entry from a copy of the content, and the related links naming it
+    (every entry may be someone's related entry), so that the directory stays valid; its slug."""
+    entries = load_entries(content)
+    referrers = {e.slug: [other for other in entries if e.slug in other.related] for e in entries}
+    gone = min(entries, key=lambda e: (len(referrers[e.slug]), e.slug)).slug
+    for other in referrers[gone]:
+        path = Path(other.path)
+        text = path.read_text(encoding="utf-8")
+        assert f"\n  - {gone}\n" in text, f"{path}: related is not a block list"
+        path.write_text(text.replace(f"\n  - {gone}\n", "\n", 1), encoding="utf-8")
+    (content / f"{gone}.md").unlink()
+    load_entries(content)  # still valid
+    return gone
 
 
 def test_the_content_directory_holds_the_seed():
@@ -111,8 +120,7 @@ def test_an_edited_file_updates_only_its_entry(migrated_app, content):
 def test_a_removed_file_deletes_its_entry(migrated_app, content):
     with migrated_app.app_context():
         sync_directory(content)
-        gone = _unreferenced()
-        (content / f"{gone}.md").unlink()
+        gone = _remove_one(content)
         report = sync_directory(content)
         assert report.deleted == [gone]
         assert db.session.scalar(sa.select(Question).where(Question.slug == gone)) is None
@@ -229,7 +237,7 @@ def test_cli_sync_prints_the_report(migrated_app, content):
 
 def test_cli_sync_uses_the_configured_directory(app_factory, content):
     app = app_factory("migrated", SHAPEKB_CONTENT_DIR=str(content))
-    (content / f"{_unreferenced()}.md").unlink()
+    _remove_one(content)
     result = app.test_cli_runner().invoke(args=["kb", "sync"])
     assert result.exit_code == 0, result.output
     assert f"{len(_slugs()) - 1} created" in result.output
