@@ -81,11 +81,6 @@ class SearchError(Exception):
 # ---- query text ----------------------------------------------------------------------------------
 
 
-def terms(q: str) -> list[str]:
-    """The words searched for (kb.search_query.normalize), at most MAX_TERMS of them."""
-    return normalize(q).words
-
-
 def _fts5_string(word: str) -> str:
     return '"' + word.replace('"', '""') + '"'
 

@@ -13,9 +13,10 @@ normalize(text) reads the text the way a person means it, never as query syntax:
   and `Linear`, `BatchNormalization` and `BatchNorm2d`, through the engine's registry) and the
   parameter names that correspond (`units`, `out_features`, `hidden_size`).
 
-The search (kb.search) asks for every group first; a query of MIN_TERMS_FOR_ANY groups or more that
-matches nothing that way is searched again for any of its groups, ranked by how well each matches
-(a pasted message rarely has every word of the entry's wording: versions differ, names differ).
+The search (kb.search) asks for every group first; a pasted message of MIN_TERMS_FOR_ANY groups or
+more that matches nothing that way is searched again for any of its groups, ranked by how well each
+matches (a pasted message rarely has every word of the entry's wording: versions differ, names
+differ). A few words typed by a person keep "every word".
 """
 
 from __future__ import annotations
@@ -39,12 +40,14 @@ _FILE_LINE = re.compile(r'File "[^"\n]*", line \d+(?:, in [\w<>.]+)?')
 _CARETS = re.compile(r"^\s*[\^~]+\s*$", re.M)
 _EXCEPTION = re.compile(r"\b(?:[A-Za-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception|Warning)\b:?")
 _KERAS_ARGUMENTS = re.compile(r"Arguments received by .*", re.S)
-# A file path (two or more parts joined by / or \\, with an optional :line): never part of what is asked.
-_PATH = re.compile(r"(?:[A-Za-z]:)?[\\/]?(?:[\w.<>-]+[\\/])+[\w.<>-]+(?::\d+)*")
+# A file path (three or more parts joined by / or \\, with an optional :line): never part of what is asked.
+_PATH = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][\w.-]+){2,}(?::\d+)*|[\w.-]+(?:[\\/][\w.-]+){2,}(?::\d+)*")
 _WORD = re.compile(r"[a-z0-9_]+")
 _NUMBERED_NAME = re.compile(r"([a-z][a-z0-9_]*?)_\d+")  # dense_1, conv2d_3, batch_normalization_12
 _SIZES = re.compile(r"\d+(?:x\d+)+")  # 64x9216, 3x3
 _NUMBER = re.compile(r"\d+")
+_PRINTED_SHAPE = re.compile(r"[\[(]\s*(?:None|\?|-?\d+)\s*[,x]")
+PASTED_MIN_WORDS = 8  # a message without its exception name is told from a question by its length and shapes
 
 # English filler, question words, and what every traceback and message repeats around the point.
 STOP_WORDS = frozenset(
@@ -75,6 +78,12 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("dimension", "dim", "axis"),
 )
 _SYNONYM_OF = {word: group for group in SYNONYMS for word in group}
+# Short words people type for a family of layers (one way: "convolution" does not mean "conv").
+ABBREVIATIONS = {
+    "conv": ("conv", "convolution", "conv2d", "conv1d"),
+    "maxpool": ("maxpool", "maxpooling2d", "maxpool2d", "pooling"),
+}
+_SYNONYM_OF.update(ABBREVIATIONS)
 
 # Words every shape message repeats: in a pasted message they say nothing about which one it is.
 MESSAGE_WORDS = frozenset(
@@ -110,16 +119,19 @@ class SearchQuery:
 
     @property
     def any_fallback(self) -> bool:
-        """Whether a search that finds nothing with every group may look for any of them."""
-        return len(self.groups) >= MIN_TERMS_FOR_ANY
+        """Whether a search that finds nothing with every group may look for any of them (pasted messages)."""
+        return self.pasted and len(self.groups) >= MIN_TERMS_FOR_ANY
 
     def __bool__(self) -> bool:
         return bool(self.groups)
 
 
 def looks_pasted(text: str) -> bool:
-    """A traceback or an exception's message rather than a few words."""
-    return bool(_TRACEBACK_HEADER.search(text) or _FILE_LINE.search(text) or _EXCEPTION.search(text))
+    """A traceback or an error message rather than a few words: an exception's name, or a long text
+    quoting shapes the way messages print them ("[16, 3, 5, 5]", "(None, 28", "(64x9216")."""
+    if _TRACEBACK_HEADER.search(text) or _FILE_LINE.search(text) or _EXCEPTION.search(text):
+        return True
+    return len(_WORD.findall(text.lower())) >= PASTED_MIN_WORDS and bool(_PRINTED_SHAPE.search(text))
 
 
 def message_text(text: str) -> str:

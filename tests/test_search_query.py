@@ -89,3 +89,17 @@ def test_the_work_is_bounded():
     assert len(normalize("w" * (MAX_TEXT * 10)).words[0]) <= MAX_TEXT
     many = normalize(" ".join(f"word{n}x" for n in range(100)))
     assert len(many.groups) == MAX_TERMS and many.truncated
+
+
+def test_a_message_without_its_exception_name_is_still_read_as_pasted():
+    assert normalize(
+        "Given groups=1, weight of size [16, 3, 5, 5], expected input[1, 128, 128, 3] to have 3 channels"
+    ).pasted
+    assert not normalize("Embedding output shape (None, 10, 64)").pasted, "a short question quoting a shape"
+    assert not normalize("how many conv and maxpool layers for a 28x28 image").pasted
+
+
+def test_only_a_pasted_message_falls_back_to_any_word():
+    assert normalize("RuntimeError: alpha beta gamma delta").any_fallback
+    assert not normalize("<img src=x onerror=alert(1)> and more words").any_fallback
+    assert not normalize("RuntimeError: alpha beta").any_fallback, "too few words to mean anything alone"

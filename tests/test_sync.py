@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -46,20 +47,14 @@ def _slugs() -> list[str]:
     return [e.slug for e in load_entries(CONTENT_DIR)]
 
 
-def _remove_one(content: Path) -> str:
-    """Delete the least-referenced entry from a copy of the content, and the related links naming it
-    (every entry may be someone's related entry), so that the directory stays valid; its slug."""
-    entries = load_entries(content)
-    referrers = {e.slug: [other for other in entries if e.slug in other.related] for e in entries}
-    gone = min(entries, key=lambda e: (len(referrers[e.slug]), e.slug)).slug
-    for other in referrers[gone]:
-        path = Path(other.path)
+def _remove(content: Path, slug: str) -> None:
+    """Delete an entry's file and every other entry's `related` line naming it: a valid directory without it."""
+    (content / f"{slug}.md").unlink()
+    line = re.compile(rf"^[ \t]*- {re.escape(slug)}[ \t]*\n", re.M)
+    for path in content.glob("*.md"):
         text = path.read_text(encoding="utf-8")
-        assert f"\n  - {gone}\n" in text, f"{path}: related is not a block list"
-        path.write_text(text.replace(f"\n  - {gone}\n", "\n", 1), encoding="utf-8")
-    (content / f"{gone}.md").unlink()
-    load_entries(content)  # still valid
-    return gone
+        if line.search(text):
+            path.write_text(line.sub("", text), encoding="utf-8")
 
 
 def test_the_content_directory_holds_the_seed():
@@ -120,7 +115,8 @@ def test_an_edited_file_updates_only_its_entry(migrated_app, content):
 def test_a_removed_file_deletes_its_entry(migrated_app, content):
     with migrated_app.app_context():
         sync_directory(content)
-        gone = _remove_one(content)
+        gone = "keras-embedding-output-shape"
+        _remove(content, gone)
         report = sync_directory(content)
         assert report.deleted == [gone]
         assert db.session.scalar(sa.select(Question).where(Question.slug == gone)) is None
@@ -237,7 +233,7 @@ def test_cli_sync_prints_the_report(migrated_app, content):
 
 def test_cli_sync_uses_the_configured_directory(app_factory, content):
     app = app_factory("migrated", SHAPEKB_CONTENT_DIR=str(content))
-    _remove_one(content)
+    _remove(content, "keras-embedding-output-shape")
     result = app.test_cli_runner().invoke(args=["kb", "sync"])
     assert result.exit_code == 0, result.output
     assert f"{len(_slugs()) - 1} created" in result.output

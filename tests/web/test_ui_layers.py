@@ -186,8 +186,9 @@ def test_format_of_prefill_round_trips():
 def test_a_wrapper_page_takes_the_wrapped_layer_as_a_call(client):
     page = client.get("/layers/keras/Bidirectional.json").get_json()
     field = next(f for f in page["evaluator"]["fields"] if f["name"] == "layer")
-    assert field["nested"] and field["value"] == "LSTM(units=16)"
-    assert page["evaluator"]["result"]["output_shape"] == [None, 32]
+    # Pre-filled from the content's Bidirectional example (the merge_mode question): a call, read back.
+    assert field["nested"] and field["value"] == "LSTM(units=10, return_sequences=True)"
+    assert page["evaluator"]["result"]["output_shape"] == [None, 5, 20]
     query = {"input_shape": "None, 10, 32", "layer": "GRU(8, return_sequences=True)", "merge_mode": "sum"}
     ev = client.get("/layers/keras/Bidirectional.json", query_string=query).get_json()["evaluator"]
     assert ev["errors"] == [] and ev["result"]["output_shape"] == [None, 10, 8]
