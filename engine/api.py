@@ -5,7 +5,7 @@ from __future__ import annotations
 import sympy as sp
 
 import engine.layers  # noqa: F401  (registers every declaration)
-from engine import registry
+from engine import bounds, registry
 from engine.errors import ShapeError
 from engine.render import render, to_text  # noqa: F401  (render: kept importable from here)
 from engine.spec import MAX_INT, Context, LayerSpec, product, ranks_text
@@ -140,6 +140,13 @@ def _apply(spec: LayerSpec, params, shape: tuple):
         )
     ctx = Context(spec, resolved, shape)
     outcome = spec.rule(ctx)
+    # What one answer may hold: no dimension past 2**31 (as for inputs), a bounded list of weights.
+    for name, out_shape in outcome.outputs.items():
+        for v in out_shape:
+            if type(v) is int and v > MAX_INT:
+                bounds.check_dimensions(out_shape, "output_shape" if name == "output" else f"outputs.{name}", MAX_INT)
+    if len(outcome.weights) > bounds.MAX_WEIGHT_ENTRIES:
+        bounds.check_weight_entries(len(outcome.weights))
     total = outcome.param_count
     if total is None:
         total = sum((product(s) for s in outcome.weights.values()), 0)
@@ -207,7 +214,19 @@ def evaluate(framework, layer, params=None, input_shape=None, *, substitute: boo
         raise ShapeError(
             "missing_input_shape", "input_shape is required (batch included; null for unknown)", "input_shape"
         )
-    return _run(spec, params, parse_input_shape(input_shape), substitute)
+    shape = parse_input_shape(input_shape)
+    if _symbolic(shape):
+        with bounds.symbolic_budget():
+            return _run(spec, params, shape, substitute)
+    return _run(spec, params, shape, substitute)
+
+
+def _symbolic(shape: tuple) -> bool:
+    """True when a dimension is a symbol: then the request's symbolic work is budgeted (engine.bounds)."""
+    for v in shape:
+        if type(v) is not int and v is not None:
+            return True
+    return False
 
 
 def trace(framework, input_shape, layers) -> dict:
@@ -218,7 +237,15 @@ def trace(framework, input_shape, layers) -> dict:
         raise ShapeError("invalid_layers", "layers must be a list of {layer, params}", "layers")
     if len(layers) > MAX_TRACE_LAYERS:
         raise ShapeError("too_many_layers", f"at most {MAX_TRACE_LAYERS} layers, received {len(layers)}", "layers")
+    if _symbolic(shape):
+        with bounds.symbolic_budget():
+            return _trace(fw, shape, layers)
+    return _trace(fw, shape, layers)
+
+
+def _trace(fw: str, shape: tuple, layers) -> dict:
     steps = []
+    built = 0  # weight tensors built for this request (a trace does not list them, but builds them)
     total = trainable = 0
     current = shape
     shown = show_shape(shape)  # the current shape as JSON (each answer gets its own copy)
@@ -239,6 +266,9 @@ def trace(framework, input_shape, layers) -> dict:
                     )
             spec = _lookup(fw, item["layer"])
             _, outcome, count, count_trainable = _apply(spec, item.get("params") or {}, current)
+            built += len(outcome.weights)
+            if built > bounds.MAX_WEIGHT_ENTRIES_BUILT:
+                bounds.check_weight_entries(built, None, bounds.MAX_WEIGHT_ENTRIES_BUILT)
         except ShapeError as err:
             raise err.at_layer(index) from None
         output = next(iter(outcome.outputs.values()))

@@ -9,7 +9,7 @@ from functools import cached_property
 import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
 
-from engine import render
+from engine import bounds, render
 from engine.errors import ShapeError
 
 # Largest symbolic expression (in SymPy tree nodes) one output dimension may grow to.
@@ -111,11 +111,18 @@ class Formula:
             return self.fn(*vals)
         if any(v is None for v in vals):
             return None
+        # Symbolic work is bounded per request (engine.bounds): the same formula on the same inputs
+        # is worked out once per request, and each new result is charged by its size.
+        memo_key = (self, tuple(vals))
+        known = bounds.recall_symbolic(memo_key)
+        if known is not None:
+            return known
         env = {a: (sp.Rational(repr(v)) if isinstance(v, float) else v) for a, v in zip(self.args, vals, strict=True)}
         out = self.expr.xreplace(env)  # no simplify(): its cost grows exponentially along a trace
         if out.is_Integer:
+            bounds.spend_symbolic(memo_key, int(out), 1, ())
             return int(out)
-        # A symbol carried through a long stack nests floor() in floor(); bound the work per request.
+        # A symbol carried through a long stack nests floor() in floor(): each dimension's size is bounded too.
         size = 0
         for _ in sp.preorder_traversal(out):
             size += 1
@@ -126,6 +133,7 @@ class Formula:
                     f"the expression for this dimension grew past {MAX_SYMBOLIC_NODES} terms; give a number for {names}",
                     "input_shape",
                 )
+        bounds.spend_symbolic(memo_key, out, size, out.free_symbols)
         return out
 
     def substituted(self, values: dict) -> dict:

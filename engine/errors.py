@@ -22,6 +22,7 @@ class ShapeError(ValueError):
         self.layer_index = layer_index
         self.line = line  # the line of pasted code it concerns (model reader)
         self.details = details  # JSON-ready facts for an explainer (names, expected and received sizes)
+        self.partial = None  # a model trace that stopped: the answer so far (engine.trace_code's fields)
 
     def at_layer(self, index: int) -> ShapeError:
         """Return a copy that names the layer of a trace it came from."""
@@ -37,6 +38,8 @@ class ShapeError(ValueError):
             out["line"] = self.line
         if self.details is not None:
             out["details"] = self.details
+        if self.partial is not None:
+            out["partial"] = self.partial
         return out
 
     def __repr__(self) -> str:

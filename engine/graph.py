@@ -95,7 +95,8 @@ def node_error(err: ShapeError, index: int, name: str, layer: str, line, input_s
     if found:
         details["expected"] = _number(found.group("expected"))
         details["received"] = _number(found.group("received"))
-    out = ShapeError(err.code, f"{where}{name} ({layer}) {message}", err.field, index)
+    fld = f"layers[{index}].{err.field}" if err.field else f"layers[{index}]"
+    out = ShapeError(err.code, f"{where}{name} ({layer}) {message}", fld, index)
     out.line = line
     out.details = details
     return out

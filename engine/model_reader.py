@@ -50,6 +50,7 @@ MAX_STEPS = 200_000
 MAX_CALL_DEPTH = 40
 MAX_EXPR_DEPTH = 60
 MAX_SEQUENCE = 10_000
+MAX_ALLOCATED = 1_000_000
 MAX_INT_VALUE = 2**62
 
 
@@ -66,7 +67,7 @@ class Unknown:
 
     def derived(self, expr: str, line):
         """An expression built on this one (x.shape, x[1]): the new text, the same broken path if any."""
-        return Unknown(expr, line, self.reason, self.reason_line)
+        return Unknown(expr[:200], line, self.reason, self.reason_line)  # bounded, however long the chain
 
     def error(self, line, fallback: str) -> ShapeError:
         """Why this value stops a trace: the construct that broke its path, else the fallback."""
@@ -113,6 +114,8 @@ class LayerObj:
         self.input_shape = input_shape  # Keras' input_shape= / input_dim= on a first layer
         self.calls = 0
         self.tied: dict = {}  # weight name -> _WeightRef of the layer whose parameter it shares
+        self.trainable = True  # layer.trainable = False (Keras), requires_grad_(False) (PyTorch)
+        self.frozen: set = set()  # weights frozen one by one (named_parameters loops)
 
 
 class OpLayer:
@@ -371,8 +374,14 @@ class Reader:
         self.code = code
         self.fw = framework
         self.values = {}
+        if values is not None and not isinstance(values, dict):
+            raise ShapeError("invalid_values", "values must be an object of expression -> value", "values")
         for k, v in (values or {}).items():
-            if not isinstance(k, str) or not _plain(v):
+            try:
+                plain = _plain(v)
+            except RecursionError:
+                plain = False
+            if not isinstance(k, str) or len(k) > 200 or not plain:
                 raise ShapeError("invalid_values", f"values[{k!r}] must be a number, string or list", "values")
             self.values[k.replace(" ", "")] = v
         self.graph = Graph(framework)
@@ -395,6 +404,7 @@ class Reader:
         self.n_inputs = 0
         self.last_tensor = None  # (tensor, name): the last layer output assigned at the top level
         self.statements = 0  # statements run so far
+        self.allocated = 0  # items of sequences built so far (see allocate)
 
         self.notes: list = []
 
@@ -406,6 +416,12 @@ class Reader:
         n = self.keras_names.get(prefix)
         self.keras_names[prefix] = 0 if n is None else n + 1
         return prefix if n is None else f"{prefix}_{n + 1}"
+
+    def allocate(self, n: int, line):
+        """Count the items of sequences the code builds: their total is bounded (memory), whatever the loops."""
+        self.allocated += n
+        if self.allocated > MAX_ALLOCATED:
+            raise ShapeError("too_complex", f"line {line}: the code builds too much data to read", "code")
 
     def tick(self):
         self.steps += 1
@@ -529,8 +545,7 @@ class Reader:
             if stmt.value is not None:
                 self.assign(stmt.target, self.eval(stmt.value, scope), scope, stmt)
         elif isinstance(stmt, ast.AugAssign):
-            load = _as_load(stmt.target)
-            current = self.eval(load, scope)
+            current = self.eval(stmt.target, scope)  # the target read first (its Store context is ignored)
             value = self.binop(stmt.op, current, self.eval(stmt.value, scope), stmt)
             if self.fw == "pytorch" and isinstance(current, Tensor) and isinstance(value, Tensor):
                 if value.shape != current.shape:  # in place: the result must fit the tensor written to
@@ -702,6 +717,7 @@ class Reader:
         if isinstance(v, (list, tuple, str, range)):
             if len(v) > MAX_SEQUENCE:
                 raise unsupported(node.lineno, "a loop over too many items")
+            self.allocate(len(v), node.lineno)
             return list(v)
         if isinstance(v, dict):
             return list(v)
@@ -712,8 +728,6 @@ class Reader:
             return list(v.children)
         if isinstance(v, KerasModel) and v.kind == "sequential":
             return list(v.layers)
-        if isinstance(v, _Items):
-            return v.items
         raise unsupported(node.lineno, f"cannot loop over `{_src(node)[:80]}`")
 
     def eval(self, node, scope):
@@ -793,6 +807,7 @@ class Reader:
                 out.append(self.eval(e, scope))
             if len(out) > MAX_SEQUENCE:
                 raise unsupported(self.line, "a list that is too long")
+        self.allocate(len(out), self.line)
         return out
 
     def ev_Set(self, node, scope):
@@ -888,12 +903,14 @@ class Reader:
         if isinstance(op, ast.Mult) and isinstance(left, (list, tuple, str)) and isinstance(right, int):
             if len(left) * right > MAX_SEQUENCE:
                 raise unsupported(line, "a list that is too long")
+            self.allocate(len(left) * right, line)
             return left * right
         if isinstance(op, ast.Mult) and isinstance(right, (list, tuple, str)) and isinstance(left, int):
             return self.binop(op, right, left, node)
         if isinstance(op, ast.Add) and isinstance(left, (list, tuple)) and type(left) is type(right):
             if len(left) + len(right) > MAX_SEQUENCE:
                 raise unsupported(line, "a list that is too long")
+            self.allocate(len(left) + len(right), line)
             return left + right
         if isinstance(op, ast.Add) and isinstance(left, str) and isinstance(right, str):
             return (left + right)[:1000]
@@ -938,6 +955,9 @@ class Reader:
             return self.tensor_attr(obj, attr, node)
         if isinstance(obj, TorchModule):
             if attr == "training":
+                note = "traced in eval mode (self.training is False), as torchinfo summarizes by default"
+                if note not in self.notes:
+                    self.notes.append(note)
                 return False
             if attr in obj.attrs:
                 return obj.attrs[attr]
@@ -999,8 +1019,6 @@ class Reader:
         if isinstance(obj, _ParamRef) and attr == "requires_grad_":
             return Bound(obj, lambda o, n, a, k, node: o.freeze(bool(a[0]) if a else True), attr)
 
-        if isinstance(obj, _Items):
-            return Bound(obj, self.builtin_method, attr)
         return Unknown(f"{_src(node)[:80]}" if isinstance(node, ast.AST) else attr, line)
 
     def ev_Subscript(self, node, scope):
@@ -1184,8 +1202,6 @@ class Reader:
             if _has_tensor(args, kwargs):
                 raise func.error(line, f"`{_src(node)[:80]}` cannot be followed")
             return func.derived(_src(node)[:80], line)
-        if isinstance(func, _Items):
-            raise unsupported(line, f"`{_src(node)[:80]}` cannot be followed")
         raise unsupported(line, f"`{_src(node)[:80]}` cannot be followed")
 
     def call_user(self, fn: UserFunction, args, kwargs, node):
@@ -1348,9 +1364,9 @@ class Reader:
             out = []
             for path, mod in _named_modules(obj):
                 if isinstance(mod, LayerObj):
-                    out.extend((f"{path}.{w}" if path else w, _ParamRef(mod)) for w in _weight_names(mod))
+                    out.extend((f"{path}.{w}" if path else w, _ParamRef(mod, w)) for w in _weight_names(mod))
                 elif isinstance(mod, TorchModule):
-                    out.extend((f"{path}.{n}" if path else n, _ParamRef(mod)) for n, _ in mod.params)
+                    out.extend((f"{path}.{n}" if path else n, _ParamRef(mod, n)) for n, _ in mod.params)
             return out
         if name == "parameters":
             # One handle per module that holds weights: a loop setting requires_grad sets it on all of them.
@@ -1392,6 +1408,8 @@ class Reader:
             return obj
         if name == "parameters" and isinstance(obj, LayerObj):
             return [_ParamRef(obj)]
+        if name == "named_parameters" and isinstance(obj, LayerObj):
+            return [(w, _ParamRef(obj, w)) for w in _weight_names(obj)]
         if name in ("to", "cuda", "cpu", "float", "double", "half", "train", "eval"):
             return obj
         if name == "forward":
@@ -1406,6 +1424,7 @@ class Reader:
             if name == "append":
                 if len(obj) >= MAX_SEQUENCE:
                     raise unsupported(line, "a list that is too long")
+                self.allocate(1, line)
                 obj.append(args[0])
                 return None
             if name == "extend":
@@ -1598,6 +1617,13 @@ class Reader:
             return self.call_torch(path, last, args, kwargs, node)
         if parts[0] in ("keras", "tf") or "keras" in parts:
             return self.call_keras(path, last, args, kwargs, node)
+        if path == "torchinfo.summary" and args and isinstance(args[0], TorchModule):
+            size = kwargs.get("input_size", args[1] if len(args) > 1 else None)
+            if isinstance(size, (list, tuple)) and size:
+                sizes = size if isinstance(size[0], (list, tuple)) else [size]
+                if all(isinstance(s, (list, tuple)) and all(type(v) is int for v in s) for s in sizes):
+                    self.example_inputs = [tuple(s) for s in sizes]  # torchinfo's input_size has the batch
+            return Unknown(_src(node)[:80], line)
         if path in ("functools.partial", "partial") and args:
             return Partial(args[0], args[1:], kwargs)
         if path in ("collections.OrderedDict", "OrderedDict", "typing.OrderedDict"):
@@ -1845,6 +1871,29 @@ class Reader:
                 ta = [t for t in (a, b) if isinstance(t, Tensor)]
                 shape = torch_broadcast(*(t.shape for t in ta), name) if len(ta) == 2 else ta[0].shape
                 return self.op(name, ta, shape, line)
+            if name == "tensordot":
+                a = self.tensor_args(args[0], line, name)[0]
+                b = self.tensor_args(args[1] if len(args) > 1 else kwargs.get("x2"), line, name)[0]
+                axes = pv(kwargs.get("axes", args[2] if len(args) > 2 else 2), "axes", node)
+                if type(axes) is int:
+                    ax_a = list(range(len(a.shape) - axes, len(a.shape)))
+                    ax_b = list(range(axes))
+                else:
+                    ax_a, ax_b = ([x] if type(x) is int else list(x) for x in axes)
+                    ax_a = [x % len(a.shape) for x in ax_a]
+                    ax_b = [x % len(b.shape) for x in ax_b]
+                if len(ax_a) != len(ax_b) or any(x < 0 for x in ax_a + ax_b):
+                    raise op_error("invalid_param", f"tensordot: axes {axes!r} do not pair up")
+                for i, j in zip(ax_a, ax_b, strict=True):
+                    if a.shape[i] is not None and b.shape[j] is not None and a.shape[i] != b.shape[j]:
+                        raise op_error(
+                            "shape_mismatch",
+                            f"tensordot: {_show(a.shape)} axis {i} and {_show(b.shape)} axis {j} differ",
+                        )
+                out = [d for k, d in enumerate(a.shape) if k not in ax_a] + [
+                    d for k, d in enumerate(b.shape) if k not in ax_b
+                ]
+                return self.op(name, [a, b], tuple(out), line)
             if name in ("concatenate", "concat"):
                 tensors = self.tensor_args(args[0], line, name)
                 axis = pv(
@@ -2133,19 +2182,17 @@ class Reader:
             call = model.instance.cls.find("call")
             if not call:
                 raise unsupported(line, f"{model.name} has no call()")
+            if self.top_level and self.in_forward == 0 and model.input_shape is None:
+                model.input_shape = inputs[0].shape  # model(keras.Input(...)): the input it is built for
             self.in_forward += 1
             try:
                 return self.call_user(UserFunction(call[1], None, call[0]), [model, *args], kwargs, node)
             finally:
                 self.in_forward -= 1
-        if model.kind == "sequential":
-            return self.run_sequential_inline(model, inputs, line) if False else self.sub_model(model, inputs, line)
         return self.sub_model(model, inputs, line)
 
     def sub_model(self, model: KerasModel, inputs, line):
         """A model called as a layer: one node holding its weights, its outputs for the inputs given."""
-        sub = Reader.__new__(Reader)
-        sub.__dict__.update(self.__dict__)
         if model.kind == "sequential":
             declared = self.sequential_input_shape(model)
             given = inputs[0].shape
@@ -2669,9 +2716,19 @@ class Reader:
         if name == "pad":
             pads = pv(args[0] if args else kwargs["pad"], "pad", node)
             mode = pv(kwargs.get("mode", args[1] if len(args) > 1 else "constant"), "mode", node)
+            family = {"constant": "ConstantPad", "reflect": "ReflectionPad", "replicate": "ReplicationPad"}
+            family["circular"] = "CircularPad"
+            pads = [pads] if isinstance(pads, int) else list(pads)
+            if mode not in family:
+                raise unsupported(line, f"F.pad with mode={mode!r} is not read")
+            if len(pads) in (2, 4, 6):  # the padding layer of that many axes: its declaration's rule
+                params = {"padding": pads}
+                if mode == "constant":
+                    params["value"] = 0.0
+                return self.spec_call(f"{family[mode]}{len(pads) // 2}d", t, params, node, "pad")
             if mode != "constant":
-                raise unsupported(line, f"F.pad with mode={mode!r} is not read (constant padding is)")
-            return self.op("pad", [t], pad(t.shape, list(pads)), line, {"pad": list(pads)})
+                raise unsupported(line, f"F.pad with mode={mode!r} over {len(pads) // 2} axes is not read")
+            return self.op("pad", [t], pad(t.shape, pads), line, {"pad": pads})
         if name in _TORCH_POINTWISE or name in ("relu_", "abs", "sigmoid_", "clamp"):
             return t
         if name == "layer_norm":
@@ -2746,11 +2803,6 @@ class Reader:
 
 class _Shape(tuple):
     """x.shape / x.size(): a tuple of sizes."""
-
-
-class _Items:
-    def __init__(self, items):
-        self.items = items
 
 
 class _Super:
@@ -2892,10 +2944,6 @@ def _names(target):
     return []
 
 
-def _as_load(target):
-    return target
-
-
 def _mro(cls: UserClass):
     out = [cls]
     for b in cls.bases:
@@ -2948,7 +2996,7 @@ class ModelGraph:
                 "unsupported_construct", "return/break/continue outside a function or loop", "code"
             ) from None
         except _READER_SLIPS as err:
-            raise _slip(self.reader, err) from None
+            raise _with_partial(_slip(self.reader, err), self.reader) from None
 
     def _trace(self, input_shapes):
         m = self.model
@@ -2999,7 +3047,13 @@ class ModelGraph:
 
     def _finish(self, graph: Graph, outputs, inputs, nodes=None, extra=(0, 0)) -> dict:
         answer = graph.answer(outputs, nodes=nodes, inputs=inputs, extra_params=extra[0], extra_trainable=extra[1])
-        answer["notes"] = list(dict.fromkeys([*self.notes, *graph.notes]))
+        answer["notes"] = list(dict.fromkeys([*self.notes, *self.reader.notes, *graph.notes]))
+        if isinstance(self.model, KerasModel) and getattr(self.model, "trainable", True) is False:
+            # model.trainable = False (Keras): every weight of the model frozen
+            for layer in answer["layers"]:
+                layer["trainable_params"] = 0
+            answer["trainable_params"] = 0
+            answer["non_trainable_params"] = answer["total_params"]
         answer["model"] = self.name
         return answer
 
@@ -3081,6 +3135,11 @@ class ModelGraph:
                     "model.parameters() and torchinfo do not count it"
                 )
         total, trainable = self._torch_params(m, r.graph)
+        for node in r.graph.nodes:
+            owner = node.owner
+            if isinstance(owner, LayerObj) and getattr(owner, "frozen", None) and owner.trainable is not False:
+                if type(node.trainable_params) is int:
+                    node.trainable_params -= _frozen_size(owner)
         shared = _tied_weights(m)
         total -= shared[0]
         trainable -= shared[1]
@@ -3109,10 +3168,14 @@ class ModelGraph:
                     c, t = counted[id(mod)]
                     if getattr(mod, "trainable", True) is False:
                         t = 0
+                    elif getattr(mod, "frozen", None):
+                        t -= _frozen_size(mod)
                 else:
                     c = t = _static_params(mod)
                     if getattr(mod, "trainable", True) is False:
                         t = 0
+                    elif c is not None and getattr(mod, "frozen", None):
+                        t -= _frozen_size(mod)
                     if c is None:
                         raise unsupported(
                             mod.line,
@@ -3305,7 +3368,7 @@ def _read(code, framework, values, override=None) -> ModelGraph:
     except (_Return, _Break, _Continue):
         raise ShapeError("unsupported_construct", "return/break/continue outside a function or loop", "code") from None
     except _READER_SLIPS as err:
-        raise _slip(reader, err) from None
+        raise _with_partial(_slip(reader, err), reader) from None
     graph = ModelGraph(reader, model, fw, code, values)
     graph.notes.extend(reader.notes)
     for _, err, _ in reader.skipped:
@@ -3523,8 +3586,9 @@ def _format(template: str, args, kwargs) -> str | None:
 
 
 # Python errors a construct the reader does not model can raise while it is read (an operation on values of
-# types it did not expect): the answer is a refusal naming the line, never a crash.
-_READER_SLIPS = (AttributeError, TypeError, KeyError, IndexError, ValueError, ZeroDivisionError, OverflowError)
+# types it did not expect: TypeError, AttributeError, ...): the answer is a refusal naming the line, never a
+# crash of the request.
+_READER_SLIPS = (Exception,)  # ShapeError included: _slip passes it through as it is
 
 
 def _slip(reader: Reader, err: Exception) -> ShapeError:
@@ -3606,16 +3670,30 @@ def _mutates(stmt) -> bool:
 
 
 class _ParamRef:
-    """The parameters of one module, as model.parameters() yields them: requires_grad set on all at once."""
+    """One module's parameters (model.parameters(): all of them at once) or one of them (named_parameters())."""
 
-    def __init__(self, module):
+    def __init__(self, module, name: str | None = None):
         self.module = module
+        self.name = name
 
     def freeze(self, requires_grad: bool):
-        self.module.trainable = requires_grad
-        if isinstance(self.module, TorchModule):
-            for _, p in self.module.params:
-                p.trainable = requires_grad
+        mod = self.module
+        if self.name is None:
+            mod.trainable = requires_grad
+            if isinstance(mod, LayerObj):
+                mod.frozen = set()
+        elif isinstance(mod, LayerObj):
+            # one weight of a layer (its bias only, say): the rest keeps its own flag
+            if mod.trainable is False and requires_grad:
+                mod.frozen = set(_weight_names(mod))
+                mod.trainable = True
+            frozen = set(getattr(mod, "frozen", set()))
+            (frozen.discard if requires_grad else frozen.add)(self.name)
+            mod.frozen = frozen
+        if isinstance(mod, TorchModule):
+            for n, p in mod.params:
+                if self.name is None or n == self.name:
+                    p.trainable = requires_grad
 
 
 class _WeightRef:
@@ -3674,3 +3752,24 @@ def _tied_weights(root) -> tuple:
                 if getattr(mod, "trainable", True) is not False:
                     trainable += n
     return total, trainable
+
+
+def _with_partial(err: ShapeError, reader: Reader) -> ShapeError:
+    """A trace that stopped at a node carries what was traced before it (err.partial, trace_code's fields)."""
+    if err.partial is None and err.layer_index is not None and reader.graph.nodes:
+        try:
+            partial = reader.graph.answer([], nodes=list(reader.graph.nodes))
+        except Exception:  # noqa: BLE001 - the error itself is the answer; the partial trace is a courtesy
+            partial = None
+        if partial is not None:
+            partial["notes"] = list(dict.fromkeys([*reader.notes, *partial["notes"]]))
+            err.partial = partial
+    return err
+
+
+def _frozen_size(mod: LayerObj) -> int:
+    """The size of a layer's weights frozen one by one (named_parameters loops)."""
+    outcome = _static_outcome(mod)
+    if outcome is None:
+        raise unsupported(mod.line, f"the frozen weights of {mod.name or mod.spec.name} cannot be counted")
+    return sum(product(outcome.weights[n]) for n in mod.frozen if n in outcome.weights)

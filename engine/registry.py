@@ -35,6 +35,18 @@ def framework_name(framework) -> str:
     )
 
 
+def find(framework, name) -> LayerSpec | None:
+    """The declaration for a layer name or alias, or None (no suggestions: cheap for names that are not layers)."""
+    if not isinstance(name, str) or not 0 < len(name) <= 100:
+        return None
+    bare = name.strip()
+    for prefix in _PREFIXES:
+        if bare.startswith(prefix):
+            bare = bare[len(prefix) :]
+            break
+    return _LAYERS.get((framework_name(framework), bare.lower()))
+
+
 def lookup(framework, name) -> LayerSpec:
     """The declaration for a layer name or alias ('Conv2D', 'Convolution2D', 'nn.Conv2d', 'conv2d')."""
     fw = framework_name(framework)

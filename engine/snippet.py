@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from engine import registry
+from engine import bounds, registry
 from engine.errors import ShapeError
 
 MAX_SNIPPET_CHARS = 20_000
@@ -23,14 +23,43 @@ class _Unreadable(Exception):
     pass
 
 
-def _literal(node, names: dict, depth: int = 0):
+class _TooLarge:
+    """A name whose value passed a bound: an error only where a layer uses it."""
+
+    def __init__(self, error: ShapeError):
+        self.error = error
+
+
+class _Names(dict):
+    """The snippet's literal names; `sizes` holds (the list, items, nesting) of every list the reader built.
+
+    A name used twice is one list referenced twice (never copied); its size is counted as the tree it
+    stands for, from the sizes of its parts, so a value is measured in one step per list literal."""
+
+    def __init__(self):
+        super().__init__()
+        self.sizes: dict[int, tuple[list, int, int]] = {}
+
+    def measure(self, items: list, line: int) -> list:
+        """The list, once its tree size is within engine.bounds' limits (else ShapeError naming the line)."""
+        count, deepest = 1, 1
+        for item in items:
+            known = self.sizes.get(id(item)) if type(item) is list else None
+            count += known[1] if known else 1
+            deepest = max(deepest, known[2] + 1 if known else 1)
+        bounds.check_size(count, deepest, "code", f"line {line}: the value")
+        self.sizes[id(items)] = (items, count, deepest)
+        return items
+
+
+def _literal(node, names: _Names, depth: int = 0):
     """The value of a literal node: numbers, strings, True/False/None, tuples/lists, + - * // of ints, known names."""
     if depth > MAX_LITERAL_DEPTH:
         raise _Unreadable("nested too deeply")
     if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, str, bool, type(None))):
         return node.value
     if isinstance(node, (ast.Tuple, ast.List)):
-        return [_literal(e, names, depth + 1) for e in node.elts]
+        return names.measure([_literal(e, names, depth + 1) for e in node.elts], node.lineno)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
         value = _literal(node.operand, names, depth + 1)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -42,8 +71,11 @@ def _literal(node, names: dict, depth: int = 0):
                 raise _Unreadable("division by zero")
             return _ARITH[type(node.op)](left, right)
     if isinstance(node, ast.Name) and node.id in names:
-        return names[node.id]
-    raise _Unreadable(ast.unparse(node)[:60])
+        value = names[node.id]
+        if type(value) is _TooLarge:
+            raise value.error
+        return value
+    raise _Unreadable(bounds.source_excerpt(node))
 
 
 def _dotted(node) -> str | None:
@@ -78,8 +110,9 @@ def parse_snippet(code, framework=None) -> dict:
         ) from None
     except (RecursionError, MemoryError, ValueError):
         raise ShapeError("invalid_snippet", "snippet is nested too deeply to read", "code") from None
+    bounds.check_expression_depth(tree, "code")
 
-    names: dict = {}
+    names = _Names()
     layers: list = []
     notes: list = []
     input_shape = None
@@ -98,6 +131,8 @@ def parse_snippet(code, framework=None) -> dict:
                 continue
             except _Unreadable:
                 pass
+            except ShapeError as err:  # data the layers may never use; an error where one does
+                names[stmt.targets[0].id] = _TooLarge(err)
         for node in ast.walk(stmt):
             if not isinstance(node, ast.Call) or id(node) in inner:
                 continue
@@ -110,9 +145,8 @@ def parse_snippet(code, framework=None) -> dict:
                 if isinstance(shape, list):
                     input_shape = [None, *shape]
                 continue
-            try:
-                spec = registry.lookup(fw, short)
-            except ShapeError:
+            spec = registry.find(fw, short)
+            if spec is None:
                 continue
             params, shape = _call_params(spec, short, node, names, notes)
             if shape is not None and input_shape is None:
@@ -154,13 +188,14 @@ def _call_params(spec, written_name, node, names, notes):
             if _is_layer(inner_name, spec.framework):
                 params["layer"] = _nested(arg, names, notes, spec.framework)
             else:
-                shown = inner_name or ast.unparse(arg.func)[:60]
+                shown = inner_name or bounds.source_excerpt(arg.func)
                 notes.append(
                     f"line {node.lineno}: layer {shown} is not a {spec.framework} layer the engine knows; left out"
                 )
             continue
         if n >= len(order):
-            notes.append(f"line {node.lineno}: {spec.name} takes at most {len(order)} positional arguments")
+            if not spec.options.get("ignores_arguments"):  # nn.Identity(54) runs: it ignores its arguments
+                notes.append(f"line {node.lineno}: {spec.name} takes at most {len(order)} positional arguments")
             break
         try:
             params[order[n]] = _literal(arg, names)
@@ -205,8 +240,4 @@ def _nested(call, names, notes, framework):
 
 
 def _is_layer(dotted, fw) -> bool:
-    try:
-        registry.lookup(fw, dotted.rsplit(".", 1)[-1])
-        return True
-    except ShapeError:
-        return False
+    return registry.find(fw, dotted.rsplit(".", 1)[-1]) is not None

@@ -390,12 +390,17 @@ class LayerSpec:
                 if key in given:
                     raise ShapeError("duplicate_param", f"{key} was given twice (as {raw_key!r})", f"params.{raw_key}")
                 given[key] = (raw_key, value)
-            elif key in self.inert:
-                continue
+            elif key in self.inert or self.options.get("ignores_arguments"):
+                continue  # (nn.Identity takes any argument and ignores it)
             else:
                 names = list(self.by_name) + list(self.param_aliases)
                 close = difflib.get_close_matches(key, names, n=3, cutoff=0.5)
-                hint = f"; did you mean {', '.join(close)}?" if close else f"; it takes {', '.join(self.positional)}"
+                takes = (
+                    f"it takes {', '.join(self.positional)}"
+                    if self.positional
+                    else "it takes no parameters that change a shape"
+                )
+                hint = f"; did you mean {', '.join(close)}?" if close else f"; {takes}"
                 raise ShapeError("unknown_param", f"{self.name} has no parameter {key!r}{hint}", f"params.{raw_key}")
         for name, parts in split.items():  # Keras 1 nb_row/nb_col -> kernel_size
             if name in given:

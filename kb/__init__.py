@@ -54,7 +54,7 @@ def register_blueprints(app: Flask) -> None:
     from kb import api
 
     app.register_blueprint(api.bp)
-    from kb import layer_pages, search_page, trace_page
+    from kb import explain_page, layer_pages, search_page, trace_page
 
-    for module in (layer_pages, trace_page, search_page):
+    for module in (layer_pages, trace_page, search_page, explain_page):
         app.register_blueprint(module.bp)

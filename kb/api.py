@@ -2,7 +2,7 @@
 
 Every error under /api/ is application/problem+json (RFC 9457) with the engine's code and message:
 422 for a configuration the framework would reject, 400 for a body that is not JSON or has wrong
-types, 404, 405 and 413. GET answers carry an ETag and may be cached for five minutes; CORS is open
+types, 404, 405, 413, and 415 for a body not sent as application/json. GET answers carry an ETag and may be cached for five minutes; CORS is open
 (every endpoint is read-only, the POSTs included).
 """
 
@@ -191,6 +191,16 @@ def _install_app_hooks(state) -> None:
 
 
 def _read_json():
+    # Only a JSON media type: a form or text/plain body is a "simple" cross-origin request that any web
+    # page could make its visitors' browsers send without a preflight (CORS is open for reading).
+    if not request.is_json:
+        received = request.mimetype or "none"
+        raise schemas.RequestError(
+            "unsupported_media_type",
+            f"send the body as JSON with Content-Type: application/json; received {received[:100]!r}",
+            "Content-Type",
+            status=415,
+        )
     raw = request.get_data(cache=False)  # at most MAX_BODY_BYTES + 1 bytes (see _limit_body)
     if len(raw) > schemas.MAX_BODY_BYTES:
         raise RequestEntityTooLarge()
@@ -220,6 +230,15 @@ def trace():
         )
         return json_response(answer)
     return json_response(engine.trace(req.framework, req.input_shape, req.layers))
+
+
+@bp.post("/explain")
+def explain():
+    """A pasted shape error: its family, numbers, explanation, formulas, fixes, and the entries on it."""
+    from kb.explain_page import explain_answer
+
+    req = schemas.explain_request(_read_json())
+    return json_response(explain_answer(req.message, req.code, req.framework, req.input_shape))
 
 
 @bp.post("/parse-call")

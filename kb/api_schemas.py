@@ -31,8 +31,9 @@ MAX_CODE_CHARS = 20_000  # a pasted model (POST /trace "code"): bounded by this 
 MAX_ARGS_CHARS = 2_000  # the arguments of one layer call (POST /parse-call "args")
 MAX_FIELDS = 64  # text fields of one evaluate request (a layer has at most a few dozen parameters)
 MAX_VALUES = 100  # answers to needs_value questions in one trace request
+MAX_EXPLAIN_TEXT = 20_000  # a pasted error message (POST /explain "message"); its "code" is MAX_CODE_CHARS
 # Top-level strings allowed past MAX_STRING, and their own limits.
-LONG_STRINGS = {"body.code": MAX_CODE_CHARS, "body.args": MAX_ARGS_CHARS}
+LONG_STRINGS = {"body.code": MAX_CODE_CHARS, "body.args": MAX_ARGS_CHARS, "body.message": MAX_EXPLAIN_TEXT}
 
 
 class RequestError(Exception):
@@ -325,6 +326,30 @@ def trace_request(body) -> TraceRequest | CodeTraceRequest:
     return TraceRequest(framework=framework, input_shape=shape, layers=checked)
 
 
+@dataclass(frozen=True)
+class ExplainRequest:
+    message: str
+    code: str | None
+    framework: str | None
+    input_shape: list | None
+
+
+def explain_request(body) -> ExplainRequest:
+    """Check the types of a POST /explain body (the lengths were checked while parsing it)."""
+    _object(body, {"message", "code", "framework", "input_shape"}, ("message",))
+    message = _string(body, "message", "message")
+    if not message.strip():
+        raise RequestError("invalid_message", "message is empty: paste the error your framework printed", "message")
+    code = body.get("code")
+    if code is not None and not isinstance(code, str):
+        raise _wrong("code", "a string", code)
+    framework = body.get("framework")
+    if framework is not None and not isinstance(framework, str):
+        raise _wrong("framework", "a string", framework)
+    shape = _shape(body) if body.get("input_shape") is not None else None
+    return ExplainRequest(message=message, code=code, framework=framework, input_shape=shape)
+
+
 def _value(value, field: str):
     """An answer to a needs_value question: a number, a boolean, a string, or an array of integers."""
     if isinstance(value, (bool, int, float, str)):
@@ -457,6 +482,32 @@ EVALUATE_PARAMS_REQUEST = {
             "type": "boolean",
             "default": False,
             "description": "Also return every formula with your numbers put in.",
+        },
+    },
+}
+EXPLAIN_REQUEST = {
+    "type": "object",
+    "required": ["message"],
+    "additionalProperties": False,
+    "properties": {
+        "message": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": MAX_EXPLAIN_TEXT,
+            "description": "The error as the framework printed it, with or without its traceback.",
+        },
+        "code": {
+            "type": ["string", "null"],
+            "maxLength": MAX_EXPLAIN_TEXT,
+            "description": "The model's code (Keras or PyTorch), read with Python's parser; nothing runs.",
+        },
+        "framework": {**FRAMEWORK_IN, "type": ["string", "null"], "enum": [*FRAMEWORK_NAMES, None]},
+        "input_shape": {
+            "type": ["array", "null"],
+            "items": {"$ref": "#/components/schemas/DimIn"},
+            "minItems": 1,
+            "maxItems": MAX_RANK,
+            "description": "The shape fed to the model (batch included), when code is given.",
         },
     },
 }

@@ -10,6 +10,12 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 CONTENT_DIR = PACKAGE_DIR / "content"
 MIGRATIONS_DIR = PACKAGE_DIR.parent / "migrations"
 
+# Every request body is bounded, pages included (the API bounds its own bodies lower, kb.api_schemas).
+# The tracer's form is the largest page form: a 20,000-character snippet, or 200 rows of parameters.
+MAX_CONTENT_LENGTH = 1024 * 1024
+MAX_FORM_MEMORY_SIZE = 256 * 1024  # one multipart field
+MAX_FORM_PARTS = 500  # multipart fields (200 rows of two fields, and a few more)
+
 _FALSE = {"0", "false", "no", "off", ""}
 _TRUE = {"1", "true", "yes", "on"}
 
@@ -60,4 +66,7 @@ def from_env(instance_path: str, environ=None) -> dict:
         "SECRET_KEY": environ.get("SECRET_KEY") or secrets.token_hex(32),
         "SHAPEKB_AUTO_SETUP": env_flag("SHAPEKB_AUTO_SETUP", True, environ),
         "SHAPEKB_CONTENT_DIR": environ.get("SHAPEKB_CONTENT_DIR") or str(CONTENT_DIR),
+        "MAX_CONTENT_LENGTH": MAX_CONTENT_LENGTH,
+        "MAX_FORM_MEMORY_SIZE": MAX_FORM_MEMORY_SIZE,
+        "MAX_FORM_PARTS": MAX_FORM_PARTS,
     }

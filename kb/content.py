@@ -24,11 +24,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import markdown
+import markdown.extensions
+import markdown.treeprocessors
 import nh3
 import yaml
+from markdown.extensions.tables import TableExtension
 
 import engine
+from engine import bounds
 from engine.errors import ShapeError
+from engine.explain_patterns import FAMILIES as EXPLAIN_FAMILIES
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 
@@ -38,22 +43,8 @@ SOURCES = ("community Q&A",)
 
 REQUIRED_KEYS = ("slug", "title", "summary", "source", "tags", "layers", "formulas", "examples")
 OPTIONAL_KEYS = ("sources", "families", "errors", "related")
-# The explainer's families of shape errors (its own issue); an entry names the ones it answers.
-FAMILIES = (
-    "in_features_mismatch",
-    "channel_mismatch",
-    "rank_mismatch",
-    "kernel_too_large",
-    "reshape_size_mismatch",
-    "rnn_input_mismatch",
-    "embedding_index",
-    "norm_features_mismatch",
-    "merge_shape_mismatch",
-    "attention_heads",
-    "transposed_output_size",
-    "same_padding_stride",
-    "target_shape_mismatch",
-)
+# The explainer's families of shape errors (engine.explain); an entry names the ones it answers.
+FAMILIES = tuple(family for family in EXPLAIN_FAMILIES if family != "unknown")
 ERROR_FRAMEWORKS = ("keras", "pytorch")
 ERROR_KEYS = frozenset({"framework", "versions", "message"})
 VERSION_RANGE_RE = re.compile(r"\d+(\.\d+)*(-(\d+(\.\d+)*)?)?")  # "2.1", "0.4-1.7", "2.0-" (and later)
@@ -428,6 +419,7 @@ def parse_entry(path) -> Entry:
         raise ContentError(path, f"invalid YAML front matter: {' '.join(str(err).split())}"[:400]) from None
     if meta is None:
         meta = {}
+    check_front_matter_size(path, meta)
     _mapping(path, meta, "front matter", frozenset(REQUIRED_KEYS + OPTIONAL_KEYS), REQUIRED_KEYS)
 
     slug = meta["slug"]
@@ -499,6 +491,8 @@ def parse_entry(path) -> Entry:
         raise ContentError(path, f"the question (the Markdown before {ANSWER_MARKER}) is empty")
     if not answer_md:
         raise ContentError(path, f"the answer (the Markdown after {ANSWER_MARKER}) is empty")
+    check_markdown_nesting(path, question_md, "the question")
+    check_markdown_nesting(path, answer_md, "the answer")
 
     return Entry(
         sources=_sources(path, meta.get("sources")),
@@ -518,6 +512,61 @@ def parse_entry(path) -> Entry:
         path=str(path),
         text=text,
     )
+
+
+# ---- bounds on what a file may make the sync build ------------------------------------------
+
+MAX_FRONT_MATTER_ITEMS = 20_000  # values in the front matter, counted as the tree its YAML aliases expand to
+MAX_FRONT_MATTER_DEPTH = 32
+MAX_MARKDOWN_NESTING = 32  # lists and block quotes inside one another (Markdown renders them recursively)
+_FENCE = re.compile(r"\s*(```|~~~)")
+_BLOCK_MARKER = re.compile(r"(?:>|[-*+](?=\s|$)|\d{1,9}[.)](?=\s|$))[ \t]?")
+
+
+def check_front_matter_size(path, meta) -> None:
+    """A few lines of YAML aliases can stand for billions of values (and reference themselves): the sync
+    writes them out as JSON, so the front matter is measured as the tree it stands for, without expanding it."""
+    items, depth = bounds.value_size(meta, MAX_FRONT_MATTER_ITEMS, MAX_FRONT_MATTER_DEPTH)
+    if items > MAX_FRONT_MATTER_ITEMS or depth > MAX_FRONT_MATTER_DEPTH:
+        raise ContentError(
+            path,
+            f"the front matter stands for more than {MAX_FRONT_MATTER_ITEMS} values or nests more than "
+            f"{MAX_FRONT_MATTER_DEPTH} deep (YAML aliases are counted each time they are used)",
+        )
+
+
+def markdown_nesting(text: str) -> tuple[int, int]:
+    """(deepest nesting of lists and block quotes, its line number), read from indentation and markers.
+
+    Every two columns of indentation count as a level (a list nests with two), and so does each list
+    marker or '>' at the start of a line ('- - - x' nests too). Fenced code blocks are skipped."""
+    deepest, where, fenced = 0, 0, False
+    for number, line in enumerate(text.splitlines(), start=1):
+        if _FENCE.match(line):
+            fenced = not fenced
+            continue
+        if fenced:
+            continue
+        expanded = line.expandtabs(4)
+        rest = expanded.lstrip(" ")
+        level = (len(expanded) - len(rest)) // 2
+        position = 0
+        while (marker := _BLOCK_MARKER.match(rest, position)) is not None and marker.end() > position:
+            level += 1
+            position = marker.end()
+        if level > deepest:
+            deepest, where = level, number
+    return deepest, where
+
+
+def check_markdown_nesting(path, text: str, what: str) -> None:
+    """Lists nested a few hundred deep make Markdown recurse past Python's limit (and take seconds first)."""
+    depth, line = markdown_nesting(text)
+    if depth > MAX_MARKDOWN_NESTING:
+        raise ContentError(
+            path,
+            f"{what} nests lists or quotes {depth} deep at its line {line}; at most {MAX_MARKDOWN_NESTING}",
+        )
 
 
 def load_entries(directory=CONTENT_DIR) -> list[Entry]:
@@ -548,25 +597,49 @@ ALLOWED_TAGS = frozenset(
 )
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
-    "th": {"style", "colspan", "rowspan"},
-    "td": {"style", "colspan", "rowspan"},
+    "th": {"class", "colspan", "rowspan"},
+    "td": {"class", "colspan", "rowspan"},
     "code": {"class"},
     "ol": {"start"},
 }
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 _CODE_CLASS = re.compile(r"language-[A-Za-z0-9_+-]{1,40}")
+_CELL_CLASS = re.compile(r"align-(?:left|center|right)")  # a table column's alignment (see _AlignClasses)
 
 
 def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
-    """Keep only a fenced block's language class on <code>; every other allowed attribute as is."""
+    """Keep only a fenced block's language class on <code>, an alignment class on cells; other allowed attributes as is."""
     if tag == "code" and attr == "class":
         return value if _CODE_CLASS.fullmatch(value) else None
+    if tag in ("th", "td") and attr == "class":
+        return value if _CELL_CLASS.fullmatch(value) else None
     return value
 
 
+class _AlignClasses(markdown.treeprocessors.Treeprocessor):
+    """A table column's alignment as a class (align-left/center/right): the CSP allows no style attribute."""
+
+    def run(self, root):
+        for cell in root.iter():
+            if cell.tag not in ("th", "td"):
+                continue
+            align = cell.attrib.pop("align", None)
+            if align in ("left", "center", "right"):
+                cell.set("class", f"align-{align}")
+
+
+class _AlignClassesExtension(markdown.extensions.Extension):
+    def extendMarkdown(self, md):  # noqa: N802 - Python-Markdown's name
+        md.treeprocessors.register(_AlignClasses(md), "align_classes", 0)
+
+
 def render_markdown(text: str) -> str:
-    """Markdown (fenced code, tables) -> HTML, sanitized with an allow-list: no scripts, no on* handlers."""
-    html = markdown.markdown(text or "", extensions=["fenced_code", "tables"], output_format="html")
+    """Markdown (fenced code, tables) -> HTML, sanitized with an allow-list: no scripts, no on* handlers, no styles."""
+    html = markdown.markdown(
+        text or "",
+        extensions=["fenced_code", TableExtension(use_align_attribute=True), _AlignClassesExtension()],
+        output_format="html",
+    )
     return nh3.clean(
         html,
         tags=set(ALLOWED_TAGS),
@@ -576,5 +649,4 @@ def render_markdown(text: str) -> str:
         strip_comments=True,
         link_rel="noopener",
         url_schemes=set(URL_SCHEMES),
-        filter_style_properties={"text-align"},
     )

@@ -15,9 +15,10 @@ from werkzeug.http import HTTP_STATUS_CODES
 import engine
 from engine import ShapeError
 from engine.api import MAX_TRACE_LAYERS
+from engine.explain import FAMILIES
 from kb import api_schemas as schemas
 from kb.components import FieldsError, evaluate_fields, read_call
-from kb.content import FAMILIES
+from kb.content import FAMILIES as ENTRY_FAMILIES
 from kb.search import PAGE_SIZE
 
 VERSION = "1.0.0"
@@ -218,6 +219,7 @@ SCHEMAS = {
     "Count": schemas.COUNT,
     "EvaluateRequest": schemas.EVALUATE_REQUEST,
     "TraceRequest": schemas.TRACE_REQUEST,
+    "ExplainRequest": schemas.EXPLAIN_REQUEST,
     "ParseCallRequest": schemas.PARSE_CALL_REQUEST,
     "ParseCallResponse": {
         "type": "object",
@@ -529,7 +531,7 @@ SCHEMAS = {
             },
             "families": {
                 "type": "array",
-                "items": {"type": "string", "enum": list(FAMILIES)},
+                "items": {"type": "string", "enum": list(ENTRY_FAMILIES)},
                 "description": "The families of shape errors it answers, the main one first.",
             },
             "errors": {
@@ -608,6 +610,15 @@ RESPONSES = {
         f"The body is larger than {schemas.MAX_BODY_BYTES} bytes.",
         problem_body(413, "body_too_large", f"the request body is larger than {schemas.MAX_BODY_BYTES} bytes"),
     ),
+    "UnsupportedMediaType": _problem(
+        "The body was not sent as JSON: Content-Type must be application/json (or another +json type).",
+        problem_body(
+            415,
+            "unsupported_media_type",
+            "send the body as JSON with Content-Type: application/json; received 'text/plain'",
+            "Content-Type",
+        ),
+    ),
     "Unprocessable": _problem(
         "A configuration the framework would reject (or an unknown layer/framework), with the engine's code and message.",
         problem_body(
@@ -646,13 +657,14 @@ def _err(*names: str) -> dict:
         "NotFound": "404",
         "MethodNotAllowed": "405",
         "TooLarge": "413",
+        "UnsupportedMediaType": "415",
         "Unprocessable": "422",
     }
     return {codes[n]: {"$ref": f"#/components/responses/{n}"} for n in names}
 
 
 def _paths(ex: dict) -> dict:
-    post_errors = _err("BadRequest", "MethodNotAllowed", "TooLarge", "Unprocessable")
+    post_errors = _err("BadRequest", "MethodNotAllowed", "TooLarge", "UnsupportedMediaType", "Unprocessable")
     framework_query = {
         "name": "framework",
         "in": "query",
@@ -979,6 +991,112 @@ def _paths(ex: dict) -> dict:
     }
 
 
+EXPLAIN_EXAMPLE = {"message": "RuntimeError: mat1 and mat2 shapes cannot be multiplied (64x9216 and 4096x10)"}
+EXPLAIN_FIX = {
+    "type": "object",
+    "required": ["description", "change", "verified"],
+    "properties": {
+        "description": {"type": "string"},
+        "change": {
+            "type": "object",
+            "description": "Machine-readable: {layer, params} (a layer's arguments), {input_shape} (the size to "
+            "feed), an inserted layer, and with code the `edits` made to it.",
+        },
+        "verified": {
+            "type": "boolean",
+            "description": "True only when the model code was given, changed this way, traced, and runs through.",
+        },
+        "check": {
+            "type": "object",
+            "description": "Without code: the changed layer evaluated alone on the message's shape (runs, "
+            "output_shape, param_count).",
+        },
+        "trace": {"type": "object", "description": "With code: the input shape traced and its output (or error)."},
+    },
+}
+EXPLAIN_ANSWER = {
+    "type": "object",
+    "required": [
+        "framework",
+        "family",
+        "numbers",
+        "summary",
+        "explanation",
+        "layer",
+        "fixes",
+        "formulas",
+        "questions",
+    ],
+    "properties": {
+        "framework": {"type": ["string", "null"], "enum": ["keras", "pytorch", None]},
+        "family": {"type": "string", "enum": list(FAMILIES)},
+        "recognised": {"type": "boolean"},
+        "matched": {"type": ["string", "null"], "description": "Which known wording the message matched."},
+        "numbers": {"type": "object", "description": "What the message says, by name (expected, received, ...)."},
+        "summary": {"type": "string"},
+        "explanation": {
+            "type": "string",
+            "description": "Markdown: the layer, the formula with the numbers, why, usual causes.",
+        },
+        "layer_type": {"type": ["object", "null"]},
+        "layer": {
+            "type": ["object", "null"],
+            "description": "With code: the node that fails (index, name, type, line, input_shape, message).",
+        },
+        "fixes": {"type": "array", "items": EXPLAIN_FIX},
+        "formulas": {
+            "type": "array",
+            "items": {"type": "object"},
+            "description": "From the engine: text, LaTeX, MathML.",
+        },
+        "notes": {"type": "array", "items": {"type": "string"}},
+        "trace": {"type": "object", "description": "With code: the input shapes tried, the one fed, the graph."},
+        "questions": {
+            "type": "array",
+            "items": {"type": "object", "properties": {"slug": {"type": "string"}, "title": {"type": "string"}}},
+            "description": "Knowledge-base entries on this family, most relevant first.",
+        },
+    },
+}
+
+
+def _explain_paths() -> dict:
+    """POST /explain; its example is the engine's own answer (entries depend on the knowledge base loaded)."""
+    example = {**engine.explain(EXPLAIN_EXAMPLE["message"]), "questions": []}
+    return {
+        f"{PREFIX}/explain": {
+            "post": {
+                "operationId": "explain",
+                "tags": ["engine"],
+                "summary": "Explain a pasted shape error",
+                "description": "The error's family and numbers, an explanation with the layer's formula, fixes "
+                "(checked on the layer, or with `code` verified by tracing the changed model), the failing layer "
+                f"when code is given, and the entries on it. message and code: at most {schemas.MAX_EXPLAIN_TEXT:,} "
+                "characters each. Nothing sent is run.",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": _ref("ExplainRequest"),
+                            "examples": {"linear": {"summary": "A Linear layer's mismatch", "value": EXPLAIN_EXAMPLE}},
+                        }
+                    },
+                },
+                "responses": {
+                    "200": {
+                        "description": "The explanation (an unknown message is answered too, family 'unknown').",
+                        "headers": {
+                            "Access-Control-Allow-Origin": {"$ref": "#/components/headers/Access-Control-Allow-Origin"}
+                        },
+                        "content": _json(EXPLAIN_ANSWER, example),
+                    },
+                    **_err("BadRequest", "MethodNotAllowed", "TooLarge", "Unprocessable"),
+                },
+            }
+        }
+    }
+
+
 @lru_cache(maxsize=1)
 def _build() -> dict:
     return {
@@ -991,7 +1109,8 @@ def _build() -> dict:
             "formulas applied, in text, LaTeX and MathML), trace a stack of layers, browse the layer reference "
             "and search the questions. Every error is application/problem+json with a stable `code`: 400 for a "
             "body that is not JSON or has wrong types, 422 for a configuration the framework would reject, "
-            f"404, 405, and 413 above {schemas.MAX_BODY_BYTES // 1024} KiB. GET answers carry an ETag and "
+            f"404, 405, 413 above {schemas.MAX_BODY_BYTES // 1024} KiB, and 415 for a POST body not sent as "
+            "application/json. GET answers carry an ETag and "
             "Cache-Control: public, max-age=300. CORS is open: every endpoint is read-only.",
             "license": {"name": "MIT", "identifier": "MIT"},
         },
@@ -1002,7 +1121,7 @@ def _build() -> dict:
             {"name": "questions", "description": "The knowledge base"},
             {"name": "meta", "description": "This API's description"},
         ],
-        "paths": _paths(_examples()),
+        "paths": {**_paths(_examples()), **_explain_paths()},
         "components": {"schemas": SCHEMAS, "responses": RESPONSES, "headers": HEADERS},
     }
 

@@ -14,10 +14,11 @@ from kb.components import FRAMEWORK_LABELS, framework_arg, layer_url
 from kb.extensions import db
 from kb.models import LayerType
 from kb.search_query import normalize
-from kb.web import respond
+from kb.web import respond, small_number
 
 bp = Blueprint("search", __name__)
 
+MAX_PAGE = 10_000
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
 
 
@@ -77,11 +78,13 @@ def search_data(args) -> dict:
     framework, fw_error = framework_arg(args.get("framework"), default="")
     if fw_error:
         notes.append(f"{fw_error}; searching every framework.")
-    page_raw = (args.get("page") or "1").strip()
-    page = int(page_raw) if page_raw.isdigit() and 0 < int(page_raw) <= 10_000 else 1
+    page = small_number(args.get("page"), MAX_PAGE) or 1
 
     result = None
     try:
+        if "\x00" in q_raw or "\x00" in layer:  # the database cannot hold NUL: refused, as the API does
+            field = "q" if "\x00" in q_raw else "layer"
+            raise search_module.SearchError("invalid_query", f"{field} holds a NUL character", field)
         result = search_module.search(q=q, layer=layer or None, framework=framework or None, page=page)
     except search_module.SearchError as err:
         error = {"code": err.code, "message": err.message, "field": err.field}

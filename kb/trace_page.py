@@ -30,11 +30,12 @@ from kb.extensions import db
 from kb.formvalues import MISSING, FormValueError, format_value, parse_shape, parse_value
 from kb.graph_svg import diagram
 from kb.models import Example, Question
-from kb.web import respond
+from kb.web import respond, small_number
 
 bp = Blueprint("trace", __name__)
 
 MAX_ROWS = 200
+MAX_EXAMPLE_POSITION = 10_000  # ?example=<slug>:<position>; positions are small, and must fit the database
 
 
 def _layer_names(framework: str) -> list[str]:
@@ -69,9 +70,10 @@ def _example_request(ref: str) -> tuple[dict | None, str | None]:
         .where(Question.slug == slug, Example.kind == "trace")
     )
     if position:
-        if not position.isdigit():
+        number = small_number(position, MAX_EXAMPLE_POSITION)
+        if number is None:
             return None, f"there is no example {ref[:100]!r}"
-        stmt = stmt.where(Example.position == int(position))
+        stmt = stmt.where(Example.position == number)
     row = db.session.scalars(stmt.order_by(Example.position).limit(1)).first()
     if row is None:
         return None, f"there is no traced example {ref[:100]!r}"
@@ -123,9 +125,9 @@ def trace_data(args, form=None) -> dict:
         params_text = params_texts[n] if n < len(params_texts) else ""
         if layer_text.strip() or params_text.strip():
             pairs.append((layer_text, params_text))
-    remove = source.get("remove", "")
-    if remove.isdigit() and int(remove) < len(pairs):
-        pairs.pop(int(remove))
+    remove = small_number(source.get("remove"), MAX_ROWS)
+    if remove is not None and remove < len(pairs):
+        pairs.pop(remove)
     if source.get("add") or not pairs:
         pairs.append(("", ""))
 

@@ -15,6 +15,7 @@ NAV = [
     ("layers.index", "Layers"),
     ("trace.index", "Trace"),
     ("search.index", "Search"),
+    ("explain.index", "Explain an error"),
 ]
 
 SECURITY_HEADERS = {
@@ -51,11 +52,27 @@ def _handle_http(err: HTTPException):
     message = err.description or err.name
     if err.code == 404 and message == type(err).description:
         message = "There is no page at this address."
+    if err.code == 413:
+        limit, parts = request.max_content_length, current_app.config.get("MAX_FORM_PARTS")
+        if limit and parts:
+            message = f"The request is larger than a page accepts: at most {limit:,} bytes and {parts} form fields."
     response = error_response(err.code or 500, err.name, message)
     if err.code == 405 and getattr(err, "valid_methods", None):
         body, status = response
         return body, status, {"Allow": ", ".join(err.valid_methods)}
     return response
+
+
+def small_number(text: str | None, maximum: int) -> int | None:
+    """A query parameter that must be a count or position: ASCII digits up to `maximum`, else None.
+
+    str.isdigit() also accepts '²' or '①', which int() refuses, and int() of 5,000 digits raises; the
+    length is bounded before converting."""
+    text = (text or "").strip()
+    if not text.isascii() or not text.isdigit() or len(text) > len(str(maximum)):
+        return None
+    value = int(text)
+    return value if value <= maximum else None
 
 
 def nav_links() -> list[dict]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+from pathlib import Path
 
 import pytest
 import yaml
@@ -460,7 +461,11 @@ def test_render_keeps_headings_tables_code_and_links():
     )
     assert "<h2>Shapes</h2>" in html
     assert "<table>" in html and "<th" in html and "<td" in html
-    assert 'style="text-align:left"' in html
+    # Alignment as classes: the CSP allows no style attribute.
+    assert '<th class="align-left">a</th>' in html and '<td class="align-right">2</td>' in html
+    assert "style" not in html
+    css = (Path(__file__).resolve().parents[1] / "kb" / "static" / "style.css").read_text(encoding="utf-8")
+    assert all(f"td.align-{side} {{ text-align: {side}; }}" in css for side in ("left", "center", "right"))
     assert '<pre><code class="language-python">x = model(a &lt; b)' in html
     assert "<code>code</code>" in html
     assert '<a href="https://example.com/page" rel="noopener">link</a>' in html

@@ -122,7 +122,7 @@ def content(tmp_path) -> Path:
             if line.split(":")[0] in ("sources", "families", "errors", "related") and not line.startswith(" "):
                 skipping = True
                 continue
-            if skipping and line.startswith((" ", "- ")):  # a list item, not the closing ---
+            if skipping and line.startswith((" ", "- ")):
                 continue
             skipping = False
             keep.append(line)

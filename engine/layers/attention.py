@@ -134,12 +134,14 @@ def axes_param():
     return parse
 
 
-def dropout_rate(minimum: float | None, maximum: float):
+def dropout_rate(minimum: float | None, maximum: float, after_eval: str = ""):
+    """A dropout rate in [minimum, maximum]; `after_eval` says what the module does with others after .eval()."""
+
     def parse(v, rank, fld):
         require_finite(v, "dropout", fld)
         if (minimum is not None and v < minimum) or v > maximum:
             low = f"between {minimum} and" if minimum is not None else "at most"
-            raise ShapeError("invalid_param", f"dropout must be {low} {maximum}, received {v}", fld)
+            raise ShapeError("invalid_param", f"dropout must be {low} {maximum}, received {v}{after_eval}", fld)
         return v
 
     parse.kind = "float"
@@ -210,29 +212,57 @@ def keras_mha_rule(ctx) -> Outcome:
     c_q = require_known(query[-1], "query's last dimension", f"input_shape[{rank - 1}]")
     c_k = require_known(key[-1], "key's last dimension", f"params.key_shape[{rank - 1}]")
     c_v = require_known(value[-1], "value's last dimension", f"params.value_shape[{rank - 1}]")
-    # Rank-3 inputs without dropout or scores go through a fused dot-product kernel that ignores attention_axes.
-    fused = rank == 3 and prm["dropout"] == 0 and not scores
-    axes = tuple(range(1, rank - 1))
-    if prm["attention_axes"] is not None and not fused:
-        axes = tuple(a if a >= 0 else rank + a for a in prm["attention_axes"])
-        bad = [given for given, a in zip(prm["attention_axes"], axes, strict=True) if not 1 <= a <= rank - 2]
-        if not axes or bad or len(set(axes)) != len(axes):
-            why = "it is empty" if not axes else ("it repeats an axis" if not bad else f"{bad} is not one")
-            raise ShapeError(
-                "invalid_attention_axes",
-                f"attention_axes must name distinct axes between the batch and the feature axis (1 to {rank - 2}, or "
-                f"{1 - rank} to -2) of a rank-{rank} input; received {list(prm['attention_axes'])}: {why}",
-                "params.attention_axes",
-            )
-    batch_axes = [a for a in range(rank - 1) if a not in axes]
-    merged = {
-        a: _broadcast([query[a], value[a], key[a]], f"axis {a} (not attended)", f"params.value_shape[{a}]")
-        for a in batch_axes
-    }
-    out_dims = prm["output_shape"] or (c_q,)
-    width = math.prod(out_dims)
     h, dk = prm["num_heads"], prm["key_dim"]
     dv = prm["value_dim"] or dk
+    # Keras builds the attention on the projected tensors (B, *T, h, d), of rank P = rank + 1, and reads
+    # attention_axes there: a negative axis counts from P - 1, so -1 names the heads axis; any axis Keras
+    # can index (batch and heads included) is taken, and the einsums decide what runs.
+    projected = rank + 1
+    axes = tuple(range(1, projected - 2))
+    if prm["attention_axes"] is not None:
+        axes = tuple(a if a >= 0 else (projected - 1) + a for a in prm["attention_axes"])
+        for given, a in zip(prm["attention_axes"], axes, strict=True):
+            if not -projected <= a < projected:  # numpy.delete refuses it while the layer is built
+                raise ShapeError(
+                    "invalid_attention_axes",
+                    f"attention_axes {list(prm['attention_axes'])}: axis {given} is out of range; Keras reads it on "
+                    f"the projected rank-{projected} tensor (batch, {rank - 2} attended axes, heads, key_dim) as "
+                    f"{a}, and that tensor has axes {-projected} to {projected - 1}",
+                    "params.attention_axes",
+                )
+    # Rank-3 inputs without dropout or scores go through a fused dot-product kernel that ignores attention_axes.
+    fused = rank == 3 and prm["dropout"] == 0 and not scores
+    if fused:
+        axes = (1,)
+    elif not axes:
+        raise ShapeError(
+            "invalid_attention_axes",
+            "attention_axes=[] leaves the softmax no axis to normalize over (only the fused rank-3 path, without "
+            "dropout or scores, ignores attention_axes)",
+            "params.attention_axes",
+        )
+    source, target, product_notation = _attention_notation(projected, axes)
+    q_proj = (*query[:-1], h, dk)
+    k_proj = (*key[:-1], h, dk)
+    v_proj = (*value[:-1], h, dv)
+    attention_scores = _einsum_shape(
+        (  # torch.einsum(key, query); read query first so that a mismatch names the key's (or value's) field
+            (target, q_proj, "query", "input_shape"),
+            (source, k_proj, "key", "params.key_shape" if prm["key_shape"] is not None else "params.value_shape"),
+        ),
+        product_notation,
+        axes,
+    )
+    combined = _einsum_shape(
+        (
+            (product_notation, attention_scores, "attention scores", "params.attention_axes"),
+            (source, v_proj, "value", "params.value_shape"),
+        ),
+        target,
+        axes,
+    )
+    out_dims = prm["output_shape"] or (c_q,)
+    width = math.prod(out_dims)
     bias, gate = prm["use_bias"], prm["use_gate"]
     formula = {
         (True, False): KERAS_MHA_PARAMS,
@@ -257,16 +287,63 @@ def keras_mha_rule(ctx) -> Outcome:
     weights["attention_output/kernel"] = (h, dv, *out_dims)
     if bias:
         weights["attention_output/bias"] = out_dims
-    lead = [merged[a] if a in merged else query[a] for a in range(rank - 1)]
-    outputs = {"output": (*lead, *out_dims)}
+    outputs = {"output": (*combined[: rank - 1], *out_dims)}
     if scores:
-        outputs["attention_scores"] = (
-            *[merged[a] for a in batch_axes],
-            h,
-            *[query[a] for a in axes],
-            *[key[a] for a in axes],
-        )
+        outputs["attention_scores"] = attention_scores
     return Outcome(outputs, weights, param_count=count)
+
+
+def _attention_notation(projected: int, axes: tuple) -> tuple[str, str, str]:
+    """Keras's einsum subscripts for key, query and the scores (its _build_attention_equation, restated)."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    target = letters[:projected]
+    removed = {a % projected for a in (*axes, projected - 1)}
+    batch = [i for i in range(projected) if i not in removed]
+    source, offset = "", projected
+    for i in range(projected):
+        if i in batch or i == projected - 1:
+            source += target[i]
+        else:
+            source += letters[offset]
+            offset += 1
+    product = "".join([target[i] for i in batch] + [target[a] for a in axes] + [source[a] for a in axes])
+    return source, target, product
+
+
+def _einsum_shape(operands, output: str, axes: tuple) -> tuple:
+    """The shape torch.einsum gives `output` from (subscripts, shape, name, field) operands, or its error.
+
+    A subscript's sizes must agree or be 1 (they broadcast); an output subscript appears once."""
+    repeated = sorted({c for c in output if output.count(c) > 1})
+    if repeated:
+        raise ShapeError(
+            "invalid_attention_axes",
+            f"attention_axes {list(axes)} names an axis twice, or the feature axis (after Keras reads negative axes "
+            f"on the projected tensor): its attention einsum would repeat an output subscript",
+            "params.attention_axes",
+        )
+    sizes: dict = {}  # subscript -> (size, operand, position): a known size other than 1 wins, then an unknown one
+    for subscripts, shape, name, fld in operands:
+        for position, (c, d) in enumerate(zip(subscripts, shape, strict=True)):
+            if c not in sizes:
+                sizes[c] = (d, name, position)
+                continue
+            kept, first, at = sizes[c]
+            settled = is_known(kept) and kept != 1
+            if is_known(d) and d != 1:
+                if settled and d != kept:
+                    where = f"{fld}[{position}]" if fld.endswith("shape") else fld
+                    raise ShapeError(
+                        "batch_mismatch",
+                        f"with attention_axes {list(axes)} the {name}'s axis {position} (size {d}) meets the {first}'s "
+                        f"axis {at} (size {kept}) in Keras's attention einsum: they must match (or be 1)",
+                        where,
+                    )
+                if not settled:
+                    sizes[c] = (d, name, position)
+            elif not is_known(d) and kept == 1:
+                sizes[c] = (d, name, position)
+    return tuple(sizes[c][0] for c in output)
 
 
 register(
@@ -314,8 +391,10 @@ register(
             "(output_shape, else C_q). Parameters h·d_k·(C_q + C_k) + h·d_v·(C_v + C_o) + biases 2·h·d_k + h·d_v + C_o; "
             "the key size d_k is per head, so widths need not divide. With return_attention_scores=True the scores are "
             "(B, h, T, S) (rank 3); Keras's symbolic shape (keras.Input) wrongly says (B, h, T, T). Rank-3 inputs "
-            "without dropout or scores take a fused kernel that ignores attention_axes. Axes that are not attended "
-            "broadcast (a size of 1 matches any)."
+            "without dropout or scores take a fused kernel that ignores attention_axes. Otherwise Keras reads "
+            "attention_axes on the projected (B, *T, h, d_k), a negative axis counting from h: the batch (0) and "
+            "the heads (-1, or the input's feature index) may be attended; d_k, an axis named twice, or [] fail. "
+            "Axes that are not attended broadcast (a size of 1 matches any)."
         ),
     )
 )
@@ -427,9 +506,14 @@ _torch = register(
             Param("num_heads", integer(), doc="Heads; must divide embed_dim (each head has E/num_heads)."),
             Param(
                 "dropout",
-                dropout_rate(None, 1.0),
+                dropout_rate(
+                    None,
+                    1.0,
+                    ": a module as constructed is in training mode, where the dropout fails; after .eval() it runs",
+                ),
                 0.0,
-                "Dropout on the attention weights; above 1 fails (in training mode), below 0 only with need_weights=False.",
+                "Dropout on the attention weights; above 1 fails in training mode (the module as constructed; after "
+                ".eval() it runs), below 0 only with need_weights=False.",
             ),
             Param("bias", boolean(), True, "Biases in the input and output projections."),
             Param(

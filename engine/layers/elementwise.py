@@ -83,7 +83,8 @@ def check_feature_dropout_rank(ctx):
     if ctx.rank < 2 and 0 < ctx.p["p"] < 1:
         raise ShapeError(
             "rank_mismatch",
-            f"feature dropout requires at least 2 dimensions in the input, received rank 1: {shape_text(ctx.x)}",
+            f"feature dropout requires at least 2 dimensions in the input, received rank 1: {shape_text(ctx.x)}: "
+            "a module as constructed is in training mode; after .eval() it returns the input",
             "input_shape",
         )
     return ctx.x
@@ -320,7 +321,8 @@ SHAPE_KEEPING = [
         category="dropout",
         equivalent="SpatialDropout2D",
         note="Meant for (N, C, H, W) or (C, H, W), shape kept; " + SPATIAL + " Other ranks >= 2 run with a "
-        "deprecation warning (a 3-D input is read as (N, C, L)); rank 1 fails in training unless p is 0 or 1.",
+        "deprecation warning (a 3-D input is read as (N, C, L)). The engine answers for the module as constructed, in "
+        "training mode: rank 1 fails unless p is 0 or 1; after .eval() it returns the input.",
         options={"check": check_feature_dropout_rank},
     ),
     dict(
@@ -488,7 +490,13 @@ SHAPE_KEEPING = [
         note=KEEP + " y = x if x > threshold else value; both arguments are required. Keras has no layer "
         "(keras.ops.threshold; Activation('threshold') cannot pass the arguments).",
     ),
-    dict(framework="pytorch", name="Identity", equivalent="Identity", note="Returns its input: " + KEEP),
+    dict(
+        framework="pytorch",
+        name="Identity",
+        equivalent="Identity",
+        note="Returns its input: " + KEEP + " Takes any arguments, positional or keyword, and ignores them.",
+        options={"ignores_arguments": True},
+    ),
 ]
 
 _DEFAULTS = dict(params=(), input_ranks=ALL_RANKS, category="activation", equivalent=None, note=KEEP)

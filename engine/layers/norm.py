@@ -8,6 +8,8 @@ parameters().
 
 from __future__ import annotations
 
+import itertools
+
 from engine.compile import Formula
 from engine.errors import ShapeError
 from engine.layers._common import check_equal, require_known, shape_text
@@ -59,12 +61,14 @@ KERAS_EPSILON = Param("epsilon", ANY_NUMBER, 0.001, "Added to the variance; no s
 TORCH_EPS = Param("eps", number(), 1e-5, "Added to the variance; no shape effect.")
 
 
-def axis_list():
-    """An int or a list of ints (negative counts from the end); empty lists are rejected."""
+def axis_list(allow_empty: bool = False):
+    """An int or a list of ints (negative counts from the end); an empty list only with allow_empty."""
     inner = int_list(minimum=-MAX_INT)
 
     def parse(val, rank, fld):
         if isinstance(val, (list, tuple)) and not val:
+            if allow_empty:
+                return ()
             raise ShapeError("invalid_param", f"{fld.split('.')[-1]} must name at least one axis, received []", fld)
         return inner(val, rank, fld)
 
@@ -111,7 +115,10 @@ def keras_layernorm_rule(ctx) -> Outcome:
                 "params.axis",
             )
         seen[axis] = raw
-    # Keras builds the weights over sorted(axis), raw values: [-1, 1] gives (input[-1], input[1]).
+    # Keras works on sorted(axis), raw values: [-1, 1] gives weights of shape (input[-1], input[1]).
+    ordered = sorted(prm["axis"])
+    if not prm["rms_scaling"]:
+        _check_torch_layer_norm(ctx, ordered)
     names = [
         n
         for n, on in (("gamma", prm["scale"] or prm["rms_scaling"]), ("beta", prm["center"] and not prm["rms_scaling"]))
@@ -121,7 +128,7 @@ def keras_layernorm_rule(ctx) -> Outcome:
         return Outcome({"output": ctx.x}, param_count=0)
     shape = tuple(
         require_known(ctx.x[raw], f"size of the normalized axis {raw}", f"input_shape[{raw % ctx.rank}]")
-        for raw in sorted(prm["axis"])
+        for raw in ordered
     )
     output = ctx.x
     if len(shape) == ctx.rank:
@@ -131,6 +138,51 @@ def keras_layernorm_rule(ctx) -> Outcome:
     weights = {n: shape for n in names}
     count = _affine_count(ctx, len(weights), product(shape))
     return Outcome({"output": output}, weights, param_count=count)
+
+
+def _contiguous(axes: list) -> bool:
+    """Keras's test for handing the axes to torch's layer_norm: sorted raw values in steps of 1 (or one axis)."""
+    return len(axes) <= 1 or all(b - a == 1 for a, b in itertools.pairwise(axes))
+
+
+def _check_torch_layer_norm(ctx, ordered: list) -> None:
+    """On the torch backend, Keras hands contiguous axes to torch's layer_norm, which normalizes the input's
+    trailing dims: the sizes of the named axes (in sorted order) must be those trailing sizes, and there
+    must be at least one axis (only rms_scaling, computed by hand, takes axis=[])."""
+    if not ordered:
+        raise ShapeError(
+            "invalid_param",
+            "axis=[] names no axis: on the torch backend torch's layer_norm needs at least one (rms_scaling=True "
+            "takes axis=[], with one scale parameter)",
+            "params.axis",
+        )
+    if not _contiguous(ordered):
+        return  # computed by hand (mean and variance over the axes): any axes work
+    rank = len(ctx.x)
+    if [raw % rank for raw in ordered] == list(range(rank - len(ordered), rank)):
+        return  # the trailing axes themselves
+    named = tuple(ctx.x[raw] for raw in ordered)
+    trailing = tuple(ctx.x[rank - len(ordered) :])
+    unknown = [
+        i for i in [raw % rank for raw in ordered] + list(range(rank - len(ordered), rank)) if not is_known(ctx.x[i])
+    ]
+    if unknown and named != trailing:
+        raise ShapeError(
+            "unknown_dimension",
+            f"axis {list(ctx.p['axis'])} works on the torch backend only if the sizes {shape_text(named)} equal the "
+            f"input's trailing sizes {shape_text(trailing)} (torch's layer_norm normalizes those): give a number "
+            f"for input_shape[{unknown[0]}], received {ctx.x[unknown[0]]}",
+            f"input_shape[{unknown[0]}]",
+        )
+    if named != trailing:
+        raise ShapeError(
+            "layer_norm_axes",
+            f"axis {list(ctx.p['axis'])} normalizes sizes {shape_text(named)}, but on the torch backend Keras hands "
+            f"contiguous axes to torch's layer_norm, which normalizes the {len(ordered)} trailing dims "
+            f"{shape_text(trailing)} of the input {shape_text(ctx.x)}: name the last axes (TensorFlow and JAX "
+            "accept any axes)",
+            "params.axis",
+        )
 
 
 def _broadcast_dim(ctx, w, x, shape):
@@ -241,15 +293,20 @@ def torch_batchnorm_rule(ctx) -> Outcome:
     channels = prm["num_features"]
     if prm["affine"] or prm["track_running_stats"]:  # with neither, nothing has num_features entries
         check_equal(channels, ctx.x[1], "num_features", "input_shape[1]", ctx.spec.name)
-    if not prm["track_running_stats"]:
-        values = product([ctx.x[0], *ctx.x[2:]])
-        if values == 1:
-            raise ShapeError(
-                "single_value_per_channel",
-                f"expected more than 1 value per channel when training, got input size {shape_text(ctx.x)}: "
-                "without running statistics the batch statistics are always used",
-                "input_shape[0]",
-            )
+    # A module as constructed is in training mode (the engine answers for it): the batch statistics need
+    # more than one value per channel. After .eval() the running statistics are used, if there are any.
+    if product([ctx.x[0], *ctx.x[2:]]) == 1:
+        after_eval = (
+            "after .eval() it runs, on the running statistics"
+            if prm["track_running_stats"]
+            else "without running statistics the batch statistics are used after .eval() too"
+        )
+        raise ShapeError(
+            "single_value_per_channel",
+            f"expected more than 1 value per channel when training, got input size {shape_text(ctx.x)}: a module "
+            f"as constructed is in training mode; {after_eval}",
+            "input_shape[0]",
+        )
     weights = {}
     if prm["affine"]:
         weights["weight"] = (channels,)
@@ -345,11 +402,17 @@ def torch_instancenorm_rule(ctx) -> Outcome:
                 "params.num_features",
             )
         check_equal(channels, ctx.x[dim], f"num_features (dim {dim})", f"input_shape[{dim}]", ctx.spec.name)
-    if not prm["track_running_stats"] and product(ctx.x[dim + 1 :]) == 1:
+    # As for BatchNorm: training mode, as constructed; after .eval() only running statistics help.
+    if product(ctx.x[dim + 1 :]) == 1:
+        after_eval = (
+            "after .eval() it runs, on the running statistics"
+            if prm["track_running_stats"]
+            else "without running statistics the instance statistics are used after .eval() too"
+        )
         raise ShapeError(
             "single_spatial_element",
-            f"expected more than 1 spatial element when training, got input size {shape_text(ctx.x)}: without "
-            "running statistics the instance statistics are always used",
+            f"expected more than 1 spatial element when training, got input size {shape_text(ctx.x)}: a module "
+            f"as constructed is in training mode; {after_eval}",
             f"input_shape[{dim + 1}]",
         )
     weights = {}
@@ -390,7 +453,12 @@ register(
         framework="keras",
         name="LayerNormalization",
         params=(
-            Param("axis", axis_list(), -1, "Axis or axes to normalize over (per sample); -1 is the last."),
+            Param(
+                "axis",
+                axis_list(allow_empty=True),
+                -1,
+                "Axis or axes to normalize over (per sample); -1 is the last; [] only with rms_scaling.",
+            ),
             KERAS_EPSILON,
             Param("center", boolean(), True, "Learn a shift beta with the normalized axes' shape."),
             Param("scale", boolean(), True, "Learn a scale gamma with the normalized axes' shape."),
@@ -402,9 +470,11 @@ register(
         category="normalization",
         equivalent="LayerNorm",
         note="Shape kept. gamma and beta each have the shape of the normalized axes: 2C parameters, C = product "
-        "of their sizes (axis=-1: the last dim). Caveat: on the torch backend Keras 3.15 hands a contiguous "
-        "block of axes to torch's layer_norm, which then fails unless that block ends at the last axis "
-        "(axis=1 on a rank-3 input); TensorFlow and JAX accept it.",
+        "of their sizes (axis=-1: the last dim). On the torch backend (the engine follows it) Keras 3.15 hands "
+        "contiguous axes (sorted, in steps of 1) to torch's layer_norm, which fails unless their sizes are "
+        "the input's trailing sizes (axis=1 on (None, 4, 5) fails; TensorFlow and JAX accept it), and "
+        "needs at least one axis; rms_scaling=True is computed by hand and takes any axes, even [] (one "
+        "scale parameter).",
     )
 )
 
@@ -434,8 +504,9 @@ for _rank, _ranks, _layout in (
             note=f"Input {_layout}, shape kept, channels at dim 1 must equal num_features. Parameters 2C (weight and "
             "bias); running_mean, running_var and num_batches_tracked are buffers, not counted (Keras counts its "
             "moving statistics: 4C). No unbatched input. With affine=False and track_running_stats=False nothing "
-            "checks the channel count. In training, a single value per channel (N = 1 and no "
-            "spatial extent) fails with 'Expected more than 1 value per channel when training'.",
+            "checks the channel count. The engine answers for the module as constructed, in training mode: "
+            "a single value per channel (N = 1 and no spatial extent) fails with 'Expected more than 1 value "
+            "per channel when training'; after .eval() it runs when track_running_stats is on.",
         )
     )
 
@@ -569,8 +640,9 @@ for _rank, _layout in (
             + str(_rank + 1)
             + " input is unbatched: its channels are dim 0"
             + (" (so a (N, C) input is read as (C, L), unlike BatchNorm1d)" if _rank == 1 else "")
-            + ". Without running statistics a single spatial element fails ('Expected more than 1 spatial "
-            "element when training'; with them, only in training mode). Keras has no InstanceNormalization "
+            + ". The engine answers for the module as constructed, in training mode: a single spatial element "
+            "fails ('Expected more than 1 spatial element when training'); after .eval() it runs only with "
+            "track_running_stats. Keras has no InstanceNormalization "
             "layer: GroupNormalization(groups=-1) normalizes the same way, channels last.",
         )
     )

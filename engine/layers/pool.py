@@ -128,6 +128,8 @@ def keras_pool_rule(ctx) -> Outcome:
     strides = prm["strides"] or pool
     channels_last = prm["data_format"] == "channels_last"
     lead, channels, spatial, offset = split_channels(ctx.x, rank, channels_last)
+    if prm["padding"] == "same" and ctx.spec.options.get("same_checks_unpadded_input"):
+        _check_keras_avg3d_same(spatial, pool, strides, offset)
     out = []
     for a, length in enumerate(spatial):
         where = f"axis {axis_name(rank, a)}"
@@ -144,6 +146,31 @@ def keras_pool_rule(ctx) -> Outcome:
             )
         out.append(value)
     return Outcome({"output": join_channels(lead, channels, out, channels_last)})
+
+
+def _keras_same_padding(length: int, pool: int, stride: int) -> int:
+    """The total 'same' padding Keras's torch backend computes for one axis of a pooling."""
+    if stride == 1:
+        return pool - 1
+    return max(0, (-(-length // stride) - 1) * stride + pool - length)
+
+
+def _check_keras_avg3d_same(spatial, pool, strides, offset) -> None:
+    """Keras AveragePooling3D, padding='same', on the torch backend: when every axis pads evenly, the padding
+    is handed to torch's avg_pool3d, which refuses an input (before padding) smaller than the pool; an
+    uneven axis makes Keras pad the tensor itself, and then every axis is at least the pool."""
+    if not all(is_known(length) for length in spatial):
+        return
+    if any(_keras_same_padding(length, pool[a], strides[a]) % 2 for a, length in enumerate(spatial)):
+        return
+    for a, length in enumerate(spatial):
+        if length < pool[a]:
+            raise ShapeError(
+                "input_smaller_than_pool",
+                f"input {length} is smaller than pool_size {pool[a]} on axis {axis_name(3, a)}: with padding='same' "
+                "padding evenly on every axis, the torch backend's avg_pool3d checks the input before padding",
+                f"input_shape[{offset + a}]",
+            )
 
 
 def keras_global_pool_rule(ctx) -> Outcome:
@@ -298,8 +325,14 @@ for _rank in (1, 2, 3):
                 equivalent=f"{_torch}Pool{_rank}d",
                 note=POOL_NOTE
                 + " strides defaults to pool_size. 'valid' uses the convolution formula with d = 1 and rejects an "
-                "output below 1; 'same' gives ceil(L/s) for any pool size.",
-                options={"mode": _mode},
+                "output below 1; 'same' gives ceil(L/s) for any pool size"
+                + (
+                    ", except that on the torch backend an input axis smaller than the pool fails when the 'same' "
+                    "padding is even on every axis (torch's avg_pool3d checks the input before padding)."
+                    if (_mode, _rank) == ("average", 3)
+                    else "."
+                ),
+                options={"mode": _mode, "same_checks_unpadded_input": (_mode, _rank) == ("average", 3)},
             )
         )
         _global = f"Global{_keras}{_rank}D"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from engine import bounds
 from engine.compile import Formula
 from engine.errors import ShapeError
 from engine.layers._activations import GLU_HALF, keras_activation_name, reject_threshold
@@ -563,11 +564,20 @@ def torch_rnn_rule(ctx) -> Outcome:
     return Outcome(outputs, weights, param_count=count)
 
 
+# num_layers multiplies the answer: per layer and direction up to five weight tensors are listed.
+MAX_NUM_LAYERS = bounds.MAX_WEIGHT_ENTRIES // (2 * 5)
+
+
 def torch_rnn_params(kind: str) -> tuple:
     params = [
         Param("input_size", integer(), doc="Features of the input: its last axis."),
         Param("hidden_size", integer(), doc="Features of the hidden state h."),
-        Param("num_layers", integer(), 1, "Stacked layers; layer k > 1 reads D·H_out features."),
+        Param(
+            "num_layers",
+            integer(maximum=MAX_NUM_LAYERS),
+            1,
+            f"Stacked layers (at most {MAX_NUM_LAYERS} here: the answer lists each one's weights); layer k > 1 reads D·H_out features.",
+        ),
     ]
     if kind == "RNN":
         params.append(

@@ -555,6 +555,17 @@
       var p = el("p", "error", (error.layer_index !== null && error.layer_index !== undefined ? "Layer " + error.layer_index + " does not fit: " : "") + error.message);
       p.setAttribute("role", "alert");
       this.status.appendChild(p);
+      var explain = this.status.getAttribute("data-explain");
+      if (explain && error.layer_index !== null && error.layer_index !== undefined) {
+        // The same link the server renders under a failed trace: the explainer reads the tracer's message.
+        var more = el("p", "", "");
+        more.setAttribute("data-explain-link", "");
+        var a = el("a", "", "Explain this error");
+        a.href = explain + "?" + new URLSearchParams({ message: error.message, framework: this.framework.value }).toString();
+        more.appendChild(a);
+        more.appendChild(document.createTextNode(": why the numbers disagree, the formula and a fix."));
+        this.status.appendChild(more);
+      }
     } else if (result) {
       this.status.appendChild(el("p", "ok-summary", "Output " + shapeText(result.output_shape) + ", " +
         numberText(result.total_params) + " parameters in total (" + numberText(result.trainable_params) + " trainable)."));

@@ -170,12 +170,33 @@ def test_wrong_types_are_400(api, body, code, field):
     assert_problem(api.post(URL, json=body), 400, code, field)
 
 
-def test_content_type_is_not_required(api):
-    """curl -d sends form encoding by default; the body is read as JSON all the same."""
-    r = api.post(URL, data=json.dumps(CONV1D), content_type="application/x-www-form-urlencoded")
-    assert r.status_code == 200
-    r = api.post(URL, data=json.dumps(CONV1D), content_type="text/plain")
-    assert r.status_code == 200
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/x-www-form-urlencoded", "text/plain", "multipart/form-data; boundary=x", None],
+)
+@pytest.mark.parametrize("url", [URL, "/api/v1/trace"])
+def test_a_body_not_sent_as_json_is_415(api, url, content_type):
+    """A form or text/plain POST needs no CORS preflight: any page could make browsers send it. Refused."""
+    r = api.post(url, data=json.dumps(CONV1D), content_type=content_type)
+    assert_problem(r, 415, "unsupported_media_type", "Content-Type")
+    assert "application/json" in r.get_json()["detail"]
+    assert r.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_the_openapi_document_lists_415_for_the_json_posts(api):
+    spec = api.get("/api/v1/openapi.json").get_json()
+    for path in ("/api/v1/evaluate", "/api/v1/trace"):
+        post = spec["paths"][path]["post"]
+        assert list(post["requestBody"]["content"]) == ["application/json"]
+        assert post["responses"]["415"] == {"$ref": "#/components/responses/UnsupportedMediaType"}
+    assert "415" in spec["info"]["description"]
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/json", "application/json; charset=utf-8", "application/problem+json"]
+)
+def test_json_media_types_are_read(api, content_type):
+    assert api.post(URL, data=json.dumps(CONV1D), content_type=content_type).status_code == 200
 
 
 def test_get_is_405(api):

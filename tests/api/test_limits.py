@@ -193,3 +193,14 @@ def test_symbolic_dims_are_answered(api):
     assert response.status_code == 200, response.get_json()
     assert time.perf_counter() - start < 10
     assert all(isinstance(d, str) for d in response.get_json()["output_shape"][1:4])
+
+
+@pytest.mark.parametrize(
+    "args",
+    ["units=" + "a." * 400 + "b", "units=f" + "(1)" * 400, "units=x" + "+1" * 900, "units=[[[[[[[[[[1]]]]]]]]]]"],
+)
+def test_parse_call_bounds_what_it_reads(api, args):
+    """Expressions nested hundreds deep gave a RecursionError (500); they are a 422 naming the args."""
+    r = api.post("/api/v1/parse-call", json={"framework": "keras", "layer": "Dense", "args": args})
+    body = assert_problem(r, 422)
+    assert "deep" in body["detail"] and body["field"] in ("args", "code")

@@ -12,6 +12,7 @@ from kb import openapi
 OPERATIONS = {
     ("post", "/api/v1/evaluate"),
     ("post", "/api/v1/trace"),
+    ("post", "/api/v1/explain"),
     ("post", "/api/v1/parse-call"),
     ("get", "/api/v1/layers"),
     ("get", "/api/v1/layers/{framework}/{name}"),

@@ -161,16 +161,22 @@ def draw_keras_mha(rng):
             axes = rng.choice(([1], [-2], 1))
         kwargs["attention_axes"] = axes
         attended = [a % rank for a in ([axes] if isinstance(axes, int) else axes)]  # -2 is axis rank - 2
-    if rng.random() < 0.06:
-        # Not an axis between batch and features (or empty, or repeated): only the fused rank-3 path ignores it.
-        kwargs["attention_axes"] = rng.choice(([], [0], [rank - 1], [-1], [1, 1]))
-    batch = None if rng.random() < 0.3 else rng.randint(1, 3)
+    if rng.random() < 0.15:
+        # Any axis Keras can index on the projected (B, *T, heads, key_dim), batch and heads included (Keras takes
+        # them), the feature axis or one axis twice (the einsum fails), out of range (the build fails), or none.
+        kwargs["attention_axes"] = rng.choice(
+            ([], [0], [rank - 1], [-1], [1, 1], [rank], [rank + 1], [-rank - 1], [-rank - 2], [0, rank - 1])
+            + ([rng.randint(-rank - 3, rank + 1) for _ in range(rng.randint(1, 3))],)
+        )
+        attended = [] if rng.random() < 0.5 else attended  # S equal to T now and then: more of them run
+    # A None batch runs as 2 and is put back as the first dim of each output, which is not the batch when
+    # the batch axis is attended: those draws keep a known batch.
+    odd_axes = kwargs.get("attention_axes") not in (None, 1, [1], [-2], [2], [2, 1], [1, 2], [-3, -2])
+    batch = None if rng.random() < 0.3 and not odd_axes else rng.randint(1, 3)
     query = [batch] + [rng.randint(2, 4) for _ in range(rank - 2)] + [rng.randint(1, 5)]
     value = list(query)
     for a in attended:
         value[a] = rng.randint(2, 5)  # S differs from T
-    if "attention_axes" in kwargs and kwargs["attention_axes"] in ([], [0], [rank - 1], [-1], [1, 1]):
-        value[1] = query[1] + 1  # make the misuse fail in the einsum path instead of coinciding
     value[-1] = rng.randint(1, 5)
     roll = rng.random()
     if roll < 0.05 and batch is not None:

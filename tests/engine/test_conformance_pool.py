@@ -43,18 +43,11 @@ def run_keras(keras, layer: str, kwargs: dict, shape: tuple):
             try:
                 real = tuple(obj(np.zeros(shape, dtype="float32")).shape)
             except FRAMEWORK_ERRORS as err:
-                if not torch_backend_avg_pool3d_bug(layer, kwargs, err):
-                    return framework_error(err)
-                real = traced  # Keras itself accepts it (the trace): judge the engine by the trace
+                # The real call is the truth, also where the trace accepts what the backend refuses
+                # (AveragePooling3D, padding='same', an axis smaller than the pool: torch's avg_pool3d).
+                return framework_error(err)
             assert real == traced, f"Keras trace {traced} and real call {real} differ"
     return ("ok", (traced,), *keras_counts(obj))
-
-
-def torch_backend_avg_pool3d_bug(layer: str, kwargs: dict, err: Exception) -> bool:
-    """Keras' torch backend runs AveragePooling3D(padding='same') with symmetric padding through torch's
-    avg_pool3d, which rejects an (unpadded) input smaller than the pool: the trace accepts it, and so
-    would TensorFlow or JAX. The engine follows Keras (the trace); this is the one tolerated difference."""
-    return layer == "AveragePooling3D" and kwargs.get("padding") == "same" and "smaller than kernel size" in str(err)
 
 
 # ---- drawing configurations ---------------------------------------------------------------------------

@@ -74,6 +74,9 @@ def test_mismatch_names_line_node_and_numbers():
     assert err.details["expected"] == 16 and err.details["received"] == 32
     assert err.details["input_shape"] == [1, 32, 14, 14]
     assert err.as_dict()["details"]["code"] == "channel_mismatch"
+    assert err.field == "layers[1].input_shape[1]"
+    assert [layer["name"] for layer in err.partial["layers"]] == ["conv1"]
+    assert err.as_dict()["partial"]["layers"][0]["output_shape"] == [1, 32, 14, 14]
 
 
 def test_needs_input_shape_for_pytorch():
@@ -770,3 +773,43 @@ def test_partial_dataclass_and_tied_weights(torch):
     a = engine.trace_code(code, input_shape=[2, 5])
     assert a["output_shape"] == list(out.shape) == [2, 1, 40]
     assert a["total_params"] == sum(p.numel() for p in model.parameters())
+
+
+def test_memory_and_expression_growth_are_bounded():
+    many = "import torch.nn as nn\nd = {}\nfor i in range(9000):\n    d[i] = [i] * 9000\n"
+    assert refuse(many + "model = nn.Sequential(nn.Linear(2, 2))\n", input_shape=[1, 2]).code == "too_complex"
+    chain = (
+        "import torch.nn as nn\na = foo\nfor i in range(20000):\n    a = a.b\nmodel = nn.Sequential(nn.Linear(2, 2))\n"
+    )
+    assert trace(chain, input_shape=[1, 2])["total_params"] == 6
+
+
+def test_weights_frozen_one_by_one(torch):
+    code = textwrap.dedent(
+        """
+        import torch
+        import torch.nn as nn
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.body = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8))
+                self.scale = nn.Parameter(torch.ones(8))
+                self.fc = nn.Linear(8, 2)
+            def forward(self, x):
+                return self.fc(self.body(x) * self.scale)
+        model = Net()
+        for name, p in model.named_parameters():
+            if "bias" in name or name == "scale":
+                p.requires_grad = False
+        model.fc.requires_grad_(False)
+        for n, p in model.fc.named_parameters():
+            if n == "weight":
+                p.requires_grad_(True)
+        """
+    )
+    ns: dict = {}
+    exec(compile(code, "<test>", "exec"), ns)  # noqa: S102 - this test's own code
+    model = ns["model"]
+    a = engine.trace_code(code, input_shape=[3, 4])
+    assert a["trainable_params"] == sum(p.numel() for p in model.parameters() if p.requires_grad) == 56
+    assert [layer["trainable_params"] for layer in a["layers"] if layer["kind"] == "layer"] == [32, 8, 16]

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import engine
+import engine.snippet
 from engine import ShapeError
 from tests.engine.conformance import run_engine
 from tests.engine.test_conformance_reshape import run_keras, run_torch
@@ -69,16 +70,55 @@ def test_instancenorm_affine_counts_2c_and_running_stats_are_buffers(torch):
     assert no_bias["param_count"] == 5 and no_bias["weights"] == {"weight": [5]}
 
 
-def test_instancenorm_needs_more_than_one_spatial_element_without_running_stats(torch):
-    error = engine_error("torch", "InstanceNorm2d", {"num_features": 3}, [2, 3, 1, 1])
-    assert (error.code, error.field) == ("single_spatial_element", "input_shape[2]")
-    assert run_torch(torch, "InstanceNorm2d", {"num_features": 3}, (2, 3, 1, 1), eval_mode=True)[0] == "error"
-    # With running statistics an eval-mode call uses them, and one spatial element is fine.
-    params = {"num_features": 3, "track_running_stats": True}
-    assert engine.evaluate("torch", "InstanceNorm2d", params, [2, 3, 1, 1])["output_shape"] == [2, 3, 1, 1]
-    assert run_torch(torch, "InstanceNorm2d", params, (2, 3, 1, 1), eval_mode=True)[0] == "ok"
-    # A batch of one is fine: the statistics are per sample and channel, over the spatial axes.
-    assert engine.evaluate("torch", "InstanceNorm1d", {"num_features": 3}, [1, 3, 2])["output_shape"] == [1, 3, 2]
+# PyTorch layers whose training and eval modes differ in what they accept: the engine answers for the module
+# as constructed (training mode), and its message says what .eval() changes. (layer, params, shape, runs in eval)
+MODE_DEPENDENT = [
+    ("BatchNorm1d", {"num_features": 3}, (1, 3), True),  # issue 12: one value per channel
+    ("BatchNorm1d", {"num_features": 3}, (1, 3, 1), True),
+    ("BatchNorm2d", {"num_features": 3}, (1, 3, 1, 1), True),
+    ("BatchNorm3d", {"num_features": 2, "affine": False}, (1, 2, 1, 1, 1), True),
+    ("BatchNorm1d", {"num_features": 3, "track_running_stats": False}, (1, 3), False),
+    ("InstanceNorm1d", {"num_features": 3, "track_running_stats": True}, (2, 3, 1), True),
+    ("InstanceNorm2d", {"num_features": 3, "track_running_stats": True, "affine": True}, (3, 1, 1), True),
+    ("InstanceNorm2d", {"num_features": 3}, (2, 3, 1, 1), False),
+    ("Dropout2d", {"p": 0.5}, (3,), True),  # issue 12: feature dropout on a rank-1 input
+    ("MultiheadAttention", {"embed_dim": 8, "num_heads": 2, "dropout": 1.5}, (5, 2, 8), True),
+]
+
+
+def _run(torch, layer, params, shape, eval_mode):
+    extra = dict(eval_mode=eval_mode)
+    if layer == "MultiheadAttention":
+        module = torch.nn.MultiheadAttention(**params)
+        module.train(not eval_mode)
+        x = torch.zeros(shape)
+        try:
+            with torch.no_grad():
+                return ("ok", tuple(module(x, x, x)[0].shape))
+        except (RuntimeError, ValueError) as err:
+            return ("error", str(err))
+    return run_torch(torch, layer, params, shape, **extra)
+
+
+@pytest.mark.parametrize("layer, params, shape, runs_in_eval", MODE_DEPENDENT)
+def test_torch_layers_are_answered_in_training_mode_with_a_note_on_eval(torch, layer, params, shape, runs_in_eval):
+    assert _run(torch, layer, params, shape, eval_mode=False)[0] == "error"  # as constructed
+    assert (_run(torch, layer, params, shape, eval_mode=True)[0] == "ok") is runs_in_eval
+    error = engine_error("torch", layer, params, list(shape))
+    assert "training mode" in error.message and ".eval()" in error.message
+    assert ("after .eval() it r" in error.message) is runs_in_eval  # "it runs" / "it returns the input"
+
+
+def test_the_same_layers_run_when_training_has_what_it_needs(torch):
+    for layer, params, shape in [
+        ("BatchNorm1d", {"num_features": 3}, (2, 3)),
+        ("BatchNorm2d", {"num_features": 3}, (1, 3, 2, 1)),
+        ("InstanceNorm1d", {"num_features": 3}, (1, 3, 2)),  # per sample: a batch of one is fine
+        ("Dropout2d", {"p": 0.5}, (2, 3)),
+        ("Dropout2d", {"p": 1.0}, (3,)),  # p of 0 or 1 returns early, before the rank check
+    ]:
+        real = run_torch(torch, layer, params, shape)
+        assert real[0] == "ok" and run_engine("pytorch", layer, params, shape) == real
 
 
 def test_instancenorm_num_features_may_be_anything_without_weights(torch):
@@ -146,6 +186,65 @@ def test_keras_unitnorm_repeated_axis_fails_only_in_a_real_call(keras):
 
 
 # ---- shape-keeping layers ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "params, shape",
+    [
+        ({"axis": 1}, (2, 4, 5)),  # issue 12
+        ({"axis": [2]}, (2, 3, 2, 1)),  # issue 12
+        ({"axis": [1], "center": False, "scale": False}, (2, 3, 4)),  # no weights: still torch's layer_norm
+        ({"axis": [0, 1]}, (2, 3, 4)),
+    ],
+)
+def test_keras_layernorm_contiguous_axes_must_be_the_trailing_dims_on_torch(keras, params, shape):
+    """Keras hands contiguous axes to torch's layer_norm, which normalizes the input's trailing dims."""
+    real = run_keras(keras, "LayerNormalization", params, shape)
+    assert real[0] == "error" and "normalized_shape" in real[1]
+    error = engine_error("keras", "LayerNormalization", params, list(shape))
+    assert (error.code, error.field) == ("layer_norm_axes", "params.axis")
+    assert "trailing" in error.message
+
+
+@pytest.mark.parametrize(
+    "params, shape",
+    [
+        ({"axis": [1, 2]}, (2, 3, 4)),  # the trailing dims
+        ({"axis": 1}, (2, 4, 4)),  # same size as the last: torch's layer_norm accepts it
+        ({"axis": [0, 2]}, (2, 3, 4)),  # not contiguous: computed by hand, any axes
+        ({"axis": [1], "rms_scaling": True}, (2, 3, 4)),  # rms_scaling is computed by hand too
+        ({"axis": [], "rms_scaling": True}, (2, 3, 2)),  # issue 12: no axis, one scale parameter
+        ({"axis": [], "rms_scaling": True}, (5,)),
+    ],
+)
+def test_keras_layernorm_axes_the_torch_backend_accepts(keras, params, shape):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # rms_scaling is deprecated
+        real = run_keras(keras, "LayerNormalization", params, shape)
+    assert real[0] == "ok"
+    assert run_engine("keras", "LayerNormalization", params, shape) == real
+
+
+def test_keras_layernorm_empty_axis_without_rms_scaling_is_refused(keras):
+    assert run_keras(keras, "LayerNormalization", {"axis": []}, (2, 3, 2))[0] == "error"
+    error = engine_error("keras", "LayerNormalization", {"axis": []}, [None, 3, 2])
+    assert (error.code, error.field) == ("invalid_param", "params.axis") and "rms_scaling" in error.message
+    assert engine.evaluate("keras", "LayerNormalization", {"axis": [], "rms_scaling": True}, [None, 3, 2])[
+        "weights"
+    ] == {"gamma": []}
+
+
+def test_torch_identity_takes_and_ignores_any_argument(torch):
+    # Issue 12: nn.Identity(54, unused_argument1=0.1, unused_argument2=False) builds and returns its input.
+    module = torch.nn.Identity(54, unused_argument1=0.1, unused_argument2=False)
+    assert tuple(module(torch.zeros(2, 3)).shape) == (2, 3)
+    params = {"unused_argument1": 0.1, "unused_argument2": False}
+    assert run_engine("pytorch", "Identity", params, (2, 3)) == run_torch(torch, "Identity", params, (2, 3))
+    parsed = engine.snippet.parse_snippet("m = nn.Identity(54, unused_argument1=0.1)", "pytorch")
+    assert parsed["notes"] == [] and parsed["layers"][0]["params"] == {"unused_argument1": 0.1}
+    # Keras's Identity does not: and the message no longer trails off.
+    error = engine_error("keras", "Identity", {"unused_argument1": 0.1}, [None, 3])
+    assert error.code == "unknown_param" and error.message.endswith("it takes no parameters that change a shape")
 
 
 def test_keras_gaussian_noise_stddev_must_lie_in_0_1(keras):

@@ -124,6 +124,37 @@ def test_trap_avgpool3d_checks_unpadded_input(torch):
 
 
 @pytest.mark.conformance
+@pytest.mark.parametrize(
+    "pool, shape, fails",
+    [
+        ((2, 4, 4), (1, 8, 8, 2, 1), True),  # issue 12: every axis pads evenly (0, 0, 2), W = 2 < 4
+        ((2, 4, 4), (1, 8, 8, 3, 1), False),  # W pads 1: Keras pads the tensor itself, then pools
+        ((3, 3, 3), (1, 2, 5, 5, 1), False),  # stride 3: T pads 1, uneven
+        ((2, 2, 2), (1, 1, 4, 4, 1), False),  # T = 1 < 2 but pads 1 (uneven): Keras pads first
+        ((4, 4, 4), (1, 2, 4, 4, 1), True),  # T pads 2 (even), H and W pad 0
+    ],
+)
+def test_trap_keras_average_pooling3d_same_on_an_axis_smaller_than_the_pool(keras, pool, shape, fails):
+    # On the torch backend, 'same' padding that is even on every axis goes to avg_pool3d as its padding,
+    # and avg_pool3d refuses an input (before padding) smaller than the kernel; the symbolic trace does not.
+    layer = keras.layers.AveragePooling3D(pool_size=pool, padding="same")
+    params = {"pool_size": pool, "padding": "same"}
+    if fails:
+        with pytest.raises(RuntimeError, match="smaller than kernel size"):
+            keras_shape(keras, layer, shape)
+        with pytest.raises(ShapeError) as err:
+            engine.evaluate("keras", "AveragePooling3D", params, [None, *shape[1:]])
+        assert err.value.code == "input_smaller_than_pool"
+        assert "smaller than pool_size" in err.value.message
+    else:
+        real = keras_shape(keras, layer, shape)
+        assert engine.evaluate("keras", "AveragePooling3D", params, list(shape))["output_shape"] == list(real)
+    # MaxPooling3D has no such check.
+    real = keras_shape(keras, keras.layers.MaxPooling3D(pool_size=pool, padding="same"), shape)
+    assert engine.evaluate("keras", "MaxPooling3D", params, list(shape))["output_shape"] == list(real)
+
+
+@pytest.mark.conformance
 def test_trap_adaptive_avg_pool_all_ones_takes_any_rank(torch):
     r = engine.evaluate("pytorch", "AdaptiveAvgPool2d", {"output_size": 1}, [2, 3, 4, 5, 6])
     assert r["output_shape"] == [2, 3, 4, 1, 1]

@@ -175,12 +175,33 @@ def test_keras_rank3_fused_attention_ignores_attention_axes(keras):
     # Without dropout or scores, rank-3 inputs take a fused kernel: attention_axes=[2] is never read.
     params = {"num_heads": 2, "key_dim": 3, "attention_axes": [2], "value_shape": [2, 6, 7]}
     assert ev("keras", "MultiHeadAttention", params, [2, 4, 5])["output_shape"] == [2, 4, 5]
+    # With scores, [2] is read on the projected (B, T, h, d_k): the heads axis is attended, and T (4) is
+    # then matched against S (6) as a batch axis, which fails.
     e = err("keras", "MultiHeadAttention", {**params, "return_attention_scores": True}, [2, 4, 5])
-    assert e.code == "invalid_attention_axes" and e.field == "params.attention_axes"
+    assert e.code == "batch_mismatch" and e.field == "params.value_shape[1]"
     q, v = np.zeros((2, 4, 5), "float32"), np.zeros((2, 6, 7), "float32")
     assert tuple(keras.layers.MultiHeadAttention(2, 3, attention_axes=[2])(q, v).shape) == (2, 4, 5)
     with pytest.raises(RuntimeError):
         keras.layers.MultiHeadAttention(2, 3, attention_axes=[2])(q, v, return_attention_scores=True)
+
+
+@pytest.mark.parametrize("axes", [[0], [3], [-1], [0, 1, 2]])
+@pytest.mark.parametrize("scores", [False, True])
+def test_keras_attention_axes_naming_the_batch_or_feature_axis_are_taken(keras, axes, scores):
+    # Issue 12: Keras reads attention_axes on the projected (B, T1, T2, heads, key_dim), so [3] and [-1] name the
+    # heads axis and [0] the batch: Keras accepts them, and the engine answers the same shapes.
+    q, v = np.zeros((2, 3, 4, 5), "float32"), np.zeros((2, 3, 4, 5), "float32")
+    layer = keras.layers.MultiHeadAttention(num_heads=2, key_dim=2, attention_axes=axes)
+    real = layer(q, v, return_attention_scores=scores)
+    shapes = [list(t.shape) for t in (real if scores else [real])]
+    mine = ev(
+        "keras",
+        "MultiHeadAttention",
+        {"num_heads": 2, "key_dim": 2, "attention_axes": axes, "return_attention_scores": scores},
+        [2, 3, 4, 5],
+    )
+    assert list(mine["outputs"].values()) == shapes
+    assert mine["param_count"] == layer.count_params() == 97
 
 
 def test_torch_multihead_attention_default_count_and_averaged_weights(torch):
@@ -476,13 +497,19 @@ def test_keras_attention_errors():
     e = err("keras", "MultiHeadAttention", {**base, "value_shape": [2, 6, 3, 7]}, [2, 4, 5])
     assert (e.code, e.field) == ("rank_mismatch", "params.value_shape")
     e = err("keras", "MultiHeadAttention", {**base, "value_shape": [3, 6, 7]}, [2, 4, 5])
-    assert (e.code, e.field) == ("batch_mismatch", "params.value_shape[0]") and "[2, 3, 3]" in e.message
-    e = err("keras", "MultiHeadAttention", {**base, "attention_axes": [0], "dropout": 0.1}, [2, 4, 5])
-    assert e.code == "invalid_attention_axes" and "[0]" in e.message
+    assert (e.code, e.field) == ("batch_mismatch", "params.value_shape[0]") and "(size 3)" in e.message
+    # attention_axes naming the batch axis is taken (issue 12); the feature axis, or one axis twice, is not.
+    assert ev("keras", "MultiHeadAttention", {**base, "attention_axes": [0], "dropout": 0.1}, [2, 4, 5])[
+        "output_shape"
+    ] == [2, 4, 5]
     e = err(
         "keras", "MultiHeadAttention", {**base, "attention_axes": [1, 1], "return_attention_scores": True}, [2, 4, 3, 5]
     )
-    assert "repeats" in e.message
+    assert e.code == "invalid_attention_axes" and "twice" in e.message
+    e = err("keras", "MultiHeadAttention", {**base, "attention_axes": [4], "dropout": 0.1}, [2, 4, 3, 5])
+    assert e.code == "invalid_attention_axes" and "feature axis" in e.message
+    e = err("keras", "MultiHeadAttention", {**base, "attention_axes": [5]}, [2, 4, 3, 5])
+    assert e.code == "invalid_attention_axes" and "out of range" in e.message
     e = err("keras", "MultiHeadAttention", {**base, "flash_attention": True, "dropout": 0.2}, [2, 4, 5])
     assert (e.code, e.field) == ("flash_with_dropout", "params.dropout")
     e = err(
