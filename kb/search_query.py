@@ -57,7 +57,7 @@ STOP_WORDS = frozenset(
     what why how when where which who whom whose please help anyone someone thanks thank hi hello vs versus
     get gets got getting give gives gave giving make makes made use uses used using want wants wanted
     need needs trying try tried work works working happen happens happened mean means meaning
-    know understand problem question issue wrong right correct way just only also still even very much
+    know understand problem question issue wrong right correct way just only also still very much
     more most some any all each every one other different like about error errors exception
     traceback recent call file line self return def forward args kwargs none true false py lib
     site packages module modules encountered calling received""".split()

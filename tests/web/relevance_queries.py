@@ -235,6 +235,8 @@ QUERIES: list[tuple[str, str, int]] = [
     ("LayerNorm normalized_shape conv feature map", "layernorm-normalized-shape", 1),
     ("ValueError: padding='same' is not supported for strided convolutions", "padding-same-keras-vs-pytorch", 1),
     ("pytorch equivalent of keras padding same", "padding-same-keras-vs-pytorch", 1),
+    ("padding same with an even kernel in PyTorch", "padding-same-keras-vs-pytorch", 1),
+    ("running_mean should contain 36 elements not 2048", "batchnorm1d-input-shape", 3),
     ("causal padding pytorch Conv1d", "causal-padding-conv1d", 1),
     ("ZeroPadding2D ZeroPad2d order of padding tuple", "keras-zeropadding2d-vs-pytorch-zeropad2d", 1),
     ("ConvTranspose2d output_padding double the size", "conv-transpose-output-size", 1),
