@@ -141,8 +141,12 @@ def cached_page(view):
         path = request.full_path if request.query_string else request.path
         etag = hashlib.sha256(f"{code}|{content}|{path}".encode()).hexdigest()[:32]
         modified = max(code_time, content_time) if content_time else code_time
-        if etag in request.if_none_match or (not request.if_none_match and _unmodified_since(modified)):
+        tags = request.if_none_match
+        if tags.is_strong(etag) or tags.is_weak(etag):  # this very ETag was only ever sent with a 200
             return _not_modified(etag, modified)
+        # `If-None-Match: *` and If-Modified-Since say nothing of whether the page exists: they give 304 only
+        # once the answer is known to be a 200 (a missing page stays a 404, RFC 9110 section 13.2.1).
+        unchanged = tags.star_tag or (not tags and _unmodified_since(modified))
         cache = responses()
         hit = cache.get(etag)
         if hit is not None:
@@ -154,6 +158,8 @@ def cached_page(view):
                 return response
             body = response.get_data()
             cache.put(etag, body, 200, [("Content-Type", response.headers["Content-Type"])])
+        if unchanged:
+            return _not_modified(etag, modified)
         return _validators(response, etag, modified)
 
     return wrapper

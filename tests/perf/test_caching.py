@@ -146,3 +146,13 @@ def test_response_cache_is_bounded_in_bytes_and_entries():
     cache.get("m1")  # recently used: kept when the next one comes in
     cache.put("m3", b"z" * 400, 200, [])
     assert cache.get("m1") is not None and cache.get("m0") is None
+
+
+@pytest.mark.parametrize("header", [{"If-None-Match": "*"}, {"If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"}])
+def test_a_missing_page_is_a_404_whatever_the_conditions(site, header):
+    """`*` and If-Modified-Since do not prove the page exists: 404 stays 404 (found by schemathesis)."""
+    app, _ = site
+    client = app.test_client()
+    for path in ("/api/v1/layers/keras/NoSuchLayer", "/questions/no-such-entry", "/questions/no-such-entry.json"):
+        assert client.get(path, headers=header).status_code == 404, path
+    assert client.get(f"/questions/{SLUG}.json", headers=header).status_code == 304
