@@ -437,6 +437,9 @@ def model_data(source) -> dict | None:
             code_line=_code_line(code, line),
             node={k: details.get(k) for k in ("name", "layer", "input_shape")} if details.get("name") else None,
         )
+        partial = getattr(err, "partial", None)
+        if partial and partial.get("layers"):  # the nodes traced before the misfit keep their shapes
+            model["rows"] = _summary_rows(partial, _node_link(partial["framework"]))
         if err.code == "needs_value" and details.get("expression"):
             expression = str(details["expression"])
             model["question"] = {"expression": expression, "line": line, "code_line": _code_line(code, line)}

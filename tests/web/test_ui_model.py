@@ -131,6 +131,24 @@ def test_the_node_that_does_not_fit_is_marked_with_its_line(client):
     assert re.search(r'<pre class="code-line" data-code-line><span class="line-number">20</span> +x = F.relu', html)
 
 
+def test_the_nodes_before_the_misfit_keep_their_shapes(client):
+    """The summary up to the node that does not fit, on the page and in its twin, from the engine's partial trace."""
+    form = {"code": MNIST, "model_input": "64, 1, 32, 32"}  # an input 4 pixels larger than the model was written for
+    r, model = _model(client, **form)
+    assert r.status_code == 200 and model["result"] is None and model["error"]["node"]["name"] == "fc1"
+    names = [row["name"] for row in model["rows"]]
+    assert names[:3] == ["x", "conv1", "relu"] and names[-1] == "flatten" and "fc1" not in names
+    shapes = {row["name"]: row["output_shapes"][0] for row in model["rows"]}
+    truth = engine.evaluate(
+        "pytorch", "Conv2d", {"in_channels": 1, "out_channels": 32, "kernel_size": 3}, [64, 1, 32, 32]
+    )
+    assert shapes["conv1"] == truth["output_shape"] == [64, 32, 30, 30]
+    assert shapes["flatten"] == [64, 12544] == model["error"]["node"]["input_shape"]
+    html = client.post("/trace", data=form).get_data(as_text=True)
+    table = html.split("data-partial-table", 1)[1].split("</table>", 1)[0]
+    assert "<code>flatten</code>" in table and "(64, 12544)" in table and "data-misfit-row" in table
+
+
 def test_a_value_from_the_data_becomes_a_field_to_fill(client):
     r, model = _model(client, code=NEEDS_VALUE)
     assert r.status_code == 200
