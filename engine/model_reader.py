@@ -511,7 +511,7 @@ class Reader:
         for stmt in node.body:  # class attributes (expansion = 4): literals and arithmetic on known names
             if isinstance(stmt, ast.Assign) and all(isinstance(t, ast.Name) for t in stmt.targets):
                 try:
-                    value = self.eval(stmt.value, dict(cls.attrs))
+                    value = self.read_node(stmt.value, dict(cls.attrs))
                 except ShapeError:
                     continue
                 for t in stmt.targets:
@@ -520,7 +520,7 @@ class Reader:
                 value = _NOOP
                 if stmt.value is not None:
                     try:
-                        value = self.eval(stmt.value, dict(cls.attrs))
+                        value = self.read_node(stmt.value, dict(cls.attrs))
                     except ShapeError:
                         value = Unknown(stmt.target.id, stmt.lineno)
                     cls.attrs[stmt.target.id] = value
@@ -537,17 +537,17 @@ class Reader:
 
     def exec_stmt(self, stmt, scope):
         if isinstance(stmt, ast.Expr):
-            self.eval(stmt.value, scope)
+            self.read_node(stmt.value, scope)
         elif isinstance(stmt, ast.Assign):
-            value = self.eval(stmt.value, scope)
+            value = self.read_node(stmt.value, scope)
             for target in stmt.targets:
                 self.assign(target, value, scope, stmt)
         elif isinstance(stmt, ast.AnnAssign):
             if stmt.value is not None:
-                self.assign(stmt.target, self.eval(stmt.value, scope), scope, stmt)
+                self.assign(stmt.target, self.read_node(stmt.value, scope), scope, stmt)
         elif isinstance(stmt, ast.AugAssign):
-            current = self.eval(stmt.target, scope)  # the target read first (its Store context is ignored)
-            value = self.binop(stmt.op, current, self.eval(stmt.value, scope), stmt)
+            current = self.read_node(stmt.target, scope)  # the target read first (its Store context is ignored)
+            value = self.binop(stmt.op, current, self.read_node(stmt.value, scope), stmt)
             if self.fw == "pytorch" and isinstance(current, Tensor) and isinstance(value, Tensor):
                 if value.shape != current.shape:  # in place: the result must fit the tensor written to
                     err = op_error(
@@ -560,12 +560,12 @@ class Reader:
                     )
             self.assign(stmt.target, value, scope, stmt)
         elif isinstance(stmt, ast.Return):
-            raise _Return(None if stmt.value is None else self.eval(stmt.value, scope))
+            raise _Return(None if stmt.value is None else self.read_node(stmt.value, scope))
         elif isinstance(stmt, ast.If):
-            cond = self.truth(self.eval(stmt.test, scope), stmt.test)
+            cond = self.truth(self.read_node(stmt.test, scope), stmt.test)
             self.exec_block(stmt.body if cond else stmt.orelse, scope)
         elif isinstance(stmt, ast.For):
-            items = self.iterate(self.eval(stmt.iter, scope), stmt.iter)
+            items = self.iterate(self.read_node(stmt.iter, scope), stmt.iter)
             for item in items:
                 self.tick()
                 self.assign(stmt.target, item, scope, stmt)
@@ -579,7 +579,7 @@ class Reader:
                 self.exec_block(stmt.orelse, scope)
         elif isinstance(stmt, ast.While):
             count = 0
-            while self.truth(self.eval(stmt.test, scope), stmt.test):
+            while self.truth(self.read_node(stmt.test, scope), stmt.test):
                 count += 1
                 if count > MAX_SEQUENCE:
                     raise unsupported(stmt.lineno, "a while loop that runs too long")
@@ -654,11 +654,11 @@ class Reader:
             for t, v in zip(target.elts, items, strict=False):
                 self.assign(t, v, scope, stmt)
         elif isinstance(target, ast.Attribute):
-            obj = self.eval(target.value, scope)
+            obj = self.read_node(target.value, scope)
             self.set_attr(obj, target.attr, value, stmt)
         elif isinstance(target, ast.Subscript):
-            obj = self.eval(target.value, scope)
-            key = self.eval(target.slice, scope)
+            obj = self.read_node(target.value, scope)
+            key = self.read_node(target.slice, scope)
             if isinstance(obj, (list, dict)) and not isinstance(key, (Unknown, slice)):
                 try:
                     obj[key] = value
@@ -731,7 +731,8 @@ class Reader:
             return list(v.layers)
         raise unsupported(node.lineno, f"cannot loop over `{_src(node)[:80]}`")
 
-    def eval(self, node, scope):
+    def read_node(self, node, scope):
+        """The value of an ast node, worked out by this reader for the subset it knows (never Python's eval)."""
         self.expr_depth += 1
         try:
             if self.expr_depth > MAX_EXPR_DEPTH:
@@ -765,7 +766,7 @@ class Reader:
                 continue
             if not isinstance(part, ast.FormattedValue) or part.format_spec is not None or part.conversion != -1:
                 return Unknown(_src(node)[:80], node.lineno)
-            value = self.eval(part.value, scope)
+            value = self.read_node(part.value, scope)
             if not (type(value) in (int, str, bool) or value is None):
                 return Unknown(_src(node)[:80], node.lineno)
             out.append(str(value))
@@ -803,9 +804,9 @@ class Reader:
         out = []
         for e in elts:
             if isinstance(e, ast.Starred):
-                out.extend(self.iterate(self.eval(e.value, scope), e))
+                out.extend(self.iterate(self.read_node(e.value, scope), e))
             else:
-                out.append(self.eval(e, scope))
+                out.append(self.read_node(e, scope))
             if len(out) > MAX_SEQUENCE:
                 raise unsupported(self.line, "a list that is too long")
         self.allocate(len(out), self.line)
@@ -818,30 +819,30 @@ class Reader:
         out = {}
         for k, v in zip(node.keys, node.values, strict=False):
             if k is None:
-                d = self.eval(v, scope)
+                d = self.read_node(v, scope)
                 if isinstance(d, dict):
                     out.update(d)
                 continue
-            key = self.eval(k, scope)
+            key = self.read_node(k, scope)
             if isinstance(key, (str, int, float, bool, tuple)) or key is None:
-                out[key] = self.eval(v, scope)
+                out[key] = self.read_node(v, scope)
         return out
 
     def ev_Slice(self, node, scope):
-        parts = [None if p is None else self.eval(p, scope) for p in (node.lower, node.upper, node.step)]
+        parts = [None if p is None else self.read_node(p, scope) for p in (node.lower, node.upper, node.step)]
         for p in parts:
             if isinstance(p, (Unknown, Tensor)):
                 raise unsupported(self.line, f"the slice `{_src(node)}` has an unknown bound")
         return slice(*parts)
 
     def ev_IfExp(self, node, scope):
-        cond = self.truth(self.eval(node.test, scope), node.test)
-        return self.eval(node.body if cond else node.orelse, scope)
+        cond = self.truth(self.read_node(node.test, scope), node.test)
+        return self.read_node(node.body if cond else node.orelse, scope)
 
     def ev_BoolOp(self, node, scope):
         value = None
         for v in node.values:
-            value = self.eval(v, scope)
+            value = self.read_node(v, scope)
             if isinstance(value, (Unknown, Tensor)):
                 raise unsupported(node.lineno, f"`{_src(node)[:80]}` depends on data")
             if isinstance(node.op, ast.And) and not value:
@@ -851,7 +852,7 @@ class Reader:
         return value
 
     def ev_UnaryOp(self, node, scope):
-        v = self.eval(node.operand, scope)
+        v = self.read_node(node.operand, scope)
         if isinstance(v, Unknown):
             return v
         if isinstance(v, Tensor):
@@ -870,9 +871,9 @@ class Reader:
         raise unsupported(node.lineno, f"`{_src(node)[:80]}` cannot be computed")
 
     def ev_Compare(self, node, scope):
-        left = self.eval(node.left, scope)
+        left = self.read_node(node.left, scope)
         for op, comp in zip(node.ops, node.comparators, strict=False):
-            right = self.eval(comp, scope)
+            right = self.read_node(comp, scope)
             if isinstance(left, (Unknown, Tensor)) or isinstance(right, (Unknown, Tensor)):
                 if isinstance(op, (ast.Is, ast.IsNot)) and (left is None or right is None):
                     result = (left is right) if isinstance(op, ast.Is) else (left is not right)
@@ -889,8 +890,8 @@ class Reader:
         return True
 
     def ev_BinOp(self, node, scope):
-        left = self.eval(node.left, scope)
-        right = self.eval(node.right, scope)
+        left = self.read_node(node.left, scope)
+        right = self.read_node(node.right, scope)
         return self.binop(node.op, left, right, node)
 
     def binop(self, op, left, right, node):
@@ -940,7 +941,7 @@ class Reader:
         raise unsupported(line, f"`{_src(node)[:80]}` cannot be computed")
 
     def ev_Attribute(self, node, scope):
-        obj = self.eval(node.value, scope)
+        obj = self.read_node(node.value, scope)
         return self.get_attr(obj, node.attr, node)
 
     def get_attr(self, obj, attr, node):
@@ -1023,8 +1024,8 @@ class Reader:
         return Unknown(f"{_src(node)[:80]}" if isinstance(node, ast.AST) else attr, line)
 
     def ev_Subscript(self, node, scope):
-        obj = self.eval(node.value, scope)
-        key = self.eval(node.slice, scope)
+        obj = self.read_node(node.value, scope)
+        key = self.read_node(node.slice, scope)
         line = node.lineno
         if isinstance(obj, Tensor):
             return self.tensor_index(obj, key, line)
@@ -1063,16 +1064,18 @@ class Reader:
         raise unsupported(line, f"`{_src(node)[:80]}` cannot be read")
 
     def ev_Starred(self, node, scope):
-        return self.eval(node.value, scope)
+        return self.read_node(node.value, scope)
 
     def ev_ListComp(self, node, scope):
-        return self.comprehension(node, scope, lambda s: [self.eval(node.elt, s)])
+        return self.comprehension(node, scope, lambda s: [self.read_node(node.elt, s)])
 
     ev_GeneratorExp = ev_ListComp
     ev_SetComp = ev_ListComp
 
     def ev_DictComp(self, node, scope):
-        pairs = self.comprehension(node, scope, lambda s: [(self.eval(node.key, s), self.eval(node.value, s))])
+        pairs = self.comprehension(
+            node, scope, lambda s: [(self.read_node(node.key, s), self.read_node(node.value, s))]
+        )
         return dict(pairs)
 
     def comprehension(self, node, scope, produce):
@@ -1086,10 +1089,10 @@ class Reader:
                     raise unsupported(node.lineno, "a comprehension that is too long")
                 return
             gen = node.generators[k]
-            for item in self.iterate(self.eval(gen.iter, local), gen.iter):
+            for item in self.iterate(self.read_node(gen.iter, local), gen.iter):
                 self.tick()
                 self.assign(gen.target, item, local, node)
-                if all(self.truth(self.eval(c, local), c) for c in gen.ifs):
+                if all(self.truth(self.read_node(c, local), c) for c in gen.ifs):
                     level(k + 1)
 
         level(0)
@@ -1107,16 +1110,16 @@ class Reader:
         ):
             func = self.super_method(node.func.attr, scope, node)
         else:
-            func = self.eval(node.func, scope)
+            func = self.read_node(node.func, scope)
         args = []
         for a in node.args:
             if isinstance(a, ast.Starred):
-                args.extend(self.iterate(self.eval(a.value, scope), a))
+                args.extend(self.iterate(self.read_node(a.value, scope), a))
             else:
-                args.append(self.eval(a, scope))
+                args.append(self.read_node(a, scope))
         kwargs = {}
         for kw in node.keywords:
-            value = self.eval(kw.value, scope)
+            value = self.read_node(kw.value, scope)
             if kw.arg is None:
                 if isinstance(value, dict):
                     kwargs.update(value)
@@ -1180,7 +1183,7 @@ class Reader:
             return self.call_user(func, args, kwargs, node)
         if isinstance(func, LambdaFn):
             scope = self.bind_args(func.node, args, kwargs, node, dict(func.scope))
-            return self.eval(func.node.body, scope)
+            return self.read_node(func.node.body, scope)
         if isinstance(func, UserClass):
             return self.instantiate(func, args, kwargs, node)
         if isinstance(func, Ref):
@@ -1253,7 +1256,7 @@ class Reader:
                 if name in self.values:
                     scope[name] = self.values[name]
                 elif name in defaults:
-                    scope[name] = self.eval(defaults[name], self.globals)
+                    scope[name] = self.read_node(defaults[name], self.globals)
                 else:
                     raise needs_value(name, fdef.lineno)
         for p, d in zip(a.kwonlyargs, a.kw_defaults, strict=False):
@@ -1263,7 +1266,7 @@ class Reader:
                 elif d is None:
                     raise needs_value(p.arg, fdef.lineno)
                 else:
-                    scope[p.arg] = self.eval(d, self.globals)
+                    scope[p.arg] = self.read_node(d, self.globals)
         return scope
 
     def instantiate(self, cls: UserClass, args, kwargs, node):
