@@ -37,10 +37,13 @@ def content_dir(count: int, seed: int, with_real: bool = False) -> Path:
     done = directory / ".complete"
     if not done.exists():
         generate(count, directory, seed)
-        if with_real:
-            for path in CONTENT_DIR.glob("*.md"):
-                (directory / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
         done.write_text("ok")
+    if with_real:  # copied on every run: the real entries change with the code, the generated ones do not
+        for path in CONTENT_DIR.glob("*.md"):
+            text = path.read_text(encoding="utf-8")
+            target = directory / path.name
+            if not target.exists() or target.read_text(encoding="utf-8") != text:
+                target.write_text(text, encoding="utf-8")
     return directory
 
 
@@ -81,6 +84,9 @@ def make_app(url: str, content: Path | str, **config):
 
 
 def dispose(app) -> None:
+    from kb.cache import stop_content_watch
+
+    stop_content_watch(app)
     with app.app_context():
         db.session.remove()
         for engine in db.engines.values():

@@ -7,18 +7,27 @@ makes an ETag before the view runs: a client that already has it gets 304 withou
 rendered, and otherwise the finished response is taken from a bounded in-process cache (least
 recently used first out, bounded in bytes and in entries) or rendered once and kept. A sync that
 changes anything changes the version, so a changed entry shows at once, in every worker.
+
+On PostgreSQL the version is not read per request: each process keeps a copy that a listener thread
+(ContentWatch) refreshes when the triggers' NOTIFY arrives (migration 0005), so a served page makes no
+round trip to the database server. Until the listener is connected, and whenever it is not, the
+version is read per request as on SQLite, where that read is an in-process lookup.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
 import threading
 from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache, wraps
 from pathlib import Path
 
-from flask import current_app, make_response, request
+import sqlalchemy as sa
+from flask import current_app, has_app_context, make_response, request
+from sqlalchemy.orm import Session
 
 from kb.extensions import db
 from kb.models import ContentState
@@ -30,6 +39,14 @@ DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 DEFAULT_MAX_ENTRIES = 4096
 VERSION_SQL = f"SELECT version, changed_at FROM {ContentState.__tablename__} WHERE id = 1"
 CACHE_CONTROL = "no-cache"  # keep a copy, but ask every time (a 304 costs one small query)
+NOTIFY_CHANNEL = "shapekb_content"  # the triggers of migration 0005 notify it on every content write
+WATCH_APPLICATION_NAME = "shapekb-content-watch"
+WATCH_POLL_SECONDS = 1.0  # how often the listener wakes to see whether it is asked to stop
+WATCH_REREAD_SECONDS = 30.0  # the listener reads the version this often even without a notification
+WATCH_RETRY_SECONDS = 2.0  # after a lost connection, reads go to the database until it is back
+WATCH_RETRY_MAX_SECONDS = 60.0
+
+log = logging.getLogger(__name__)
 
 
 class ResponseCache:
@@ -109,15 +126,129 @@ def code_version() -> tuple[str, datetime]:
     return digest.hexdigest()[:16], datetime.fromtimestamp(newest / 1e9, UTC)
 
 
+class ContentWatch:
+    """This process's copy of content_state, kept current by PostgreSQL's LISTEN/NOTIFY.
+
+    A daemon thread holds one connection of its own that LISTENs on NOTIFY_CHANNEL; each notification
+    (sent by the triggers at commit) makes it read the row again. `current()` is None while the thread
+    is not connected and has not read the row since, so the caller reads the database itself. The
+    copy only moves forward: versions only grow, so a late read never replaces a newer one."""
+
+    def __init__(self, engine: sa.Engine):
+        self._engine = engine
+        self._value: tuple[int, float] | None = None
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self.pid = os.getpid()
+        self.notifications = 0
+        self._thread = threading.Thread(target=self._run, name="shapekb-content-watch", daemon=True)
+        self._thread.start()
+
+    def current(self) -> tuple[int, float] | None:
+        return self._value
+
+    def offer(self, value: tuple[int, float] | None) -> None:
+        """Keep `value` if it is newer than the copy (a read made by a request or by the listener)."""
+        if value is None:
+            return
+        with self._lock:
+            if self._value is None or value[0] > self._value[0]:
+                self._value = value
+
+    def forget(self) -> None:
+        """This process wrote: read the row again before trusting the copy (the NOTIFY may lag)."""
+        self._value = None
+
+    def stop(self, wait: float = 5.0) -> None:
+        self._stop.set()
+        self._thread.join(wait)
+
+    def _connect(self):
+        dialect = self._engine.dialect
+        cargs, cparams = dialect.create_connect_args(self._engine.url)
+        # Named, so that an operator (or a test) can tell it in pg_stat_activity.
+        return dialect.loaded_dbapi.connect(
+            *cargs, **{**cparams, "autocommit": True, "application_name": WATCH_APPLICATION_NAME}
+        )
+
+    def _run(self) -> None:
+        retry = WATCH_RETRY_SECONDS
+        while not self._stop.is_set():
+            try:
+                with self._connect() as conn:
+                    conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                    self._read(conn)  # after LISTEN: no change can fall between the two
+                    retry = WATCH_RETRY_SECONDS
+                    quiet = 0.0
+                    while not self._stop.is_set():
+                        received = sum(1 for _ in conn.notifies(timeout=WATCH_POLL_SECONDS, stop_after=1))
+                        quiet = 0.0 if received else quiet + WATCH_POLL_SECONDS
+                        if received or quiet >= WATCH_REREAD_SECONDS:  # the re-read also proves the link alive
+                            self.notifications += received
+                            self._read(conn)
+                            quiet = 0.0
+            except Exception as error:  # the server went away: requests read the row until reconnected
+                self._value = None
+                log.warning("content watch: %s; retrying in %.0f s", error, retry)
+                self._stop.wait(retry)
+                retry = min(retry * 2, WATCH_RETRY_MAX_SECONDS)
+        self._value = None
+
+    def _read(self, conn) -> None:
+        row = conn.execute(VERSION_SQL).fetchone()
+        if row is not None:
+            self.offer((int(row[0]), float(row[1])))
+
+
+def content_watch(app=None) -> ContentWatch | None:
+    """The app's listener on PostgreSQL (started in this process on first use; None on SQLite or when
+    SHAPEKB_CONTENT_WATCH is off)."""
+    app = app or current_app._get_current_object()
+    if not app.config.get("SHAPEKB_CONTENT_WATCH", True) or db.engine.dialect.name != "postgresql":
+        return None
+    watch = app.extensions.get("shapekb_content_watch")
+    if watch is None or watch.pid != os.getpid():  # a forked worker starts its own thread
+        with _WATCH_START:
+            watch = app.extensions.get("shapekb_content_watch")
+            if watch is None or watch.pid != os.getpid():
+                watch = app.extensions["shapekb_content_watch"] = ContentWatch(db.engine)
+    return watch
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _forget_after_commit(_session) -> None:
+    """A commit in this process may have changed the content: its next request reads the row itself."""
+    if has_app_context():
+        watch = current_app.extensions.get("shapekb_content_watch")
+        if watch is not None:
+            watch.forget()
+
+
+def stop_content_watch(app) -> None:
+    """Stop the app's listener and close its connection (tests and benchmarks, before dropping a database)."""
+    watch = app.extensions.pop("shapekb_content_watch", None)
+    if watch is not None and watch.pid == os.getpid():
+        watch.stop()
+
+
+_WATCH_START = threading.Lock()
+
+
 def content_version() -> tuple[str, datetime | None]:
-    """(a token that changes with any write to the content tables, the time of the last one): one
-    primary-key lookup of the row the database's triggers keep (migration 0004)."""
-    # Plain SQL on the session's connection: this runs on every cached request, and building an ORM
-    # statement would cost more than the lookup itself.
-    row = db.session.connection().exec_driver_sql(VERSION_SQL).first()
-    if row is None:  # pragma: no cover - the migration inserts the row
-        return "-", None
-    version, changed_at = row
+    """(a token that changes with any write to the content tables, the time of the last one): the
+    listener's copy on PostgreSQL, else one primary-key lookup of the row the triggers keep."""
+    watch = content_watch()
+    value = watch.current() if watch is not None else None
+    if value is None:
+        # Plain SQL on the session's connection: this runs on every cached request, and building an ORM
+        # statement would cost more than the lookup itself.
+        row = db.session.connection().exec_driver_sql(VERSION_SQL).first()
+        if row is None:  # pragma: no cover - the migration inserts the row
+            return "-", None
+        value = (int(row[0]), float(row[1]))
+        if watch is not None:
+            watch.offer(value)
+    version, changed_at = value
     return str(version), datetime.fromtimestamp(changed_at, UTC)
 
 

@@ -45,6 +45,9 @@ def make_app(url: str, **config):
 
 def release(app) -> None:
     """Close every pooled connection of an app (no stray connection outlives its test)."""
+    from kb.cache import stop_content_watch
+
+    stop_content_watch(app)
     with app.app_context():
         db.session.remove()
         for engine in db.engines.values():

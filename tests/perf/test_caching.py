@@ -3,12 +3,14 @@ a changed entry shown at once after a sync, and a response cache bounded in byte
 
 from __future__ import annotations
 
+import importlib
 import shutil
+import time
 
 import pytest
 import sqlalchemy as sa
 
-from kb.cache import ResponseCache, responses
+from kb.cache import NOTIFY_CHANNEL, WATCH_APPLICATION_NAME, ResponseCache, content_watch, responses
 from kb.config import CONTENT_DIR
 from kb.extensions import db
 from kb.models import Question
@@ -156,3 +158,103 @@ def test_a_missing_page_is_a_404_whatever_the_conditions(site, header):
     for path in ("/api/v1/layers/keras/NoSuchLayer", "/questions/no-such-entry", "/questions/no-such-entry.json"):
         assert client.get(path, headers=header).status_code == 404, path
     assert client.get(f"/questions/{SLUG}.json", headers=header).status_code == 304
+
+
+def _statements_during(app, call) -> list[str]:
+    """The SQL statements the app's engine runs while `call()` runs."""
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        call()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    return seen
+
+
+def _wait_for(predicate, seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return predicate()
+
+
+def _other_process_writes(app, title: str) -> None:
+    """A write through a connection of its own, as another worker or host would make it."""
+    with app.app_context():
+        url = db.engine.url
+    other = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with other.begin() as conn:
+            conn.execute(sa.update(Question).where(Question.slug == SLUG).values(title=title))
+    finally:
+        other.dispose()
+
+
+def test_the_notify_channel_is_the_migrations():
+    migration = importlib.import_module("migrations.versions.0005_content_notify")
+    assert migration.CHANNEL == NOTIFY_CHANNEL
+
+
+def _postgres_only(app) -> None:
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL only: SQLite has no notifications, its version is read per request")
+
+
+def test_postgres_serves_cached_pages_without_a_query_and_sees_other_writers(site):
+    """On PostgreSQL the version comes from LISTEN/NOTIFY: a served page runs no SQL at all, and a write
+    made through another connection reaches this process by its notification."""
+    app, _ = site
+    _postgres_only(app)
+    client = app.test_client()
+    path = f"/questions/{SLUG}.json"
+    first = client.get(path)
+    with app.app_context():
+        watch = content_watch()
+    assert watch is not None and _wait_for(lambda: watch.current() is not None)
+    assert client.get(path).get_data() == first.get_data()
+    assert _statements_during(app, lambda: client.get(path)) == []
+
+    notified = watch.notifications
+    _other_process_writes(app, "Written by another worker")
+    assert _wait_for(lambda: watch.notifications > notified)
+    after = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
+    assert after.status_code == 200 and after.get_json()["title"] == "Written by another worker"
+
+
+def test_postgres_falls_back_to_the_row_when_the_listener_is_cut(site):
+    """Kill the listener's connection on the server: requests read the row themselves (so a change still
+    shows at once), and the listener connects again."""
+    app, _ = site
+    _postgres_only(app)
+    client = app.test_client()
+    path = f"/questions/{SLUG}.json"
+    client.get(path)
+    with app.app_context():
+        watch = content_watch()
+    assert _wait_for(lambda: watch.current() is not None)
+    with app.app_context():
+        killed = db.session.execute(
+            sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND application_name = :name"
+            ),
+            {"name": WATCH_APPLICATION_NAME},
+        ).all()
+        db.session.remove()
+    assert killed == [(True,)]
+    assert _wait_for(lambda: watch.current() is None)
+    _other_process_writes(app, "Written while nobody listened")
+    assert client.get(path).get_json()["title"] == "Written while nobody listened"
+    assert _statements_during(app, lambda: client.get(path)) or watch.current() is not None
+    assert _wait_for(lambda: watch.current() is not None, seconds=15)  # reconnected
+    _other_process_writes(app, "Written after the listener came back")
+    assert _wait_for(lambda: client.get(path).get_json()["title"] == "Written after the listener came back")
