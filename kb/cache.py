@@ -105,7 +105,11 @@ def clear_all(app=None) -> None:
     """Empty every render cache of this process (the benchmarks measure first renders this way)."""
     from engine import compile as engine_compile
 
+    app = app or current_app._get_current_object()
     responses(app).clear()
+    shells = app.extensions.get("shapekb_shells")  # kb.shells: pages rendered but for their evaluator
+    if shells is not None:
+        shells.clear()
     engine_compile._substituted.cache_clear()
 
 

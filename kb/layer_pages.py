@@ -28,6 +28,7 @@ from kb.components import (
 from kb.extensions import db
 from kb.formvalues import format_value
 from kb.models import Example, FormulaLink, LayerType, Question, question_layers
+from kb.shells import PageShell, page_shell, render_with_evaluator, with_evaluator
 from kb.solve_page import solver_panel
 from kb.web import respond
 
@@ -293,9 +294,25 @@ def _param_rows(spec: LayerSpec) -> list[dict]:
 
 def layer_data(spec: LayerSpec, args) -> dict:
     """One layer's reference page."""
+    shell = layer_shell(spec)
+    evaluator = layer_evaluator(shell, args)
+    return with_evaluator(shell, evaluator, query_string(evaluator["query"]) if evaluator else "")
+
+
+def layer_shell(spec: LayerSpec) -> PageShell:
+    """Everything on a layer's page but its evaluator (kb.shells: built once per content version)."""
+    return page_shell(f"layer:{spec.key}", lambda: _layer_shell(spec))
+
+
+def layer_evaluator(shell: PageShell, args) -> dict:
+    """The layer's evaluator for the request's values."""
+    spec, shape, params, example, page_url = shell.evaluator_source
+    return build_evaluator(spec, params=params, input_shape=shape, args=args, action=page_url, example=example)
+
+
+def _layer_shell(spec: LayerSpec) -> PageShell:
     shape, params, example = layer_prefill(spec)
     page_url = layer_url(spec.framework, spec.name)
-    evaluator = build_evaluator(spec, params=params, input_shape=shape, args=args, action=page_url, example=example)
     twin = equivalent_spec(spec)
     described = spec.describe()
     questions, questions_total = _questions_for(spec)
@@ -305,8 +322,7 @@ def layer_data(spec: LayerSpec, args) -> dict:
         "layer": spec.name,
         "params": call_args(params),
     }
-    query = evaluator["query"] if evaluator else {}
-    return {
+    data = {
         "title": f"{spec.name} ({FRAMEWORK_LABELS[spec.framework]})",
         "framework": spec.framework,
         "framework_label": FRAMEWORK_LABELS[spec.framework],
@@ -330,15 +346,16 @@ def layer_data(spec: LayerSpec, args) -> dict:
         "questions": questions,
         "questions_total": questions_total,
         "questions_url": url_for("pages.index", framework=spec.framework, layer=spec.name),
-        "evaluator": evaluator,
+        "evaluator": None,
         "trace_url": url_for("trace.index") + query_string(trace_query),
         "solver": solver_panel(spec, shape, params),
         "links": {
             "html": page_url,
-            "json": url_for("layers.layer_json", framework=spec.framework, name=spec.name) + query_string(query),
+            "json": url_for("layers.layer_json", framework=spec.framework, name=spec.name),
             "api": api_url("api.layers", "/api/v1/layers") + f"/{spec.framework}/{spec.name}",
         },
     }
+    return PageShell(data, (spec, shape, params, example, page_url), data["links"]["json"])
 
 
 @cached_page
@@ -356,10 +373,16 @@ def layer(framework: str, name: str, as_json: bool = False):
         endpoint = "layers.layer_json" if as_json else "layers.layer"
         target = url_for(endpoint, framework=spec.framework, name=spec.name)
         return redirect(target + query_string(request.args.to_dict(flat=False)), 301)
-    data = layer_data(spec, request.args)
-    evaluator = data["evaluator"]
+    shell = layer_shell(spec)
+    evaluator = layer_evaluator(shell, request.args)
     status = 400 if evaluator and evaluator["submitted"] and evaluator["errors"] else 200
-    return respond(data, "layer.html", as_json, status)
+    query = query_string(evaluator["query"]) if evaluator else ""
+    if as_json:
+        return respond(with_evaluator(shell, evaluator, query), "layer.html", True, status)
+    html = render_with_evaluator(
+        f"layer:{spec.key}", shell, "layer.html", evaluator, query, macro_args=("Evaluate " + spec.name,)
+    )
+    return html, status
 
 
 bp.add_url_rule("/layers", "index", layers_index)

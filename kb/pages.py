@@ -6,7 +6,8 @@ from flask import Blueprint, abort, request
 from werkzeug.routing import BaseConverter
 
 from kb.cache import cached_page
-from kb.views_data import index_data, question_data
+from kb.shells import render_with_evaluator, with_evaluator
+from kb.views_data import index_data, query_of, question_evaluator, question_shell
 from kb.web import respond
 
 bp = Blueprint("pages", __name__)
@@ -30,12 +31,15 @@ def index(as_json: bool = False):
 
 @cached_page
 def question(slug: str, as_json: bool = False):
-    data = question_data(slug, request.args)
-    if data is None:
+    shell = question_shell(slug)
+    if shell is None:
         abort(404, description=f"There is no question {slug!r}.")
-    evaluator = data["evaluator"]
+    evaluator = question_evaluator(shell, request.args)
     status = 400 if evaluator and evaluator["errors"] else 200
-    return respond(data, "question.html", as_json, status)
+    query = query_of(evaluator["query"]) if evaluator else ""
+    if as_json:
+        return respond(with_evaluator(shell, evaluator, query), "question.html", True, status)
+    return render_with_evaluator(f"question:{slug}", shell, "question.html", evaluator, query), status
 
 
 bp.add_url_rule("/", "index", index)

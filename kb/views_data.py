@@ -15,6 +15,7 @@ from kb.extensions import db
 from kb.layer_pages import sample_request
 from kb.models import Example, LayerType, Question, question_layers
 from kb.search import entry_metadata, load_question
+from kb.shells import PageShell, page_shell, with_evaluator
 from kb.solve_page import panel_for_question
 
 EVALUATE_KEYS = ("output_shape", "outputs", "param_count", "trainable_params", "weights")
@@ -191,7 +192,7 @@ def _filters(framework: str, layer: str) -> dict:
     return {k: v for k, v in (("framework", framework), ("layer", layer)) if v}
 
 
-def _query(values: dict) -> str:
+def query_of(values: dict) -> str:
     return "?" + urlencode(values) if values else ""
 
 
@@ -200,18 +201,37 @@ def _query(values: dict) -> str:
 
 def question_data(slug: str, args) -> dict | None:
     """One question with its answer, layer tags, formulas, worked examples and evaluator; None if unknown."""
+    shell = question_shell(slug)
+    if shell is None:
+        return None
+    evaluator = question_evaluator(shell, args)
+    return with_evaluator(shell, evaluator, query_of(evaluator["query"]) if evaluator else "")
+
+
+def question_shell(slug: str) -> PageShell | None:
+    """Everything on a question's page but its evaluator (kb.shells: built once per content version)."""
+    return page_shell(f"question:{slug}", lambda: _question_shell(slug))
+
+
+def question_evaluator(shell: PageShell, args) -> dict | None:
+    """The question's evaluator for the request's values (None when the question has none)."""
+    if shell.evaluator_source is None:
+        return None
+    slug, req, name = shell.evaluator_source
+    try:
+        return _evaluator(slug, req, name, args)
+    except engine.ShapeError as err:  # the engine no longer knows the example's layer: no form
+        current_app.logger.warning("%s: no evaluator: %s", slug, err.message)
+        return None
+
+
+def _question_shell(slug: str) -> PageShell | None:
     q = load_question(slug)
     if q is None:
         return None
     evaluator_row = next((e for e in q.examples if e.is_evaluator), None)
-    evaluator = None
-    if evaluator_row is not None:
-        try:
-            evaluator = _evaluator(q.slug, evaluator_row, args)
-        except engine.ShapeError as err:  # the engine no longer knows the example's layer: no form
-            current_app.logger.warning("%s: no evaluator: %s", q.slug, err.message)
-    query = _query(evaluator["query"]) if evaluator else ""
-    return {
+    source = (q.slug, dict(evaluator_row.request), evaluator_row.name) if evaluator_row is not None else None
+    data = {
         "slug": q.slug,
         "title": q.title,
         "summary": q.summary,
@@ -232,7 +252,7 @@ def question_data(slug: str, args) -> dict | None:
         ],
         "formulas": pair_formula_groups([_formula_group(link.engine_key) for link in q.formula_links]),
         "examples": [_example(q.slug, e) for e in q.examples],
-        "evaluator": evaluator,
+        "evaluator": None,
         **entry_metadata(q),
         "solver": panel_for_question(
             [e.request for e in sorted(q.examples, key=lambda e: not e.is_evaluator) if e.kind == "evaluate"],
@@ -242,9 +262,10 @@ def question_data(slug: str, args) -> dict | None:
         "updated_at": _utc(q.updated_at).isoformat(),
         "links": {
             "html": url_for("pages.question", slug=q.slug),
-            "json": url_for("pages.question_json", slug=q.slug) + query,
+            "json": url_for("pages.question_json", slug=q.slug),
         },
     }
+    return PageShell(data, source, data["links"]["json"])
 
 
 def _utc(moment: datetime) -> datetime:
@@ -322,15 +343,14 @@ def _example(slug: str, row: Example) -> dict:
 # ---- the evaluator form ------------------------------------------------------------------------
 
 
-def _evaluator(slug: str, row: Example, args) -> dict:
+def _evaluator(slug: str, req: dict, example: str, args) -> dict:
     """The evaluator component (kb.components.build_evaluator, shared with the layer pages), pre-filled with
     the question's evaluator example; the query string holds what the user changed (a permalink)."""
-    req = row.request
     return build_evaluator(
         engine.get_layer(req["framework"], req["layer"]),
         params=req.get("params") or {},
         input_shape=req["input_shape"],
         args=args,
         action=url_for("pages.question", slug=slug),
-        example=row.name,
+        example=example,
     )
