@@ -111,6 +111,9 @@ def clear_all(app=None) -> None:
     if shells is not None:
         shells.clear()
     engine_compile._substituted.cache_clear()
+    from kb.solve_page import _panel_answer  # solver panels: engine-only, so they outlive content changes
+
+    _panel_answer.cache_clear()
 
 
 @lru_cache(maxsize=1)

@@ -6,6 +6,9 @@ literals only) and the shapes by kb.formvalues; engine.solve does the rest. Noth
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
+
 from flask import Blueprint, current_app, request, url_for
 
 import engine
@@ -217,15 +220,10 @@ def solver_panel(spec: LayerSpec, input_shape: list, params: dict, hold_kernel: 
         "bounds": "",
         "output_size": "",
     }
-    answer = None
-    try:
-        out = engine.evaluate(spec.framework, spec.name, params, input_shape)["output_shape"]
-        target = _spatial(spec, out, params)
-        if all(type(v) is int for v in target) and all(type(v) is int for v in _spatial(spec, input_shape, params)):
-            fields["output_size"] = format_value(tuple(target)) if len(target) > 1 else str(target[0])
-            answer = engine.solve(spec.framework, spec.name, input_shape, target, params=held, limit=PANEL_LIMIT)
-    except engine.ShapeError:
-        answer = None
+    output_size, answer = _panel_answer(
+        json.dumps([spec.framework, spec.name, input_shape, params, held], sort_keys=True, default=repr)
+    )
+    fields["output_size"] = output_size
     return {
         "fields": fields,
         "held": sorted(held),
@@ -235,6 +233,23 @@ def solver_panel(spec: LayerSpec, input_shape: list, params: dict, hold_kernel: 
         "nearest": _nearest_rows(answer) if answer else [],
         "url": url_for("solve.index") + query_string({k: v for k, v in fields.items() if v}),
     }
+
+
+@lru_cache(maxsize=1024)
+def _panel_answer(key: str) -> tuple[str, dict | None]:
+    """(the example's output size, the solver's answer for it): the same for every page that shows the same
+    example, and dependent on the engine alone, so solved once per process (pages of the same layer share it)."""
+    framework, name, input_shape, params, held = json.loads(key)
+    spec = engine.get_layer(framework, name)
+    try:
+        out = engine.evaluate(framework, name, params, input_shape)["output_shape"]
+        target = _spatial(spec, out, params)
+        if all(type(v) is int for v in target) and all(type(v) is int for v in _spatial(spec, input_shape, params)):
+            output_size = format_value(tuple(target)) if len(target) > 1 else str(target[0])
+            return output_size, engine.solve(framework, name, input_shape, target, params=held, limit=PANEL_LIMIT)
+    except engine.ShapeError:
+        pass
+    return "", None
 
 
 def panel_for_question(requests: list[dict], tags: list[tuple[str, str]], sample) -> dict | None:
