@@ -24,6 +24,8 @@ from kb.cache import code_version, content_version
 EVALUATOR_SLOT = "\ue010"
 QUERY_SLOT = "\ue011"
 MAX_SHELLS = 2048
+MAX_SHELL_BYTES = 32 * 1024 * 1024
+UNRENDERED_SHELL_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -37,30 +39,48 @@ class PageShell:
 
 
 class ShellCache:
-    """A thread-safe LRU of PageShell, keyed by (code version, content version, page key)."""
+    """A thread-safe LRU of PageShell, keyed by (code version, content version, page key), bounded in
+    entries and in (estimated) bytes."""
 
-    def __init__(self, max_entries: int = MAX_SHELLS):
+    def __init__(self, max_entries: int = MAX_SHELLS, max_bytes: int = MAX_SHELL_BYTES):
         self.max_entries = max_entries
-        self._items: OrderedDict[tuple, PageShell] = OrderedDict()
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._items: OrderedDict[tuple, tuple[PageShell, int]] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, key: tuple) -> PageShell | None:
         with self._lock:
             item = self._items.get(key)
-            if item is not None:
-                self._items.move_to_end(key)
-            return item
+            if item is None:
+                return None
+            self._items.move_to_end(key)
+            return item[0]
 
     def put(self, key: tuple, shell: PageShell) -> None:
+        size = _estimated_bytes(shell)
         with self._lock:
-            self._items[key] = shell
-            self._items.move_to_end(key)
-            while len(self._items) > self.max_entries:
-                self._items.popitem(last=False)
+            old = self._items.pop(key, None)
+            if old is not None:
+                self.bytes -= old[1]
+            self._items[key] = (shell, size)
+            self.bytes += size
+            while self._items and (len(self._items) > self.max_entries or self.bytes > self.max_bytes):
+                _, (_, dropped) = self._items.popitem(last=False)
+                self.bytes -= dropped
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self.bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def _estimated_bytes(shell: PageShell) -> int:
+    """The HTML's size twice over (the dict it was rendered from holds about as much), or a page's worth."""
+    return 2 * len(shell.html) if shell.html is not None else UNRENDERED_SHELL_BYTES
 
 
 def shells(app=None) -> ShellCache:
@@ -68,7 +88,10 @@ def shells(app=None) -> ShellCache:
     app = app or current_app._get_current_object()
     cache = app.extensions.get("shapekb_shells")
     if cache is None:
-        cache = app.extensions["shapekb_shells"] = ShellCache(app.config.get("SHAPEKB_SHELL_CACHE_ENTRIES", MAX_SHELLS))
+        cache = app.extensions["shapekb_shells"] = ShellCache(
+            app.config.get("SHAPEKB_SHELL_CACHE_ENTRIES", MAX_SHELLS),
+            app.config.get("SHAPEKB_SHELL_CACHE_BYTES", MAX_SHELL_BYTES),
+        )
     return cache
 
 

@@ -14,7 +14,7 @@ import pytest
 import engine
 from kb.extensions import db
 from kb.models import Example, Question
-from kb.shells import EVALUATOR_SLOT, QUERY_SLOT, shells
+from kb.shells import EVALUATOR_SLOT, QUERY_SLOT, PageShell, ShellCache, shells
 
 RUN_SEED = int(os.environ.get("SHAPEKB_SEED") or random.SystemRandom().randrange(2**32))
 VALUES_PER_QUESTION = 6
@@ -82,7 +82,7 @@ def test_question_pages_with_values_equal_the_page_rendered_whole(app):
                 _assert_same(shelled, whole, path, query)
                 statuses.add(shelled.status_code)
     assert statuses == {200, 400}  # both answers and refusals were compared
-    assert len(shells(app)._items) >= len(slugs)
+    assert len(shells(app)) >= len(slugs)
 
 
 def test_layer_pages_with_values_equal_the_page_rendered_whole(app):
@@ -114,3 +114,13 @@ def test_a_change_of_content_renders_the_shell_again(app, path):
         db.session.remove()
     after = client.get(path, query_string={"input_shape": "(None, 21, 3)"})
     assert "A title written after the shell" in after.get_data(as_text=True)
+
+
+def test_the_shell_cache_is_bounded_in_entries_and_bytes():
+    cache = ShellCache(max_entries=3, max_bytes=10_000)
+    for n in range(5):
+        cache.put(("code", "content", f"page-{n}"), PageShell({}, None, "/x.json", "x" * 1_000))
+    assert len(cache) == 3 and cache.bytes == 6_000
+    assert cache.get(("code", "content", "page-0")) is None and cache.get(("code", "content", "page-4"))
+    cache.put(("code", "content", "big"), PageShell({}, None, "/x.json", "x" * 4_000))
+    assert cache.bytes <= 10_000 and cache.get(("code", "content", "big"))
