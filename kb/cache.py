@@ -49,36 +49,40 @@ WATCH_RETRY_MAX_SECONDS = 60.0
 log = logging.getLogger(__name__)
 
 
-class ResponseCache:
-    """A thread-safe LRU of finished responses (body, status, headers), bounded in bytes and entries."""
+class BoundedLRU:
+    """A thread-safe least-recently-used map, bounded in entries and in bytes (each value's size given)."""
 
-    def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES, max_entries: int = DEFAULT_MAX_ENTRIES):
+    def __init__(self, max_bytes: int, max_entries: int):
         self.max_bytes = max_bytes
         self.max_entries = max_entries
         self.bytes = 0
-        self._items: OrderedDict[str, tuple] = OrderedDict()
+        self._items: OrderedDict[object, tuple[object, int]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: str):
+    def get(self, key):
         with self._lock:
             item = self._items.get(key)
-            if item is not None:
-                self._items.move_to_end(key)
-            return item
+            if item is None:
+                return None
+            self._items.move_to_end(key)
+            return item[0]
 
-    def put(self, key: str, body: bytes, status: int, headers: list) -> None:
-        size = len(body) + len(key)
+    def put(self, key, value, size: int) -> None:
         if size > self.max_bytes:
             return
         with self._lock:
             old = self._items.pop(key, None)
             if old is not None:
-                self.bytes -= len(old[0]) + len(key)
-            self._items[key] = (body, status, headers)
+                self.bytes -= old[1]
+            self._items[key] = (value, size)
             self.bytes += size
             while self._items and (self.bytes > self.max_bytes or len(self._items) > self.max_entries):
-                dropped_key, dropped = self._items.popitem(last=False)
-                self.bytes -= len(dropped[0]) + len(dropped_key)
+                _, (_, dropped) = self._items.popitem(last=False)
+                self.bytes -= dropped
+
+    def values(self) -> list:
+        with self._lock:
+            return [value for value, _ in self._items.values()]
 
     def clear(self) -> None:
         with self._lock:
@@ -89,16 +93,35 @@ class ResponseCache:
         return len(self._items)
 
 
-def responses(app=None) -> ResponseCache:
-    """The app's response cache (one per process: each gunicorn worker keeps its own)."""
+class ResponseCache(BoundedLRU):
+    """Finished responses (body, status, headers) by ETag."""
+
+    def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES, max_entries: int = DEFAULT_MAX_ENTRIES):
+        super().__init__(max_bytes, max_entries)
+
+    def put(self, key: str, body: bytes, status: int, headers: list) -> None:
+        super().put(key, (body, status, headers), len(body) + len(key))
+
+
+def per_process(app, name: str, make):
+    """The app's object `name` (a cache), made by `make(config)` on first use; each worker keeps its own."""
     app = app or current_app._get_current_object()
-    cache = app.extensions.get("shapekb_responses")
-    if cache is None:
-        cache = app.extensions["shapekb_responses"] = ResponseCache(
-            app.config.get("SHAPEKB_RESPONSE_CACHE_BYTES", DEFAULT_MAX_BYTES),
-            app.config.get("SHAPEKB_RESPONSE_CACHE_ENTRIES", DEFAULT_MAX_ENTRIES),
-        )
-    return cache
+    value = app.extensions.get(name)
+    if value is None:
+        value = app.extensions[name] = make(app.config)
+    return value
+
+
+def responses(app=None) -> ResponseCache:
+    """The app's response cache."""
+    return per_process(
+        app,
+        "shapekb_responses",
+        lambda config: ResponseCache(
+            config.get("SHAPEKB_RESPONSE_CACHE_BYTES", DEFAULT_MAX_BYTES),
+            config.get("SHAPEKB_RESPONSE_CACHE_ENTRIES", DEFAULT_MAX_ENTRIES),
+        ),
+    )
 
 
 def clear_all(app=None) -> None:

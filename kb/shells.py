@@ -10,15 +10,13 @@ byte for byte the page rendered whole (a test compares them on random values).
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app, get_template_attribute, render_template
 from markupsafe import escape
 
-from kb.cache import code_version, content_version
+from kb.cache import BoundedLRU, code_version, content_version, per_process
 
 # Private-use characters: never in content (kb.content refuses them in text), never escaped by Jinja.
 EVALUATOR_SLOT = "\ue010"
@@ -38,44 +36,14 @@ class PageShell:
     html: str | None = None
 
 
-class ShellCache:
-    """A thread-safe LRU of PageShell, keyed by (code version, content version, page key), bounded in
-    entries and in (estimated) bytes."""
+class ShellCache(BoundedLRU):
+    """PageShell by (code version, content version, page key), bounded in entries and (estimated) bytes."""
 
     def __init__(self, max_entries: int = MAX_SHELLS, max_bytes: int = MAX_SHELL_BYTES):
-        self.max_entries = max_entries
-        self.max_bytes = max_bytes
-        self.bytes = 0
-        self._items: OrderedDict[tuple, tuple[PageShell, int]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple) -> PageShell | None:
-        with self._lock:
-            item = self._items.get(key)
-            if item is None:
-                return None
-            self._items.move_to_end(key)
-            return item[0]
+        super().__init__(max_bytes, max_entries)
 
     def put(self, key: tuple, shell: PageShell) -> None:
-        size = _estimated_bytes(shell)
-        with self._lock:
-            old = self._items.pop(key, None)
-            if old is not None:
-                self.bytes -= old[1]
-            self._items[key] = (shell, size)
-            self.bytes += size
-            while self._items and (len(self._items) > self.max_entries or self.bytes > self.max_bytes):
-                _, (_, dropped) = self._items.popitem(last=False)
-                self.bytes -= dropped
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-            self.bytes = 0
-
-    def __len__(self) -> int:
-        return len(self._items)
+        super().put(key, shell, _estimated_bytes(shell))
 
 
 def _estimated_bytes(shell: PageShell) -> int:
@@ -84,15 +52,15 @@ def _estimated_bytes(shell: PageShell) -> int:
 
 
 def shells(app=None) -> ShellCache:
-    """The app's shell cache (one per process)."""
-    app = app or current_app._get_current_object()
-    cache = app.extensions.get("shapekb_shells")
-    if cache is None:
-        cache = app.extensions["shapekb_shells"] = ShellCache(
-            app.config.get("SHAPEKB_SHELL_CACHE_ENTRIES", MAX_SHELLS),
-            app.config.get("SHAPEKB_SHELL_CACHE_BYTES", MAX_SHELL_BYTES),
-        )
-    return cache
+    """The app's shell cache."""
+    return per_process(
+        app,
+        "shapekb_shells",
+        lambda config: ShellCache(
+            config.get("SHAPEKB_SHELL_CACHE_ENTRIES", MAX_SHELLS),
+            config.get("SHAPEKB_SHELL_CACHE_BYTES", MAX_SHELL_BYTES),
+        ),
+    )
 
 
 def enabled() -> bool:

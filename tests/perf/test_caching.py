@@ -126,7 +126,7 @@ def test_errors_and_posts_are_not_cached(site):
     bad = client.get(f"/questions/{SLUG}?filters=-3")
     assert bad.status_code == 400 and "ETag" not in bad.headers
     with app.app_context():
-        assert all(status == 200 for _, status, _ in responses(app)._items.values())
+        assert all(status == 200 for _, status, _ in responses(app).values())
 
 
 def test_the_cache_can_be_switched_off(app_factory):
