@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import bench_evaluate, bench_solve, bench_trace, bench_trace_code  # noqa: E402
+from bench import bench_evaluate, bench_explain, bench_solve, bench_trace, bench_trace_code  # noqa: E402
 from bench._harness import seed_from_env, table  # noqa: E402
 
 
@@ -54,6 +54,7 @@ def main(argv=None) -> int:
         + bench_trace.run(seed, quick=args.quick)
         + bench_solve.run(seed, quick=args.quick)
         + bench_trace_code.run(seed, quick=args.quick)
+        + bench_explain.run(seed, quick=args.quick)
     )
     print(f"end: {_load()}; {time.perf_counter() - start:.0f} s")
     print()
