@@ -171,11 +171,13 @@ class ContentWatch:
         self._stop = threading.Event()
         self.pid = os.getpid()
         self.notifications = 0
+        self.deaf = False  # set when changes come without notifications: the copy is never trusted again
+        self._listened = 0  # the version the listener itself last read
         self._thread = threading.Thread(target=self._run, name="shapekb-content-watch", daemon=True)
         self._thread.start()
 
     def current(self) -> tuple[int, float] | None:
-        return self._value
+        return None if self.deaf else self._value
 
     def offer(self, value: tuple[int, float] | None) -> None:
         """Keep `value` if it is newer than the copy (a read made by a request or by the listener)."""
@@ -215,7 +217,16 @@ class ContentWatch:
                         quiet = 0.0 if received else quiet + WATCH_POLL_SECONDS
                         if received or quiet >= WATCH_REREAD_SECONDS:  # the re-read also proves the link alive
                             self.notifications += received
+                            known = self._listened
                             self._read(conn)
+                            if not received and self._listened > known and not self._late_notification(conn):
+                                # The content changed and no notification came: something between us and
+                                # the server drops them (a pooler in transaction mode, say). Requests read
+                                # the row from now on; a stale copy would serve stale pages.
+                                log.warning("content watch: a change came without its NOTIFY; reading per request")
+                                self.deaf = True
+                                self._value = None
+                                return
                             quiet = 0.0
             except Exception as error:  # the server went away: requests read the row until reconnected
                 self._value = None
@@ -227,7 +238,14 @@ class ContentWatch:
     def _read(self, conn) -> None:
         row = conn.execute(VERSION_SQL).fetchone()
         if row is not None:
-            self.offer((int(row[0]), float(row[1])))
+            self._listened = int(row[0])
+            self.offer((self._listened, float(row[1])))
+
+    def _late_notification(self, conn) -> bool:
+        """A change committed just before the re-read may have its notification still on the way."""
+        received = sum(1 for _ in conn.notifies(timeout=2 * WATCH_POLL_SECONDS, stop_after=1))
+        self.notifications += received
+        return received > 0
 
 
 def content_watch(app=None) -> ContentWatch | None:

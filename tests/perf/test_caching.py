@@ -10,6 +10,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
+import kb.cache as kb_cache
 from kb.cache import NOTIFY_CHANNEL, WATCH_APPLICATION_NAME, ResponseCache, content_watch, responses
 from kb.config import CONTENT_DIR
 from kb.extensions import db
@@ -258,3 +259,27 @@ def test_postgres_falls_back_to_the_row_when_the_listener_is_cut(site):
     assert _wait_for(lambda: watch.current() is not None, seconds=15)  # reconnected
     _other_process_writes(app, "Written after the listener came back")
     assert _wait_for(lambda: client.get(path).get_json()["title"] == "Written after the listener came back")
+
+
+def test_postgres_stops_trusting_its_copy_when_notifications_do_not_come(site, monkeypatch):
+    """A version raised without a NOTIFY (as behind a pooler that drops them) is caught by the listener's
+    periodic re-read: from then on every request reads the row."""
+    app, _ = site
+    _postgres_only(app)
+    monkeypatch.setattr(kb_cache, "WATCH_REREAD_SECONDS", 1.0)
+    client = app.test_client()
+    path = f"/questions/{SLUG}.json"
+    client.get(path)
+    with app.app_context():
+        watch = content_watch()
+        url = db.engine.url
+    assert _wait_for(lambda: watch.current() is not None)
+    other = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with other.begin() as conn:  # content_state itself has no trigger: no notification
+            conn.execute(sa.text("UPDATE content_state SET version = version + 1 WHERE id = 1"))
+    finally:
+        other.dispose()
+    assert _wait_for(lambda: watch.deaf, seconds=10)
+    assert watch.current() is None
+    assert _statements_during(app, lambda: client.get(path))  # read per request again
