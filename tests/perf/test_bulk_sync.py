@@ -112,6 +112,7 @@ def test_bulk_inserts_write_what_the_orm_writes(app_factory, tmp_path, monkeypat
     first = _dump(bulk)
     assert _dump(orm) == first
     assert first["related_questions"] and first["question_errors"] and first["question_families"]
+    assert first.get("questions_fts") or "questions_fts_vector" in first["questions"][0]  # the index is compared
 
     # A mixed sync: new entries (30 generated, 4 copies of real ones whose related links point at
     # stored entries), a few updates (the ORM path in both) and deletions.
