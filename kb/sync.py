@@ -3,7 +3,8 @@
 Every changed file is read and validated before anything is written, so a broken file raises
 ContentError (naming the file) and leaves the database as it was. Files whose checksum equals the
 stored one are not even parsed (the checksums are read in one query), so a second run changes
-nothing and costs little more than reading the files.
+nothing and costs little more than reading the files. Many new entries are inserted with a few
+multi-row INSERTs per table (_insert_new); updated ones, and a few new ones, go through the ORM.
 """
 
 from __future__ import annotations
@@ -303,6 +304,7 @@ def _layer_keys(entry: Entry) -> list[tuple[str, str]]:
 
 
 def _fill(question: Question, entry: Entry, checksum: str, layer_types: dict, html=None) -> None:
+    """Set a stored or pending question from its entry through the ORM (updates, and a few new entries)."""
     for column, value in _question_values(entry, checksum, html).items():
         setattr(question, column, value)
     tags = []
