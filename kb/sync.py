@@ -3,7 +3,8 @@
 Every changed file is read and validated before anything is written, so a broken file raises
 ContentError (naming the file) and leaves the database as it was. Files whose checksum equals the
 stored one are not even parsed (the checksums are read in one query), so a second run changes
-nothing and costs little more than reading the files.
+nothing and costs little more than reading the files. Many new entries are inserted with a few
+multi-row INSERTs per table (_insert_new); updated ones, and a few new ones, go through the ORM.
 """
 
 from __future__ import annotations
@@ -88,6 +89,10 @@ def sync_directory(directory: str | Path | None = None, *, force: bool = False) 
     return sync_content(entries, force=force, unchanged=unchanged, rendered=rendered)
 
 
+# From this many new entries on, a sync inserts them with Core bulk statements (_insert_new) rather
+# than one ORM object per row; fewer take the ORM path that updates take.
+BULK_FROM = 20
+
 # From this many files to parse on, a sync parses and renders them in worker processes (one per core).
 PARALLEL_FROM = 200
 
@@ -163,8 +168,13 @@ def sync_content(entries: list[Entry], *, force: bool = False, unchanged=(), ren
         existing = _load_questions(to_update)
         layer_types = {(lt.framework, lt.name): lt for lt in session.scalars(sa.select(LayerType))}
         written: list[tuple[Question, Entry]] = []
+        new = sorted((e for e in entries if e.slug not in stored), key=lambda e: e.slug)
+        bulk = new if len(new) >= BULK_FROM else []
         for entry in sorted(entries, key=lambda e: e.slug):
             checksum = checksums[entry.slug]
+            if bulk and entry.slug not in stored:
+                report.created.append(entry.slug)
+                continue
             if entry.slug not in stored:
                 # A new question's related links are known empty: setting them now, while it is
                 # pending, spares one lazy load (and autoflush) per new question below.
@@ -183,14 +193,24 @@ def sync_content(entries: list[Entry], *, force: bool = False, unchanged=(), ren
         keep = set(slugs)
         report.deleted = sorted(slug for slug in stored if slug not in keep)
         session.flush()
+        if bulk:
+            _insert_new(bulk, checksums, layer_types, rendered or {})
         for chunk in _chunks(report.deleted):
             # The database cascades to examples, formula links, layer tags and the rest (ON DELETE CASCADE).
             session.execute(
                 sa.delete(Question).where(Question.slug.in_(chunk)), execution_options={"synchronize_session": False}
             )
         # Related questions point at ids, which new entries only have now.
-        if written:
+        if written or bulk:
             ids = dict(session.execute(sa.select(Question.slug, Question.id)).all())
+            _insert_rows(
+                RelatedQuestion.__table__,
+                [
+                    {"question_id": ids[entry.slug], "related_id": ids[slug], "position": n}
+                    for entry in bulk
+                    for n, slug in enumerate(entry.related)
+                ],
+            )
             with session.no_autoflush:  # one flush at the end, not one per question
                 for question, entry in written:
                     links = [RelatedQuestion(position=n, related_id=ids[slug]) for n, slug in enumerate(entry.related)]
@@ -235,26 +255,64 @@ def _load_questions(slugs: list[str]) -> dict[str, Question]:
     return out
 
 
-def _fill(question: Question, entry: Entry, checksum: str, layer_types: dict, html=None) -> None:
+def _question_values(entry: Entry, checksum: str, html=None) -> dict:
+    """The columns of a question row that its entry sets (the ORM and the bulk path write the same)."""
     question_html, answer_html = html or (render_markdown(entry.question_md), render_markdown(entry.answer_md))
-    question.title = entry.title
-    question.summary = entry.summary
-    question.source = entry.source
-    question.tags = list(entry.tags)
-    question.question_md = entry.question_md
-    question.question_html = question_html
-    question.answer_md = entry.answer_md
-    question.answer_html = answer_html
-    question.checksum = checksum
-    question.sources = list(entry.sources)
-    question.errors_text = "\n".join(e.message for e in entry.errors)
+    return {
+        "slug": entry.slug,
+        "title": entry.title,
+        "summary": entry.summary,
+        "source": entry.source,
+        "tags": list(entry.tags),
+        "question_md": entry.question_md,
+        "question_html": question_html,
+        "answer_md": entry.answer_md,
+        "answer_html": answer_html,
+        "checksum": checksum,
+        "sources": list(entry.sources),
+        "errors_text": "\n".join(e.message for e in entry.errors),
+    }
+
+
+def _child_values(entry: Entry) -> dict[type, list[dict]]:
+    """A question's rows in each child table, without their question_id (model -> rows, in position order)."""
+    return {
+        QuestionFamily: [{"position": n, "family": family} for n, family in enumerate(entry.families)],
+        QuestionError: [
+            {"position": n, "framework": e.framework, "versions": e.versions, "message": e.message}
+            for n, e in enumerate(entry.errors)
+        ],
+        FormulaLink: [{"position": n, "engine_key": key} for n, key in enumerate(entry.formulas)],
+        Example: [
+            {
+                "position": n,
+                "name": ex.name,
+                "kind": ex.kind,
+                "framework": ex.framework,
+                "request": ex.request(),
+                "expected": dict(ex.expect),
+                "is_evaluator": bool(ex.evaluator),
+            }
+            for n, ex in enumerate(entry.examples)
+        ],
+    }
+
+
+def _layer_keys(entry: Entry) -> list[tuple[str, str]]:
+    """The (framework, name) of the layers an entry is about, each once, in the entry's order."""
+    return list(dict.fromkeys(entry.layers))
+
+
+def _fill(question: Question, entry: Entry, checksum: str, layer_types: dict, html=None) -> None:
+    """Set a stored or pending question from its entry through the ORM (updates, and a few new entries)."""
+    for column, value in _question_values(entry, checksum, html).items():
+        setattr(question, column, value)
     tags = []
-    for framework, name in entry.layers:
-        layer_type = layer_types.get((framework, name))
+    for key in _layer_keys(entry):
+        layer_type = layer_types.get(key)
         if layer_type is None:
-            layer_type = layer_types[(framework, name)] = LayerType(framework=framework, name=name)
-        if layer_type not in tags:
-            tags.append(layer_type)
+            layer_type = layer_types[key] = LayerType(framework=key[0], name=key[1])
+        tags.append(layer_type)
     question.layer_types = tags
     # Children are replaced wholesale; flush the deletes first so the (question, position) keys are free.
     if question.id is not None and (
@@ -266,24 +324,55 @@ def _fill(question: Question, entry: Entry, checksum: str, layer_types: dict, ht
         question.errors = []
         question.related_links = []
         db.session.flush()
-    question.families = [QuestionFamily(position=n, family=family) for n, family in enumerate(entry.families)]
-    question.errors = [
-        QuestionError(position=n, framework=e.framework, versions=e.versions, message=e.message)
-        for n, e in enumerate(entry.errors)
+    children = _child_values(entry)
+    question.families = [QuestionFamily(**row) for row in children[QuestionFamily]]
+    question.errors = [QuestionError(**row) for row in children[QuestionError]]
+    question.formula_links = [FormulaLink(**row) for row in children[FormulaLink]]
+    question.examples = [Example(**row) for row in children[Example]]
+
+
+def _insert_new(entries: list[Entry], checksums: dict, layer_types: dict, rendered: dict) -> None:
+    """Insert questions not yet stored, and their children, with a few Core statements per table.
+
+    The same rows _fill writes through the ORM, without building an object per row (the ORM's unit
+    of work was most of a big sync's time). Called after the session is flushed, so every layer type
+    in layer_types has its id; the related links are inserted by the caller, once every id exists."""
+    layer_ids = {key: layer_type.id for key, layer_type in layer_types.items()}
+    missing = list(dict.fromkeys(key for entry in entries for key in _layer_keys(entry) if key not in layer_ids))
+    if missing:
+        table = LayerType.__table__
+        rows = _insert_rows(table, [{"framework": f, "name": n} for f, n in missing], table.c.framework, table.c.name)
+        layer_ids.update({(framework, name): id_ for id_, framework, name in rows})
+    now = utcnow()
+    table = Question.__table__
+    question_rows = [
+        {**_question_values(e, checksums[e.slug], rendered.get(e.slug)), "created_at": now, "updated_at": now}
+        for e in entries
     ]
-    question.formula_links = [FormulaLink(position=n, engine_key=key) for n, key in enumerate(entry.formulas)]
-    question.examples = [
-        Example(
-            position=n,
-            name=ex.name,
-            kind=ex.kind,
-            framework=ex.framework,
-            request=ex.request(),
-            expected=dict(ex.expect),
-            is_evaluator=bool(ex.evaluator),
-        )
-        for n, ex in enumerate(entry.examples)
-    ]
+    ids = {slug: id_ for id_, slug in _insert_rows(table, question_rows, table.c.slug)}
+    children: dict[type, list[dict]] = {model: [] for model in (QuestionFamily, QuestionError, FormulaLink, Example)}
+    tags = []
+    for entry in entries:
+        question_id = ids[entry.slug]
+        tags += [{"question_id": question_id, "layer_type_id": layer_ids[key]} for key in _layer_keys(entry)]
+        for model, rows in _child_values(entry).items():
+            children[model] += [{"question_id": question_id, **row} for row in rows]
+    _insert_rows(question_layers, tags)
+    for model, rows in children.items():
+        _insert_rows(model.__table__, rows)
+
+
+def _insert_rows(table: sa.Table, rows: list[dict], *returning: sa.Column) -> list[tuple]:
+    """INSERT every row, returning each one's first primary-key column and `returning` columns.
+
+    RETURNING is asked for even when nothing is read back: it is what makes SQLAlchemy send the rows
+    as multi-row INSERTs ("insertmanyvalues", about a thousand rows a statement) rather than one
+    statement per row, on SQLite and PostgreSQL alike."""
+    if not rows:
+        return []
+    key = next(iter(table.primary_key.columns))
+    result = db.session.execute(sa.insert(table).returning(key, *returning), rows)
+    return [tuple(row) for row in result]
 
 
 def setup_database(app: Flask, *, sync: bool = True) -> SyncReport | None:
